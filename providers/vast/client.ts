@@ -1,0 +1,331 @@
+/**
+ * The Vast REST client: one undici Agent, one method per endpoint, every response parsed with zod
+ * before it leaves this module (vast-api.md is the contract; section numbers below point into it).
+ */
+import { Agent, interceptors, type Dispatcher } from "undici";
+import type { z } from "zod";
+import { VastError, VastErrorCode } from "./errors.ts";
+import {
+  CreateInstanceResult, ErrorBody, Instance, InstancePage, InstanceRead, OfferList, SecretList, SshKey,
+  SshKeyCreated, Template, TemplateSearch, TemplateWrite,
+  type Offer,
+} from "./schemas.ts";
+
+/** Options of {@link VastClient}. */
+export interface VastClientOptions {
+  /** Base URL without `/api/v0`, e.g. `https://console.vast.ai`. */
+  apiUrl: string;
+  /** Sent only as `Authorization: Bearer` (vast-api.md §1.2); never logged or put in an error. */
+  apiKey: string;
+  /** Per-request deadline for headers and for body gaps. Defaults to 30 000 ms. */
+  timeoutMs?: number;
+  /** Retries after the first attempt for retryable failures. Defaults to 4. */
+  maxRetries?: number;
+  /** First backoff delay; doubles per attempt with ±50 % jitter. Defaults to 1000 ms (429 needs ≥ 1 s, §5.2). */
+  minRetryDelayMs?: number;
+}
+
+/** Query of `POST /bundles/`: `{field: {op: value}}` plus the reserved keys (vast-api.md §3.1). */
+export type OfferQuery = Record<string, unknown>;
+
+/** Body of `PUT /asks/{id}/` (vast-api.md §3.2). */
+export interface CreateInstanceBody {
+  client_id: "me";
+  image?: string | null;
+  template_hash_id?: string | null;
+  label: string;
+  disk: number;
+  env: Record<string, string>;
+  runtype?: string;
+  onstart?: string;
+  args?: string[];
+  price?: number | null;
+  target_state?: "running" | "stopped";
+  cancel_unavail?: boolean;
+  image_login?: string;
+}
+
+/** Body of `POST`/`PUT /template/` (vast-api.md §3.5). */
+export interface TemplateBody {
+  name: string;
+  image: string;
+  tag?: string;
+  env: string;
+  onstart?: string | null;
+  runtype: "ssh" | "jupyter" | "args";
+  ssh_direct: boolean;
+  jup_direct: boolean;
+  use_ssh: boolean;
+  use_jupyter_lab: boolean;
+  args_str?: string | null;
+  recommended_disk_space?: number;
+  desc?: string | null;
+  readme?: string | null;
+  private: boolean;
+  extra_filters?: Record<string, unknown>;
+  docker_login_repo?: string;
+  docker_login_user?: string;
+  docker_login_pass?: string;
+}
+
+type RetryClass = "idempotent" | "refusedOnly";
+
+interface CallOptions<S extends z.ZodType> {
+  operation: string;
+  method: Dispatcher.HttpMethod;
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  schema: S;
+  /** `refusedOnly` retries only 429, which Vast answers before doing anything (§5.2). */
+  retry: RetryClass;
+  /** Statuses that are an answer rather than an error (e.g. 404 on a read). */
+  acceptStatus?: readonly number[];
+}
+
+const retryableStatus = [429, 500, 502, 503, 504];
+const retryableNetworkCodes = ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"];
+
+export class VastClient {
+  readonly #base: URL;
+  readonly #apiKey: string;
+  readonly #timeoutMs: number;
+  readonly #agent: Agent;
+  readonly #dispatchers: Record<RetryClass, Dispatcher>;
+
+  constructor(options: VastClientOptions) {
+    this.#base = new URL(options.apiUrl.replace(/\/+$/, "") + "/");
+    this.#apiKey = options.apiKey;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 });
+    const maxRetries = options.maxRetries ?? 4;
+    const minDelay = options.minRetryDelayMs ?? 1000;
+    this.#dispatchers = {
+      idempotent: this.#agent.compose(interceptors.retry(retryOptions("idempotent", maxRetries, minDelay))),
+      refusedOnly: this.#agent.compose(interceptors.retry(retryOptions("refusedOnly", maxRetries, minDelay))),
+    };
+  }
+
+  /** Closes pooled connections. */
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  // ---- offers (§3.1) ----
+
+  /** Searches offers; `query` is the `/bundles/` body. */
+  async searchOffers(query: OfferQuery): Promise<Offer[]> {
+    const res = await this.#call({ operation: "search offers", method: "POST", path: "api/v0/bundles/", body: query, schema: OfferList, retry: "idempotent" });
+    return res.offers;
+  }
+
+  // ---- instances (§3.2–§3.4) ----
+
+  /** Rents an offer. Never retried except on 429: a lost answer may still have rented it (§5.4). */
+  async createInstance(offerId: number, body: CreateInstanceBody): Promise<number> {
+    const res = await this.#call({ operation: `create instance on offer ${offerId}`, method: "PUT", path: `api/v0/asks/${offerId}/`, body, schema: CreateInstanceResult, retry: "refusedOnly" });
+    return res.new_contract;
+  }
+
+  /** Reads one instance; `undefined` when Vast says it is gone (404, null, `{}` or no id: §3.3.1). */
+  async getInstance(id: number): Promise<Instance | undefined> {
+    const res = await this.#call({ operation: `read instance ${id}`, method: "GET", path: `api/v0/instances/${id}/`, query: { owner: "me" }, schema: InstanceRead, retry: "idempotent", acceptStatus: [404] });
+    const parsed = Instance.safeParse(res?.instances);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Lists the caller's instances matching `filters` (`select_filters` of the v1 list, §3.3.2), all pages. */
+  async listInstances(filters: Record<string, unknown> = {}): Promise<Instance[]> {
+    const all: Instance[] = [];
+    let token: string | null | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const query: Record<string, string> = { select_filters: JSON.stringify(filters), limit: "25" };
+      if (token) query.after_token = token;
+      const res = await this.#call({ operation: "list instances", method: "GET", path: "api/v1/instances/", query, schema: InstancePage, retry: "idempotent" });
+      all.push(...res.instances);
+      token = res.next_token;
+      if (!token) return all;
+    }
+    throw new VastError(VastErrorCode.badResponse, "list instances: more than 1000 pages; Vast keeps returning next_token", { operation: "list instances" });
+  }
+
+  /** Sets the desired state and/or label (`PUT /instances/{id}/`); idempotent in effect (§5.2). */
+  async manageInstance(id: number, change: { state?: "running" | "stopped"; label?: string }): Promise<void> {
+    await this.#call({ operation: `update instance ${id}`, method: "PUT", path: `api/v0/instances/${id}/`, body: change, schema: ErrorBody, retry: "idempotent" });
+  }
+
+  /** Changes an interruptible instance's bid (§3.4). */
+  async changeBid(id: number, price: number): Promise<void> {
+    await this.#call({ operation: `change bid of instance ${id}`, method: "PUT", path: `api/v0/instances/bid_price/${id}/`, body: { client_id: "me", price }, schema: ErrorBody, retry: "idempotent" });
+  }
+
+  /** Destroys an instance; a 404 means it is already gone, which is success (§5.4). */
+  async destroyInstance(id: number): Promise<void> {
+    await this.#call({ operation: `destroy instance ${id}`, method: "DELETE", path: `api/v0/instances/${id}/`, body: {}, schema: ErrorBody, retry: "idempotent", acceptStatus: [404] });
+  }
+
+  // ---- templates (§3.5) ----
+
+  /** Creates a template; identical content returns the existing record, so a retry after 429 is safe. */
+  async createTemplate(body: TemplateBody): Promise<Template> {
+    const res = await this.#call({ operation: `create template "${body.name}"`, method: "POST", path: "api/v0/template/", body, schema: TemplateWrite, retry: "refusedOnly" });
+    return res.template;
+  }
+
+  /** Edits the template whose current hash is `hashId`; the id stays, the hash changes. */
+  async updateTemplate(hashId: string, body: TemplateBody): Promise<Template> {
+    const res = await this.#call({ operation: `update template ${hashId}`, method: "PUT", path: "api/v0/template/", body: { hash_id: hashId, ...body }, schema: TemplateWrite, retry: "idempotent" });
+    return res.template;
+  }
+
+  /** Finds a template by numeric id among the caller's templates. */
+  async findTemplate(id: number): Promise<Template | undefined> {
+    const res = await this.#call({
+      operation: `find template ${id}`, method: "GET", path: "api/v0/template/",
+      query: { select_cols: JSON.stringify(["*"]), select_filters: JSON.stringify({ id: { eq: id } }) },
+      schema: TemplateSearch, retry: "idempotent",
+    });
+    return res.templates.find((t) => t.id === id);
+  }
+
+  /** Deletes a template by numeric id (the documented key, §3.5); unknown means done. */
+  async deleteTemplate(id: number): Promise<void> {
+    await this.#call({ operation: `delete template ${id}`, method: "DELETE", path: "api/v0/template/", body: { template_id: id }, schema: ErrorBody, retry: "idempotent", acceptStatus: [404] });
+  }
+
+  // ---- SSH keys (§3.6) ----
+
+  async createSshKey(publicKey: string): Promise<SshKey> {
+    const res = await this.#call({ operation: "create SSH key", method: "POST", path: "api/v0/ssh/", body: { ssh_key: publicKey }, schema: SshKeyCreated, retry: "refusedOnly" });
+    return res.key;
+  }
+
+  /** Lists account SSH keys; Vast answers 404 when there are none. */
+  async listSshKeys(): Promise<SshKey[]> {
+    const res = await this.#call({ operation: "list SSH keys", method: "GET", path: "api/v0/ssh/", schema: SshKey.array().or(ErrorBody), retry: "idempotent", acceptStatus: [404] });
+    return Array.isArray(res) ? res : [];
+  }
+
+  /** Deletes an SSH key; Vast answers 400 `no_ssh_key` for an unknown one, which is done. */
+  async deleteSshKey(id: number): Promise<void> {
+    try {
+      await this.#call({ operation: `delete SSH key ${id}`, method: "DELETE", path: `api/v0/ssh/${id}/`, body: {}, schema: ErrorBody, retry: "idempotent" });
+    } catch (error) {
+      if (error instanceof VastError && error.vastError === "no_ssh_key") return;
+      throw error;
+    }
+  }
+
+  // ---- account environment variables (§3.7) ----
+
+  /** Creates or updates an account env var (create, then update on `existing_key`, §5.4). */
+  async putSecret(key: string, value: string): Promise<void> {
+    try {
+      await this.#call({ operation: `create env var ${key}`, method: "POST", path: "api/v0/secrets/", body: { key, value }, schema: ErrorBody, retry: "refusedOnly" });
+    } catch (error) {
+      if (!(error instanceof VastError && error.vastError === "existing_key")) throw error;
+      await this.#call({ operation: `update env var ${key}`, method: "PUT", path: "api/v0/secrets/", body: { key, value }, schema: ErrorBody, retry: "idempotent" });
+    }
+  }
+
+  /** Names of the account env vars (values may come back masked, so only names are trusted). */
+  async listSecretNames(): Promise<string[]> {
+    const res = await this.#call({ operation: "list env vars", method: "GET", path: "api/v0/secrets/", schema: SecretList, retry: "idempotent" });
+    return Object.keys(res.secrets ?? {});
+  }
+
+  /** Deletes an account env var; `nonexistent_key` means done. */
+  async deleteSecret(key: string): Promise<void> {
+    try {
+      await this.#call({ operation: `delete env var ${key}`, method: "DELETE", path: "api/v0/secrets/", body: { key }, schema: ErrorBody, retry: "idempotent" });
+    } catch (error) {
+      if (error instanceof VastError && error.vastError === "nonexistent_key") return;
+      throw error;
+    }
+  }
+
+  // ---- transport ----
+
+  async #call<S extends z.ZodType>(call: CallOptions<S>): Promise<z.infer<S>> {
+    const url = new URL(call.path, this.#base);
+    for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
+    const where = { operation: call.operation, method: call.method, path: url.pathname };
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.#dispatchers[call.retry].request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: call.method,
+        headers: {
+          authorization: `Bearer ${this.#apiKey}`,
+          accept: "application/json",
+          ...(call.body === undefined ? {} : { "content-type": "application/json" }),
+          "user-agent": "vast-kit",
+        },
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (cause) {
+      const code = (cause as { code?: string }).code ?? "unknown";
+      throw new VastError(VastErrorCode.network, `${call.operation}: no answer from ${url.origin} (${code}); the request may or may not have been processed`, { ...where, cause });
+    }
+    const json = parseJson(text);
+    const accepted = call.acceptStatus?.includes(status) ?? false;
+    if (status >= 400 && !accepted) throw httpError(call.operation, where, status, json, text);
+    if (accepted && status >= 400) return undefined as z.infer<S>;
+    const failure = ErrorBody.safeParse(json);
+    if (failure.success && failure.data.success === false) {
+      const message = vastMessage(failure.data, text);
+      throw new VastError(VastErrorCode.rejected, `${call.operation}: Vast answered ${status} with success=false: ${message}`, { ...where, status, vastError: failure.data.error, vastMessage: message });
+    }
+    const parsed = call.schema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+      throw new VastError(VastErrorCode.badResponse, `${call.operation}: unexpected response from Vast (${status}): ${issues}`, { ...where, status });
+    }
+    return parsed.data;
+  }
+}
+
+function retryOptions(kind: RetryClass, maxRetries: number, minDelay: number) {
+  return {
+    throwOnError: false,
+    statusCodes: retryableStatus,
+    errorCodes: retryableNetworkCodes,
+    methods: ["GET", "PUT", "POST", "DELETE"] as Dispatcher.HttpMethod[],
+    retry(err: Error & { statusCode?: number; code?: string }, { state }: { state: { counter: number } }, done: (err?: Error | null) => void) {
+      const status = err.statusCode;
+      const retryable = status === 429 || (kind === "idempotent" && (status !== undefined ? retryableStatus.includes(status) : retryableNetworkCodes.includes(err.code ?? "")));
+      if (!retryable || state.counter > maxRetries) return done(err);
+      const backoff = Math.min(minDelay * 2 ** (state.counter - 1), 30_000);
+      return setTimeout(() => done(null), backoff * (0.5 + Math.random()));
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** First present of `msg`, `message`, `detail`, `error`, else the raw text, capped (§2.1). */
+function vastMessage(body: ErrorBody | undefined, text: string): string {
+  const message = body?.msg ?? body?.message ?? body?.detail ?? body?.error ?? text.trim();
+  return (message || "(no message)").slice(0, 300);
+}
+
+function httpError(operation: string, where: { operation: string; method: string; path: string }, status: number, json: unknown, text: string): VastError {
+  const body = ErrorBody.safeParse(json);
+  const message = vastMessage(body.success ? body.data : undefined, text);
+  const hint = status === 401 ? " (check vast:apiKey or VAST_API_KEY)" : "";
+  return new VastError(VastErrorCode.http, `${operation}: Vast answered ${status}: ${message}${hint}`, {
+    ...where, status, vastError: body.success ? body.data.error : undefined, vastMessage: message,
+  });
+}

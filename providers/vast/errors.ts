@@ -1,0 +1,74 @@
+/**
+ * Every failure of the Vast client is a {@link VastError}. `code` is stable (tests and callers
+ * branch on it); the message says what was attempted, against what, and what came back — never
+ * the API key.
+ */
+
+/** Stable error codes of the Vast client. */
+export const VastErrorCode = {
+  /** Vast answered with an HTTP error status (after any retries). */
+  http: "VAST_HTTP_ERROR",
+  /** Vast answered 2xx with `success: false` (vast-api.md §2.1). */
+  rejected: "VAST_REJECTED",
+  /** The response did not match the documented shape. */
+  badResponse: "VAST_BAD_RESPONSE",
+  /** No response: connection refused, reset, or timed out. The request may or may not have been processed. */
+  network: "VAST_NETWORK_ERROR",
+  /** Configuration is missing or invalid (API key, URL). */
+  config: "VAST_CONFIG_ERROR",
+  /** No offer matched, or every offer tried was gone. */
+  noOffer: "VAST_NO_OFFER",
+  /** An instance reached a state from which it will not become ready. */
+  instanceFailed: "VAST_INSTANCE_FAILED",
+  /** An instance did not become ready before its deadline. */
+  timeout: "VAST_TIMEOUT",
+} as const;
+export type VastErrorCode = (typeof VastErrorCode)[keyof typeof VastErrorCode];
+
+export interface VastErrorDetails {
+  /** The client operation, e.g. "create instance on offer 111". */
+  operation?: string;
+  method?: string;
+  /** Request path without the query string (the query may carry filters, never the key). */
+  path?: string;
+  status?: number;
+  /** Vast's snake_case `error` field, e.g. "no_such_ask". */
+  vastError?: string;
+  /** Vast's human message (`msg`, `message`, `detail`…), capped. */
+  vastMessage?: string;
+  cause?: unknown;
+}
+
+export class VastError extends Error {
+  override name = "VastError";
+  readonly code: VastErrorCode;
+  readonly operation: string | undefined;
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+  readonly status: number | undefined;
+  readonly vastError: string | undefined;
+  readonly vastMessage: string | undefined;
+
+  constructor(code: VastErrorCode, message: string, details: VastErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.operation = details.operation;
+    this.method = details.method;
+    this.path = details.path;
+    this.status = details.status;
+    this.vastError = details.vastError;
+    this.vastMessage = details.vastMessage;
+  }
+}
+
+/** True when Vast says the offer is gone or unknown (vast-api.md §4.6): try the next offer. */
+export function isOfferGone(error: unknown): boolean {
+  if (!(error instanceof VastError)) return false;
+  if (error.status === 404 || error.status === 410) return true;
+  return /no_such_ask|not available|already rented/i.test(`${error.vastError ?? ""} ${error.vastMessage ?? ""}`);
+}
+
+/** True when the request may have been processed although no answer says so (timeout, reset, 5xx). */
+export function isAmbiguous(error: unknown): boolean {
+  return error instanceof VastError && (error.code === VastErrorCode.network || (error.status ?? 0) >= 500);
+}

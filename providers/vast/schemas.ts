@@ -1,0 +1,99 @@
+/**
+ * zod schemas for what the Vast API sends back (vast-api.md §3). They are lenient where Vast is
+ * inconsistent (numbers as strings, nullable fields, extra keys) and strict where we depend on a
+ * value. Each schema shares its name with its inferred type.
+ */
+import { z } from "zod";
+
+/** A number Vast may send as a JSON string (vast-api.md §2.2, §3.1). */
+const looseNumber = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+
+/** One offer row of `POST /bundles/` (vast-api.md §3.1). Only the fields we read are typed. */
+export const Offer = z.looseObject({
+  id: looseNumber,
+  machine_id: looseNumber.optional(),
+  gpu_name: z.string().optional(),
+  num_gpus: looseNumber.optional(),
+  dph_total: looseNumber.optional(),
+  min_bid: looseNumber.nullish(),
+  reliability: looseNumber.nullish(),
+  geolocation: z.string().nullish(),
+});
+export type Offer = z.infer<typeof Offer>;
+
+export const OfferList = z.looseObject({ offers: z.array(Offer) });
+export type OfferList = z.infer<typeof OfferList>;
+
+/** Docker port bindings; `HostPort` is a string (vast-api.md §6.2). */
+const PortBindings = z.record(z.string(), z.array(z.looseObject({ HostIp: z.string().optional(), HostPort: z.string() })).nullable());
+
+/** The instance object (vast-api.md §3.3.5); fields we do not read pass through untyped. */
+export const Instance = z.looseObject({
+  id: looseNumber,
+  actual_status: z.string().nullish(),
+  intended_status: z.string().nullish(),
+  cur_state: z.string().nullish(),
+  status_msg: z.string().nullish(),
+  label: z.string().nullish(),
+  machine_id: looseNumber.nullish(),
+  image_uuid: z.string().nullish(),
+  public_ipaddr: z.string().nullish(),
+  ssh_host: z.string().nullish(),
+  ssh_port: looseNumber.nullish(),
+  ports: PortBindings.nullish(),
+  gpu_name: z.string().nullish(),
+  num_gpus: looseNumber.nullish(),
+  dph_total: looseNumber.nullish(),
+  is_bid: z.boolean().nullish(),
+  template_hash_id: z.string().nullish(),
+});
+export type Instance = z.infer<typeof Instance>;
+
+/**
+ * The single read answers `{"instances": {...}}`, and for a gone instance `null`, `{}` or an object
+ * without `id` (vast-api.md §3.3.1). All of the latter mean "not found".
+ */
+export const InstanceRead = z.looseObject({
+  instances: z.union([Instance, z.looseObject({}), z.null()]).optional(),
+});
+
+export const InstancePage = z.looseObject({
+  instances: z.array(Instance),
+  next_token: z.string().nullish(),
+});
+export type InstancePage = z.infer<typeof InstancePage>;
+
+export const CreateInstanceResult = z.looseObject({ new_contract: looseNumber });
+export type CreateInstanceResult = z.infer<typeof CreateInstanceResult>;
+
+export const Template = z.looseObject({
+  id: looseNumber,
+  hash_id: z.string(),
+  name: z.string().nullish(),
+  image: z.string().nullish(),
+});
+export type Template = z.infer<typeof Template>;
+
+export const TemplateWrite = z.looseObject({ template: Template });
+export const TemplateSearch = z.looseObject({ templates: z.array(Template) });
+
+export const SshKey = z.looseObject({
+  id: looseNumber,
+  /** The list calls it `key`, create calls it `public_key` (vast-api.md §3.6). */
+  key: z.string().optional(),
+  public_key: z.string().optional(),
+});
+export type SshKey = z.infer<typeof SshKey>;
+export const SshKeyCreated = z.looseObject({ key: SshKey });
+
+export const SecretList = z.looseObject({ secrets: z.record(z.string(), z.string()).nullish() });
+
+/** The fields an error body may carry (vast-api.md §2.1). */
+export const ErrorBody = z.looseObject({
+  success: z.boolean().optional(),
+  error: z.string().optional(),
+  msg: z.string().optional(),
+  message: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
