@@ -1,0 +1,32 @@
+/**
+ * Where the Vast client's settings come from: stack config (`vast:apiUrl`, `vast:apiKey`, read by
+ * the dynamic provider's `configure`) or, for the key, `VAST_API_KEY` read when a method runs.
+ * Nothing here is ever captured into the serialized provider (pulumi.md §2.5, §2.6).
+ */
+import { z } from "zod";
+import { VastError, VastErrorCode } from "./errors.ts";
+
+/** What `configure` hands over: the raw stack config values, if set. */
+export interface ProviderSettings {
+  apiUrl?: string | undefined;
+  apiKey?: string | undefined;
+}
+
+const ResolvedConfig = z.strictObject({
+  apiUrl: z.url({ protocol: /^https?$/, error: "vast:apiUrl must be an http(s) URL such as https://console.vast.ai" }),
+  apiKey: z.string().min(1, "vast:apiKey is not set: run `pulumi config set --secret vast:apiKey <key>` or export VAST_API_KEY"),
+});
+export type ResolvedConfig = z.infer<typeof ResolvedConfig>;
+
+export const defaultApiUrl = "https://console.vast.ai";
+
+/** Resolves and validates the client settings; the error names the key to fix, never its value. */
+export function resolveConfig(settings: ProviderSettings = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const parsed = ResolvedConfig.safeParse({
+    apiUrl: settings.apiUrl || env.VAST_API_URL || defaultApiUrl,
+    apiKey: settings.apiKey || env.VAST_API_KEY || "",
+  });
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues.map((i) => i.message).join("; ");
+  throw new VastError(VastErrorCode.config, message);
+}

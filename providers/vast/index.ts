@@ -1,0 +1,8 @@
+/** The Vast dynamic resources and the client they are built on. */
+export { VastInstance, type VastInstanceArgs } from "./vast-instance.ts";
+export { VastTemplate, type VastTemplateArgs } from "./vast-template.ts";
+export { VastSshKey, type VastSshKeyArgs } from "./vast-ssh-key.ts";
+export { VastEnvVar, type VastEnvVarArgs } from "./vast-env-var.ts";
+export { VastClient, type VastClientOptions } from "./client.ts";
+export { VastError, VastErrorCode } from "./errors.ts";
+export type { OfferCriteria, OfferFilter } from "./offer-query.ts";

@@ -1,0 +1,41 @@
+/**
+ * The resolved inputs of a `VastInstance` as its provider methods see them, validated by zod in
+ * `check`. The resource class's `Input<>` args mirror these fields.
+ */
+import { z } from "zod";
+
+const filterOperators = z.strictObject({
+  eq: z.unknown(), neq: z.unknown(), gt: z.unknown(), gte: z.unknown(), lt: z.unknown(), lte: z.unknown(),
+  in: z.array(z.unknown()), notin: z.array(z.unknown()),
+}).partial();
+
+export const OfferCriteriaInput = z.strictObject({
+  filter: z.record(z.string(), filterOperators),
+  order: z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional(),
+  maxPricePerHour: z.number().positive().optional(),
+  tries: z.number().int().min(1).max(20).optional(),
+  type: z.enum(["on-demand", "bid"]).optional(),
+});
+
+export const InstanceInputs = z.strictObject({
+  offer: OfferCriteriaInput.optional(),
+  offerId: z.number().int().positive().optional(),
+  templateHashId: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-hex-digit template hash_id").optional(),
+  image: z.string().min(1).max(1024).optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  ports: z.array(z.string()).default([]),
+  diskGb: z.number().min(8, "Vast needs at least 8 GB of disk").default(16),
+  label: z.string().max(1024).optional(),
+  runtype: z.enum(["ssh", "jupyter", "args"]).optional(),
+  args: z.array(z.string()).optional(),
+  onstart: z.string().max(4048).optional(),
+  bidPrice: z.number().min(0.001).max(128).optional(),
+  state: z.enum(["running", "stopped"]).default("running"),
+  imageLogin: z.string().optional(),
+  readyTimeoutSeconds: z.number().int().positive().default(900),
+}).refine((i) => (i.offer === undefined) !== (i.offerId === undefined), { message: "set exactly one of offer (search criteria) and offerId", path: ["offer"] })
+  .refine((i) => i.image !== undefined || i.templateHashId !== undefined, { message: "set image, templateHashId, or both", path: ["image"] });
+export type InstanceInputs = z.infer<typeof InstanceInputs>;
+
+/** Inputs that Vast cannot change on a live instance: changing one replaces it. */
+export const replacingInputs = ["offer", "offerId", "templateHashId", "image", "env", "ports", "diskGb", "runtype", "args", "onstart", "imageLogin"] as const;

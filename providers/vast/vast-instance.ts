@@ -1,0 +1,60 @@
+/** `VastInstance`: a rented Vast instance, from a template or an image. */
+import * as pulumi from "@pulumi/pulumi";
+import { delegatingProvider } from "./dynamic-provider.ts";
+import type { OfferCriteria } from "./offer-query.ts";
+
+/** Arguments of {@link VastInstance}. */
+export interface VastInstanceArgs {
+  /** Offer search criteria, evaluated at create time; changing them replaces the instance. Set this or `offerId`. */
+  readonly offer?: pulumi.Input<OfferCriteria>;
+  /** A fixed offer (ask) id to rent. Set this or `offer`. */
+  readonly offerId?: pulumi.Input<number>;
+  /** Template to start from (its current `hashId`). */
+  readonly templateHashId?: pulumi.Input<string>;
+  /** Docker image; overrides the template's. Required without a template. */
+  readonly image?: pulumi.Input<string>;
+  /** Environment variables; merged over the template's. Defaults to none. */
+  readonly env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Ports to open, e.g. `["1111", "8080", "8081/udp"]`. Defaults to none beyond the template's. */
+  readonly ports?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Disk in GB (≥ 8). Defaults to 16. */
+  readonly diskGb?: pulumi.Input<number>;
+  /** Label shown in the console; updated in place. Defaults to empty. */
+  readonly label?: pulumi.Input<string>;
+  /** `ssh`, `jupyter` or `args`. Defaults to the template's, else `ssh`. */
+  readonly runtype?: pulumi.Input<"ssh" | "jupyter" | "args">;
+  /** Container arguments in `args` mode. */
+  readonly args?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Script run after Vast's own start-up in ssh/jupyter modes. */
+  readonly onstart?: pulumi.Input<string>;
+  /** Makes the instance interruptible at this bid ($/hour); a new bid updates in place. Defaults to on-demand. */
+  readonly bidPrice?: pulumi.Input<number>;
+  /** Desired state, applied in place. Defaults to `running`. */
+  readonly state?: pulumi.Input<"running" | "stopped">;
+  /** Private registry login, `-u USER -p TOKEN REGISTRY`. Pass it as a secret. */
+  readonly imageLogin?: pulumi.Input<string>;
+  /** How long create and start wait for `running` before failing. Defaults to 900 s. */
+  readonly readyTimeoutSeconds?: pulumi.Input<number>;
+}
+
+export class VastInstance extends pulumi.dynamic.Resource {
+  declare readonly instanceId: pulumi.Output<number>;
+  declare readonly offerId: pulumi.Output<number>;
+  /** `actual_status` when last observed: `running`, `exited`, … */
+  declare readonly status: pulumi.Output<string>;
+  declare readonly intendedStatus: pulumi.Output<string>;
+  declare readonly label: pulumi.Output<string>;
+  declare readonly machineId: pulumi.Output<number | null>;
+  declare readonly gpuName: pulumi.Output<string | null>;
+  declare readonly numGpus: pulumi.Output<number | null>;
+  declare readonly dphTotal: pulumi.Output<number | null>;
+  declare readonly publicIp: pulumi.Output<string | null>;
+  /** Container port (`"1111/tcp"`) → public host port. */
+  declare readonly hostPorts: pulumi.Output<Record<string, number>>;
+  declare readonly sshCommand: pulumi.Output<string | null>;
+
+  constructor(name: string, args: VastInstanceArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = { instanceId: undefined, offerId: undefined, status: undefined, intendedStatus: undefined, machineId: undefined, gpuName: undefined, numGpus: undefined, dphTotal: undefined, publicIp: undefined, hostPorts: undefined, sshCommand: undefined };
+    super(delegatingProvider("instance"), name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: ["imageLogin", ...(opts?.additionalSecretOutputs ?? [])] }, "vast", "Instance");
+  }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Brings the local stack up or down: a Vast API emulator on loopback (state in .data/), a file
+# backend for Pulumi state, and `pulumi up` / `pulumi destroy` of the `local` stack.
+#   scripts/local-stack.sh up     # start the emulator if needed, pulumi up --yes
+#   scripts/local-stack.sh down   # pulumi destroy --yes, remove the stack's emulator
+# Run through toolchain/run (the npm scripts `up` and `down` do), so node and pulumi are on PATH.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+data="$repo/.data"
+port=18600   # keep in step with vast:apiUrl in Pulumi.local.yaml
+mkdir -p "$data/state"
+chmod 700 "$data"
+
+# Secrets generated once per checkout, kept out of the repository (.data/ is ignored).
+[ -s "$data/emulator-api-key" ] || (umask 077; node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))' > "$data/emulator-api-key")
+[ -s "$data/passphrase" ] || (umask 077; node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))' > "$data/passphrase")
+
+export VAST_API_KEY=$(cat "$data/emulator-api-key")
+export PULUMI_CONFIG_PASSPHRASE_FILE="$data/passphrase"
+export PULUMI_BACKEND_URL="file://$data/state"
+
+emulator_up() { curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v0/gpu_names/unique/" 2>/dev/null; }
+
+start_emulator() {
+  emulator_up && return 0
+  echo "starting the Vast API emulator on 127.0.0.1:$port (log: .data/emulator.log)"
+  (cd "$repo" && nohup node emulator/cli.ts --port "$port" --api-key "$VAST_API_KEY" --state "$data/emulator.db" \
+    >"$data/emulator.log" 2>&1 & echo $! >"$data/emulator.pid")
+  for _ in $(seq 1 100); do emulator_up && return 0; sleep 0.1; done
+  echo "the emulator did not start; see .data/emulator.log" >&2
+  exit 1
+}
+
+stop_emulator() {
+  [ -f "$data/emulator.pid" ] && kill "$(cat "$data/emulator.pid")" 2>/dev/null || true
+  rm -f "$data/emulator.pid"
+}
+
+cd "$repo"
+case "${1:-}" in
+  up)
+    start_emulator
+    pulumi stack select local --create >/dev/null
+    pulumi up --yes --stack local
+    echo
+    echo "The emulator keeps running in the background (pid $(cat "$data/emulator.pid" 2>/dev/null || echo ?)); \`npm run down\` tears it all down."
+    ;;
+  down)
+    start_emulator
+    if pulumi stack select local >/dev/null 2>&1; then
+      pulumi destroy --yes --stack local
+    fi
+    stop_emulator
+    ;;
+  *)
+    echo "usage: $0 up|down" >&2
+    exit 2
+    ;;
+esac
