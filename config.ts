@@ -14,6 +14,7 @@ const StackConfig = z.strictObject({
   diskGb: z.number().int().min(8, "Vast needs at least 8 GB"),
   image: z.string().min(1),
   templateName: z.string(),
+  instanceLabelPrefix: z.string().max(200),
 });
 export type StackConfig = z.infer<typeof StackConfig>;
 
@@ -29,6 +30,7 @@ export function readStackConfig(): StackConfig {
     diskGb: config.getNumber("diskGb") ?? 32,
     image: config.get("image") ?? "vastai/base-image:cuda-12.4.1-auto",
     templateName: config.get("templateName") ?? "",
+    instanceLabelPrefix: config.get("instanceLabelPrefix") ?? "",
   };
   const parsed = StackConfig.safeParse(raw);
   if (parsed.success) return parsed.data;

@@ -28,7 +28,7 @@ const instances = Array.from({ length: config.instanceCount }, (_, i) =>
       tries: config.offerTries,
     },
     diskGb: config.diskGb,
-    label: `${stack}-gpu-${i}`,
+    label: `${config.instanceLabelPrefix || `${stack}-gpu`}-${i}`,
   }));
 
 export const templateHashId = template.hashId;

@@ -61,20 +61,22 @@ export async function create(settings: ProviderSettings, inputs: InstanceInputs 
  * reset, 5xx) we look for that label before trying again, and adopt what we find (vast-api.md §5.4).
  */
 async function rent(session: VastSession, inputs: InstanceInputs): Promise<{ id: number; offerId: number }> {
-  const { client } = session;
+  const { client, claimedOffers } = session;
   const tries = inputs.offer?.tries ?? defaultOfferTries;
   const candidates = inputs.offerId !== undefined
     ? Array.from({ length: tries }, () => inputs.offerId as number)
-    : (await client.searchOffers(buildOfferQuery(inputs.offer!, inputs.diskGb))).map((o) => o.id);
+    : await searchUnclaimed(session, inputs, tries);
   if (candidates.length === 0) {
     throw new VastError(VastErrorCode.noOffer, `no Vast offer matches ${JSON.stringify(inputs.offer?.filter)}${inputs.offer?.maxPricePerHour ? ` at or below $${inputs.offer.maxPricePerHour}/h` : ""}; widen the filter or raise maxPricePerHour`);
   }
   const failures: string[] = [];
   for (const offerId of candidates.slice(0, tries)) {
     const createTag = `vast-kit-${randomUUID()}`;
+    claimedOffers.add(offerId);
     try {
       return { id: await client.createInstance(offerId, createBody(inputs, createTag)), offerId };
     } catch (error) {
+      claimedOffers.delete(offerId);
       if (isAmbiguous(error)) {
         const adopted = await client.listInstances({ label: { eq: createTag } });
         if (adopted[0]) {
@@ -90,6 +92,13 @@ async function rent(session: VastSession, inputs: InstanceInputs): Promise<{ id:
     }
   }
   throw new VastError(VastErrorCode.noOffer, `could not rent any of ${Math.min(tries, candidates.length)} offer(s) tried: ${failures.join("; ")}`);
+}
+
+/** Matching offers in order, skipping those other creates in this process are renting (§4.6). */
+async function searchUnclaimed(session: VastSession, inputs: InstanceInputs, tries: number): Promise<number[]> {
+  const criteria = { ...inputs.offer!, tries: Math.min(64, tries + session.claimedOffers.size) };
+  const offers = await session.client.searchOffers(buildOfferQuery(criteria, inputs.diskGb));
+  return offers.map((o) => o.id).filter((id) => !session.claimedOffers.has(id)).slice(0, tries);
 }
 
 function createBody(inputs: InstanceInputs, label: string): CreateInstanceBody {

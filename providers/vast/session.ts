@@ -10,6 +10,12 @@ import { InstanceWatcher } from "./instance-watcher.ts";
 export interface VastSession {
   client: VastClient;
   watcher: InstanceWatcher;
+  /**
+   * Offers being rented by creates running in this process. Instances created in the same
+   * `pulumi up` search at the same moment and see the same cheapest offers; claiming keeps them
+   * from all racing for the first one.
+   */
+  claimedOffers: Set<number>;
 }
 
 const sessions = new Map<string, VastSession>();
@@ -21,7 +27,7 @@ export function sessionFor(settings: ProviderSettings | undefined): VastSession 
   let session = sessions.get(key);
   if (!session) {
     const client = new VastClient(config);
-    session = { client, watcher: new InstanceWatcher(client) };
+    session = { client, watcher: new InstanceWatcher(client), claimedOffers: new Set() };
     sessions.set(key, session);
   }
   return session;
