@@ -1,0 +1,426 @@
+/**
+ * The emulator's state, in SQLite (`node:sqlite`). This module alone owns the DatabaseSync: the
+ * schema is created in one `exec` under `SCHEMA_VERSION` (kept in `PRAGMA user_version`), every
+ * statement is prepared once, and callers get typed records, never SQL. In memory by default;
+ * with a file path the state survives a restart (instances, templates, keys, secrets, volumes,
+ * rented offers and id counters).
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { StateVersionError } from './errors.ts';
+import type { Timeline } from './lifecycle.ts';
+import type { EnvObject, PortMap } from './docker-env.ts';
+
+/** Bump when the schema changes; an older state file is refused rather than misread. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, next INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters (name, next) VALUES
+  ('instance', 27100001), ('template', 334501), ('ssh_key', 9001), ('volume', 301);
+CREATE TABLE IF NOT EXISTS offer_rentals (
+  offer_id INTEGER PRIMARY KEY,
+  instance_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS instances (
+  id INTEGER PRIMARY KEY,
+  offer_id INTEGER NOT NULL,
+  label TEXT,
+  intended_status TEXT NOT NULL,
+  timeline TEXT NOT NULL,
+  config TEXT NOT NULL,
+  offer TEXT NOT NULL,
+  created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS instance_ssh_keys (
+  instance_id INTEGER NOT NULL,
+  public_key TEXT NOT NULL,
+  PRIMARY KEY (instance_id, public_key)
+);
+CREATE TABLE IF NOT EXISTS templates (
+  id INTEGER PRIMARY KEY,
+  hash_id TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  count_created INTEGER NOT NULL DEFAULT 0,
+  recent_create_date REAL,
+  deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS template_versions (
+  hash_id TEXT PRIMARY KEY,
+  template_id INTEGER NOT NULL,
+  content TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ssh_keys (id INTEGER PRIMARY KEY, public_key TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS volumes (
+  id INTEGER PRIMARY KEY,
+  volume_offer_id INTEGER NOT NULL,
+  name TEXT,
+  size INTEGER NOT NULL,
+  created_at REAL NOT NULL,
+  instance_id INTEGER
+);
+`;
+
+/** What an instance was created with; stored as JSON. */
+export interface InstanceConfig {
+  image: string;
+  /** Normalised `image_runtype`, base mode first. */
+  runtype: string;
+  env: EnvObject;
+  onstart: string | null;
+  args: string[] | null;
+  argsStr: string | null;
+  disk: number;
+  /** Bid price in $/h; null for on-demand. */
+  price: number | null;
+  templateId: number | null;
+  templateHashId: string | null;
+  templateName: string | null;
+  jupyterToken: string;
+  instanceApiKey: string;
+  sshIdx: number;
+  sshPort: number;
+  ports: PortMap;
+}
+
+/** One rented instance. */
+export interface InstanceRecord {
+  id: number;
+  offerId: number;
+  label: string | null;
+  intendedStatus: 'running' | 'stopped';
+  timeline: Timeline;
+  config: InstanceConfig;
+  /** The offer row as it was priced at rent time (hardware, location, price). */
+  offer: Record<string, unknown>;
+  /** Epoch seconds, float: the instance's `start_date`. */
+  createdAt: number;
+}
+
+/** A template: the current version plus its bookkeeping. */
+export interface TemplateRecord {
+  id: number;
+  hashId: string;
+  content: Record<string, unknown>;
+  createdAt: number;
+  countCreated: number;
+  recentCreateDate: number | null;
+  deleted: boolean;
+}
+
+export interface SshKeyRecord {
+  id: number;
+  publicKey: string;
+  createdAt: number;
+}
+
+export interface VolumeRecord {
+  id: number;
+  volumeOfferId: number;
+  name: string | null;
+  size: number;
+  createdAt: number;
+  instanceId: number | null;
+}
+
+type Row = Record<string, unknown>;
+type Counter = 'instance' | 'template' | 'ssh_key' | 'volume';
+
+function toInstance(row: Row): InstanceRecord {
+  return {
+    id: Number(row['id']),
+    offerId: Number(row['offer_id']),
+    label: (row['label'] as string | null) ?? null,
+    intendedStatus: row['intended_status'] as 'running' | 'stopped',
+    timeline: JSON.parse(String(row['timeline'])) as Timeline,
+    config: JSON.parse(String(row['config'])) as InstanceConfig,
+    offer: JSON.parse(String(row['offer'])) as Record<string, unknown>,
+    createdAt: Number(row['created_at']),
+  };
+}
+
+function toTemplate(row: Row): TemplateRecord {
+  return {
+    id: Number(row['id']),
+    hashId: String(row['hash_id']),
+    content: JSON.parse(String(row['content'])) as Record<string, unknown>,
+    createdAt: Number(row['created_at']),
+    countCreated: Number(row['count_created']),
+    recentCreateDate: row['recent_create_date'] === null ? null : Number(row['recent_create_date']),
+    deleted: Number(row['deleted']) === 1,
+  };
+}
+
+function toSshKey(row: Row): SshKeyRecord {
+  return { id: Number(row['id']), publicKey: String(row['public_key']), createdAt: Number(row['created_at']) };
+}
+
+function toVolume(row: Row): VolumeRecord {
+  return {
+    id: Number(row['id']),
+    volumeOfferId: Number(row['volume_offer_id']),
+    name: (row['name'] as string | null) ?? null,
+    size: Number(row['size']),
+    createdAt: Number(row['created_at']),
+    instanceId: row['instance_id'] === null ? null : Number(row['instance_id']),
+  };
+}
+
+/** The emulator database. One per running emulator. */
+export class EmulatorDb {
+  #db: DatabaseSync;
+  #s: Record<string, StatementSync>;
+
+  /** Opens `path` (created if missing) or an in-memory database. */
+  constructor(path?: string) {
+    this.#db = new DatabaseSync(path ?? ':memory:');
+    const found = Number((this.#db.prepare('PRAGMA user_version').get() as Row)['user_version']);
+    if (found !== 0 && found !== SCHEMA_VERSION) {
+      this.#db.close();
+      throw new StateVersionError(path ?? ':memory:', found, SCHEMA_VERSION);
+    }
+    this.#db.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+    const prepare = (sql: string): StatementSync => this.#db.prepare(sql);
+    this.#s = {
+      nextId: prepare('UPDATE counters SET next = next + 1 WHERE name = ? RETURNING next - 1 AS id'),
+      rentedOffers: prepare('SELECT offer_id FROM offer_rentals'),
+      rentOffer: prepare('INSERT INTO offer_rentals (offer_id, instance_id) VALUES (?, ?)'),
+      isRented: prepare('SELECT 1 FROM offer_rentals WHERE offer_id = ?'),
+      releaseOffer: prepare('DELETE FROM offer_rentals WHERE instance_id = ?'),
+      insertInstance: prepare(
+        'INSERT INTO instances (id, offer_id, label, intended_status, timeline, config, offer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getInstance: prepare('SELECT * FROM instances WHERE id = ?'),
+      listInstances: prepare('SELECT * FROM instances ORDER BY id'),
+      setLifecycle: prepare('UPDATE instances SET intended_status = ?, timeline = ? WHERE id = ?'),
+      setLabel: prepare('UPDATE instances SET label = ? WHERE id = ?'),
+      setConfig: prepare('UPDATE instances SET config = ? WHERE id = ?'),
+      deleteInstance: prepare('DELETE FROM instances WHERE id = ?'),
+      attachKey: prepare('INSERT OR IGNORE INTO instance_ssh_keys (instance_id, public_key) VALUES (?, ?)'),
+      detachKey: prepare('DELETE FROM instance_ssh_keys WHERE instance_id = ? AND public_key = ?'),
+      instanceKeys: prepare('SELECT public_key FROM instance_ssh_keys WHERE instance_id = ? ORDER BY rowid'),
+      dropInstanceKeys: prepare('DELETE FROM instance_ssh_keys WHERE instance_id = ?'),
+      insertTemplate: prepare('INSERT INTO templates (id, hash_id, created_at) VALUES (?, ?, ?)'),
+      upsertVersion: prepare(
+        'INSERT INTO template_versions (hash_id, template_id, content) VALUES (?, ?, ?) ON CONFLICT (hash_id) DO UPDATE SET template_id = excluded.template_id',
+      ),
+      templateView: prepare(
+        'SELECT t.*, v.content FROM templates t JOIN template_versions v ON v.hash_id = t.hash_id WHERE t.id = ?',
+      ),
+      liveTemplates: prepare(
+        'SELECT t.*, v.content FROM templates t JOIN template_versions v ON v.hash_id = t.hash_id WHERE t.deleted = 0 ORDER BY t.id',
+      ),
+      version: prepare('SELECT template_id, content FROM template_versions WHERE hash_id = ?'),
+      setTemplateHash: prepare('UPDATE templates SET hash_id = ? WHERE id = ?'),
+      deleteTemplate: prepare('UPDATE templates SET deleted = 1 WHERE id = ?'),
+      useTemplate: prepare('UPDATE templates SET count_created = count_created + 1, recent_create_date = ? WHERE id = ?'),
+      insertKey: prepare('INSERT INTO ssh_keys (id, public_key, created_at) VALUES (?, ?, ?)'),
+      listKeys: prepare('SELECT * FROM ssh_keys ORDER BY id'),
+      getKey: prepare('SELECT * FROM ssh_keys WHERE id = ?'),
+      updateKey: prepare('UPDATE ssh_keys SET public_key = ? WHERE id = ?'),
+      deleteKey: prepare('DELETE FROM ssh_keys WHERE id = ?'),
+      listSecrets: prepare('SELECT key, value FROM secrets ORDER BY key'),
+      getSecret: prepare('SELECT value FROM secrets WHERE key = ?'),
+      upsertSecret: prepare('INSERT INTO secrets (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      deleteSecret: prepare('DELETE FROM secrets WHERE key = ?'),
+      insertVolume: prepare('INSERT INTO volumes (id, volume_offer_id, name, size, created_at) VALUES (?, ?, ?, ?, ?)'),
+      listVolumes: prepare('SELECT * FROM volumes ORDER BY id'),
+      getVolume: prepare('SELECT * FROM volumes WHERE id = ?'),
+      attachVolume: prepare('UPDATE volumes SET instance_id = ? WHERE id = ?'),
+      detachVolumes: prepare('UPDATE volumes SET instance_id = NULL WHERE instance_id = ?'),
+      deleteVolume: prepare('DELETE FROM volumes WHERE id = ?'),
+    };
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #stmt(name: string): StatementSync {
+    return this.#s[name] as StatementSync;
+  }
+
+  /** Takes the next id of a counter; ids never repeat, even across restarts. */
+  nextId(counter: Counter): number {
+    return Number((this.#stmt('nextId').get(counter) as Row)['id']);
+  }
+
+  /** Offer ids that are rented, by us or (fault injection) by someone else. */
+  rentedOfferIds(): Set<number> {
+    return new Set((this.#stmt('rentedOffers').all() as Row[]).map((row) => Number(row['offer_id'])));
+  }
+
+  isOfferRented(offerId: number): boolean {
+    return this.#stmt('isRented').get(offerId) !== undefined;
+  }
+
+  /** Marks an offer as taken by another customer (fault `offerTakenOnRent`). */
+  markOfferTaken(offerId: number): void {
+    this.#stmt('rentOffer').run(offerId, null);
+  }
+
+  /** Stores a new instance, rents its offer and counts the template use, atomically. */
+  createInstance(record: InstanceRecord, templateId: number | null, volumeId: number | null): void {
+    this.#transaction(() => {
+      this.#stmt('rentOffer').run(record.offerId, record.id);
+      this.#stmt('insertInstance').run(
+        record.id, record.offerId, record.label, record.intendedStatus, JSON.stringify(record.timeline),
+        JSON.stringify(record.config), JSON.stringify(record.offer), record.createdAt,
+      );
+      if (templateId !== null) this.#stmt('useTemplate').run(record.createdAt, templateId);
+      if (volumeId !== null) this.#stmt('attachVolume').run(record.id, volumeId);
+    });
+  }
+
+  getInstance(id: number): InstanceRecord | undefined {
+    const row = this.#stmt('getInstance').get(id) as Row | undefined;
+    return row ? toInstance(row) : undefined;
+  }
+
+  listInstances(): InstanceRecord[] {
+    return (this.#stmt('listInstances').all() as Row[]).map(toInstance);
+  }
+
+  setLifecycle(id: number, intendedStatus: 'running' | 'stopped', timeline: Timeline): void {
+    this.#stmt('setLifecycle').run(intendedStatus, JSON.stringify(timeline), id);
+  }
+
+  setLabel(id: number, label: string | null): void {
+    this.#stmt('setLabel').run(label, id);
+  }
+
+  setConfig(id: number, config: InstanceConfig): void {
+    this.#stmt('setConfig').run(JSON.stringify(config), id);
+  }
+
+  /** Removes an instance and everything hanging off it; its offer becomes rentable again. */
+  destroyInstance(id: number): void {
+    this.#transaction(() => {
+      this.#stmt('releaseOffer').run(id);
+      this.#stmt('dropInstanceKeys').run(id);
+      this.#stmt('detachVolumes').run(id);
+      this.#stmt('deleteInstance').run(id);
+    });
+  }
+
+  attachSshKey(instanceId: number, publicKey: string): void {
+    this.#stmt('attachKey').run(instanceId, publicKey);
+  }
+
+  /** Returns false when the key was not attached. */
+  detachSshKey(instanceId: number, publicKey: string): boolean {
+    return Number(this.#stmt('detachKey').run(instanceId, publicKey).changes) > 0;
+  }
+
+  instanceSshKeys(instanceId: number): string[] {
+    return (this.#stmt('instanceKeys').all(instanceId) as Row[]).map((row) => String(row['public_key']));
+  }
+
+  /** Stores a new template whose first version is `hashId` → `content`. */
+  insertTemplate(id: number, hashId: string, content: Record<string, unknown>, createdAt: number): void {
+    this.#transaction(() => {
+      this.#stmt('upsertVersion').run(hashId, id, JSON.stringify(content));
+      this.#stmt('insertTemplate').run(id, hashId, createdAt);
+    });
+  }
+
+  /** Points a template at new content; the old hash keeps naming the old content (§3.5). */
+  updateTemplate(id: number, hashId: string, content: Record<string, unknown>): void {
+    this.#transaction(() => {
+      this.#stmt('upsertVersion').run(hashId, id, JSON.stringify(content));
+      this.#stmt('setTemplateHash').run(hashId, id);
+    });
+  }
+
+  getTemplate(id: number): TemplateRecord | undefined {
+    const row = this.#stmt('templateView').get(id) as Row | undefined;
+    return row ? toTemplate(row) : undefined;
+  }
+
+  /** Templates not deleted, at their current version. */
+  listTemplates(): TemplateRecord[] {
+    return (this.#stmt('liveTemplates').all() as Row[]).map(toTemplate);
+  }
+
+  /** Any version ever saved, current or not, deleted or not (instances launch from these). */
+  findTemplateVersion(hashId: string): { templateId: number; content: Record<string, unknown> } | undefined {
+    const row = this.#stmt('version').get(hashId) as Row | undefined;
+    if (!row) return undefined;
+    return { templateId: Number(row['template_id']), content: JSON.parse(String(row['content'])) as Record<string, unknown> };
+  }
+
+  deleteTemplate(id: number): void {
+    this.#stmt('deleteTemplate').run(id);
+  }
+
+  insertSshKey(publicKey: string, createdAt: number): SshKeyRecord {
+    const id = this.nextId('ssh_key');
+    this.#stmt('insertKey').run(id, publicKey, createdAt);
+    return { id, publicKey, createdAt };
+  }
+
+  listSshKeys(): SshKeyRecord[] {
+    return (this.#stmt('listKeys').all() as Row[]).map(toSshKey);
+  }
+
+  getSshKey(id: number): SshKeyRecord | undefined {
+    const row = this.#stmt('getKey').get(id) as Row | undefined;
+    return row ? toSshKey(row) : undefined;
+  }
+
+  updateSshKey(id: number, publicKey: string): void {
+    this.#stmt('updateKey').run(publicKey, id);
+  }
+
+  deleteSshKey(id: number): void {
+    this.#stmt('deleteKey').run(id);
+  }
+
+  listSecrets(): Array<{ key: string; value: string }> {
+    return (this.#stmt('listSecrets').all() as Row[]).map((row) => ({ key: String(row['key']), value: String(row['value']) }));
+  }
+
+  getSecret(key: string): string | undefined {
+    const row = this.#stmt('getSecret').get(key) as Row | undefined;
+    return row ? String(row['value']) : undefined;
+  }
+
+  putSecret(key: string, value: string): void {
+    this.#stmt('upsertSecret').run(key, value);
+  }
+
+  deleteSecret(key: string): void {
+    this.#stmt('deleteSecret').run(key);
+  }
+
+  insertVolume(volumeOfferId: number, name: string | null, size: number, createdAt: number): VolumeRecord {
+    const id = this.nextId('volume');
+    this.#stmt('insertVolume').run(id, volumeOfferId, name, size, createdAt);
+    return { id, volumeOfferId, name, size, createdAt, instanceId: null };
+  }
+
+  listVolumes(): VolumeRecord[] {
+    return (this.#stmt('listVolumes').all() as Row[]).map(toVolume);
+  }
+
+  getVolume(id: number): VolumeRecord | undefined {
+    const row = this.#stmt('getVolume').get(id) as Row | undefined;
+    return row ? toVolume(row) : undefined;
+  }
+
+  deleteVolume(id: number): void {
+    this.#stmt('deleteVolume').run(id);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Run-time fault injection: the switches of `Faults` (options.ts), with their countdowns.
+ * Set programmatically or through `PUT /_emulator/faults`; setting replaces everything.
+ */
+import type { Faults } from './options.ts';
+
+/** `threshold=` values from the API's rate-limit table (vast-api.md §5.1), by endpoint key. */
+const THRESHOLDS: Record<string, string> = {
+  'PUT /api/v0/asks/:id': '4.5',
+  'GET /api/v0/instances/:id': '2.0',
+  'GET /api/v1/instances': '1.0',
+  'PUT /api/v0/instances/:id': '1.0',
+  'PUT /api/v0/instances/reboot/:id': '1.0',
+  'PUT /api/v0/instances/recycle/:id': '1.0',
+  'DELETE /api/v0/instances/:id': '3.0',
+  'GET /api/v0/template': '3.0',
+  'POST /api/v0/ssh': '1.0',
+  'DELETE /api/v0/instances/:id/ssh/:keyId': '2.0',
+  'POST /api/v0/secrets': '3.0',
+  'PUT /api/v0/secrets': '3.0',
+  'DELETE /api/v0/secrets': '3.0',
+  'GET /api/v0/secrets': '5.0',
+  'GET /api/v0/volumes': '5.5',
+  'PUT /api/v0/volumes': '5.5',
+  'DELETE /api/v0/volumes': '5.5',
+};
+
+/** How a rate-limited call is answered: 429 with no Retry-After (§5.1). */
+export interface RateLimitAnswer {
+  plainText: boolean;
+  threshold: string;
+}
+
+/** Holds the active faults and counts them down as they fire. */
+export class FaultInjector {
+  #faults: Faults = {};
+  /** Calls per endpoint since the faults were set, for `every`. */
+  #calls = new Map<string, number>();
+
+  /** Replaces every fault (the counters of `every` restart too). */
+  set(faults: Faults): void {
+    this.#faults = structuredClone(faults);
+    this.#calls.clear();
+  }
+
+  /** The faults still pending, with the counters as they are now. */
+  get(): Faults {
+    return structuredClone(this.#faults);
+  }
+
+  /** Extra delay for every API request. */
+  latencyMs(): number {
+    return this.#faults.latencyMs ?? 0;
+  }
+
+  /** Consumes a rate-limit hit for `endpoint`, or returns null when the call may pass. */
+  rateLimit(endpoint: string): RateLimitAnswer | null {
+    const rule = this.#faults.rateLimit?.[endpoint];
+    if (!rule) return null;
+    const call = (this.#calls.get(endpoint) ?? 0) + 1;
+    this.#calls.set(endpoint, call);
+    const answer = { plainText: rule.plainText ?? false, threshold: THRESHOLDS[endpoint] ?? '2.0' };
+    if (rule.next !== undefined && rule.next > 0) {
+      rule.next--;
+      return answer;
+    }
+    if (rule.every !== undefined && call % rule.every === 0) return answer;
+    return null;
+  }
+
+  /** Consumes a 5xx for `endpoint`, returning its status, or null. */
+  serverError(endpoint: string): 500 | 502 | 503 | null {
+    const rule = this.#faults.serverError?.[endpoint];
+    if (!rule || rule.next <= 0) return null;
+    rule.next--;
+    return rule.status ?? 500;
+  }
+
+  /** True (and counted down) when this create must commit but get no answer. */
+  takeDropCreateResponse(): boolean {
+    return this.#take(this.#faults.dropCreateResponse);
+  }
+
+  /** True (and counted down) when this create must find its offer taken. */
+  takeOfferTakenOnRent(): boolean {
+    return this.#take(this.#faults.offerTakenOnRent);
+  }
+
+  /** True (and counted down) when this new instance must die while loading. */
+  takeDieWhileLoading(): boolean {
+    return this.#take(this.#faults.dieWhileLoading);
+  }
+
+  #take(rule: { next: number } | undefined): boolean {
+    if (!rule || rule.next <= 0) return false;
+    rule.next--;
+    return true;
+  }
+}
+
+/** Counts API requests received (admin routes excluded), per endpoint key. */
+export class RequestStats {
+  #total = 0;
+  #byEndpoint: Record<string, number> = {};
+
+  record(endpoint: string): void {
+    this.#total++;
+    this.#byEndpoint[endpoint] = (this.#byEndpoint[endpoint] ?? 0) + 1;
+  }
+
+  snapshot(): { total: number; byEndpoint: Record<string, number> } {
+    return { total: this.#total, byEndpoint: { ...this.#byEndpoint } };
+  }
+
+  reset(): void {
+    this.#total = 0;
+    this.#byEndpoint = {};
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The Vast API emulator, programmatic entry. `startEmulator` binds 127.0.0.1, serves the part of
+ * the Vast REST API described in shared/reference/vast-api.md, and returns handles for tests:
+ * faults, timings, stats and a direct peek at the instances.
+ *
+ * @example
+ * const emu = await startEmulator({ apiKey: 'test-key', timings: { loadingMs: 100 } });
+ * t.after(() => emu.close());
+ * await fetch(`${emu.url}/api/v0/users/current`, { headers: { Authorization: 'Bearer test-key' } });
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildCatalog } from './catalog.ts';
+import type { EmulatorState } from './context.ts';
+import { EmulatorDb } from './db.ts';
+import { FaultInjector, RequestStats } from './faults.ts';
+import { createRequestListener } from './http-handler.ts';
+import { stateAt } from './lifecycle.ts';
+import { LogUploads } from './log-uploads.ts';
+import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from './options.ts';
+import type { LifecycleTimings } from './options.ts';
+
+export type { EmulatorOptions, Faults, LifecycleTimings };
+export { DEFAULT_TIMINGS };
+export { ApiError, EmulatorError, InvalidOptionsError, StateVersionError } from './errors.ts';
+export { ENDPOINT_KEYS, type EndpointKey } from './routes/table.ts';
+
+/** An instance as `listInstances` shows it: straight from the database, state as of now. */
+export interface InstancePeek {
+  id: number;
+  label: string | null;
+  actual_status: string | null;
+  intended_status: string;
+  image_uuid: string;
+}
+
+/** A running emulator. */
+export interface RunningEmulator {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  url: string;
+  port: number;
+  /** Replaces every active fault (validated; throws `InvalidOptionsError`). */
+  setFaults(faults: Faults): void;
+  /** Changes some lifecycle delays; transitions already under way keep theirs. */
+  setTimings(timings: Partial<LifecycleTimings>): void;
+  /** API requests received since start or the last reset (admin requests excluded). */
+  stats(): { total: number; byEndpoint: Record<string, number> };
+  resetStats(): void;
+  /** Every instance, read from the database (a test peek, not an API call). */
+  listInstances(): InstancePeek[];
+  /** Stops listening, drops open connections and closes the database. */
+  close(): Promise<void>;
+}
+
+/** Starts an emulator. Resolves once it is listening. */
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const opts = parseOptions(EmulatorOptions, options, 'emulator options');
+  const db = new EmulatorDb(opts.statePath);
+  const faults = new FaultInjector();
+  if (opts.faults) faults.set(opts.faults);
+  const stats = new RequestStats();
+  const state: EmulatorState = {
+    db,
+    catalog: buildCatalog(),
+    faults,
+    timings: { ...DEFAULT_TIMINGS, ...opts.timings },
+    logUploads: new LogUploads(),
+    baseUrl: '',
+  };
+  const listInstances = (): InstancePeek[] => {
+    const now = Date.now();
+    return db.listInstances().map((record) => ({
+      id: record.id,
+      label: record.label,
+      actual_status: stateAt(record.timeline, now).actual,
+      intended_status: record.intendedStatus,
+      image_uuid: record.config.image,
+    }));
+  };
+  const controls = {
+    getFaults: () => faults.get(),
+    setFaults: (next: Faults) => faults.set(parseOptions(Faults, next, 'faults')),
+    getTimings: () => ({ ...state.timings }),
+    setTimings: (patch: Partial<LifecycleTimings>) => {
+      state.timings = { ...state.timings, ...parseOptions(TimingsPatch, patch, 'timings') };
+    },
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    listInstances,
+  };
+
+  const server = createServer(
+    createRequestListener({ state, stats, admin: controls, apiKey: opts.apiKey, latencyMs: opts.latencyMs ?? 0, log: opts.log }),
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  state.baseUrl = `http://127.0.0.1:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: state.baseUrl,
+    port,
+    setFaults: controls.setFaults,
+    setTimings: controls.setTimings,
+    stats: controls.stats,
+    resetStats: controls.resetStats,
+    listInstances,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          db.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

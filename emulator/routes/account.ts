@@ -1,0 +1,32 @@
+/**
+ * Account and helper endpoints (vast-api.md §3.9): the current user (never carrying the key)
+ * and the GPU names the CLI fetches, without auth, at start-up.
+ */
+import { ACCOUNT, type Handler, json } from '../context.ts';
+
+/** Credit every emulated account starts with, in $. */
+const CREDIT = 1000;
+
+/** `GET /api/v0/users/current` → the account, with a credit balance. */
+export const currentUser: Handler = (ctx) => {
+  const keys = ctx.state.db.listSshKeys();
+  return json({
+    id: ACCOUNT.id,
+    username: ACCOUNT.username,
+    email: ACCOUNT.email,
+    fullname: ACCOUNT.fullname,
+    credit: CREDIT,
+    balance: 0,
+    balance_threshold: 10,
+    balance_threshold_enabled: false,
+    has_billing: true,
+    email_verified: true,
+    billed_verification: true,
+    ssh_key: keys[0]?.publicKey ?? null,
+    can_pay: true,
+    is_admin: false,
+  });
+};
+
+/** `GET /api/v0/gpu_names/unique/` → `{"gpu_names": [...]}`, no auth. */
+export const gpuNames: Handler = (ctx) => json({ gpu_names: ctx.state.catalog.gpuNames });
