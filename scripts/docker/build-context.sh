@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Fills image/.build/ (the generated part of the build context):
+#   main.js + package.json   portal/main.ts bundled by esbuild: the portal and the entrypoint, one file
+#   static/                  the portal's static files (portal/static), read at run time
+#   node-<arch>/node         the pinned Node runtime (scripts/docker/fetch-node.sh), per architecture
+# Usage: build-context.sh [amd64|arm64 ...]   (default: this machine's architecture)
+set -euo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CACHE_DIR="${VAST_KIT_CACHE:-${HOME}/.cache/vast-kit}"
+OUT="${REPO_DIR}/image/.build"
+NODE_BIN_DIR="${VAST_KIT_NODE_BIN:-${HOME}/.cache/vast-kit/node24/node_modules/.bin}"
+export PATH="${NODE_BIN_DIR}:${PATH}"
+
+archs=("$@")
+if [ "${#archs[@]}" -eq 0 ]; then
+  case "$(uname -m)" in x86_64) archs=(amd64) ;; aarch64) archs=(arm64) ;; *) archs=("$(uname -m)") ;; esac
+fi
+
+mkdir -p "${OUT}"
+version="$(sed -n 's/^ARG PORTAL_NODE_VERSION=\([0-9.]*\).*/\1/p' "${REPO_DIR}/image/Dockerfile")"
+for arch in "${archs[@]}"; do
+  case "${arch}" in amd64) npm_arch=x64 ;; arm64) npm_arch=arm64 ;; *) echo "unsupported arch ${arch}" >&2; exit 1 ;; esac
+  "${REPO_DIR}/scripts/docker/fetch-node.sh" "${arch}" >/dev/null
+  src="${CACHE_DIR}/portal-node/${version}/linux-${npm_arch}/bin/node"
+  dest="${OUT}/node-${arch}/node"
+  # cp only when different, so the file's mtime (and the build cache) stay put on warm runs.
+  if ! cmp -s "${src}" "${dest}" 2>/dev/null; then
+    mkdir -p "$(dirname "${dest}")"
+    cp "${src}" "${dest}"
+  fi
+done
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "${tmp}"' EXIT
+(cd "${REPO_DIR}" && node scripts/docker/bundle.ts "${tmp}/main.js")
+printf '{ "type": "module", "private": true }\n' > "${tmp}/package.json"
+for f in main.js package.json; do
+  cmp -s "${tmp}/${f}" "${OUT}/${f}" 2>/dev/null || cp "${tmp}/${f}" "${OUT}/${f}"
+done
+rm -rf "${OUT}/static.new"
+if [ -d "${REPO_DIR}/portal/static" ]; then cp -r "${REPO_DIR}/portal/static" "${OUT}/static.new"; else mkdir -p "${OUT}/static.new"; fi
+if ! diff -rq "${OUT}/static.new" "${OUT}/static" >/dev/null 2>&1; then rm -rf "${OUT}/static"; mv "${OUT}/static.new" "${OUT}/static"; else rm -rf "${OUT}/static.new"; fi
+echo "[build-context] ${OUT}: main.js $(du -k "${OUT}/main.js" | cut -f1) KiB, node ${version} for ${archs[*]}"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the image with Debian's docker client and BuildKit, on the local Debian stand-in base by
+# default, with the components that need the internet beyond Debian's mirror switched off and
+# Jupyter/Syncthing from Debian's packages. Extra arguments go to `docker build`.
+#   build-image.sh [-t TAG] [--build-arg K=V ...]
+# VAST_KIT_IMAGE_BASE overrides BASE_IMAGE; VAST_KIT_IMAGE_ONLINE=1 builds with the upstream
+# components (pip, GitHub releases), handing the TLS-intercepting CA in as the BuildKit secret
+# `build_ca` (VAST_KIT_BUILD_CA, default: the first CA in /usr/local/share/ca-certificates/).
+set -euo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+"${REPO_DIR}/scripts/docker/build-context.sh"
+
+args=(--build-arg "BASE_IMAGE=${VAST_KIT_IMAGE_BASE:-vast-kit/debian-base:bookworm}")
+if [ "${VAST_KIT_IMAGE_ONLINE:-0}" = 1 ]; then
+  ca="${VAST_KIT_BUILD_CA:-$(ls /usr/local/share/ca-certificates/*.crt 2>/dev/null | head -n 1)}"
+  [ -n "${ca}" ] && args+=(--secret "id=build_ca,src=${ca}")
+else
+  args+=(
+    --build-arg JUPYTER_SOURCE=apt
+    --build-arg SYNCTHING_SOURCE=apt
+    --build-arg INSTALL_CLOUDFLARED=false
+    --build-arg INSTALL_VASTAI=false
+    --build-arg INSTALL_NVM=false
+  )
+fi
+
+DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain "${args[@]}" "$@" -f "${REPO_DIR}/image/Dockerfile" "${REPO_DIR}/image"
