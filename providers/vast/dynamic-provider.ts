@@ -5,27 +5,44 @@
  * credential is ever serialized, and the API key comes from stack config via `configure`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Kind, KindImplementation } from "./runtime.ts";
 import type { ProviderSettings } from "./config.ts";
+import type { Kind, KindImplementation } from "./runtime.ts";
+
+/** The provider object as deserialized in the provider process; `configure` fills in `settings`. */
+interface DelegatingProvider extends pulumi.dynamic.ResourceProvider {
+  settings?: ProviderSettings;
+}
 
 /** A dynamic provider for `kind` that delegates to `vast-kit/providers/vast/runtime`. */
 export function delegatingProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  // Captured closure variables are copied per function by the serializer, so state set by
+  // `configure` lives on the provider object itself and methods read it through `this`.
   const load = async (): Promise<KindImplementation> => (await import("vast-kit/providers/vast/runtime")).kinds[kind];
-  let settings: ProviderSettings = {};
-  return {
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
+  const provider: DelegatingProvider = {
+    async configure(this: DelegatingProvider, req: pulumi.dynamic.ConfigureRequest) {
       // Read by full key name; secret markers are already removed (pulumi.md §2.2).
-      settings = { apiUrl: req.config.get("vast:apiUrl"), apiKey: req.config.get("vast:apiKey") };
+      this.settings = { apiUrl: req.config.get("vast:apiUrl"), apiKey: req.config.get("vast:apiKey") };
     },
-    check: async (olds: unknown, news: unknown) => (await load()).check(olds, news),
-    diff: async (id: string, olds: unknown, news: unknown) => (await load()).diff(id, olds, news),
-    create: async (inputs: unknown) => (await load()).create(settings, inputs),
-    async update(id: string, olds: unknown, news: unknown) {
+    async check(olds: unknown, news: unknown) {
+      return (await load()).check(olds, news);
+    },
+    async diff(id: string, olds: unknown, news: unknown) {
+      return (await load()).diff(id, olds, news);
+    },
+    async create(this: DelegatingProvider, inputs: unknown) {
+      return (await load()).create(this.settings ?? {}, inputs);
+    },
+    async update(this: DelegatingProvider, id: string, olds: unknown, news: unknown) {
       const implementation = await load();
       if (!implementation.update) throw new Error(`Vast ${kind} resources are replaced, never updated in place`);
-      return implementation.update(settings, id, olds, news);
+      return implementation.update(this.settings ?? {}, id, olds, news);
     },
-    read: async (id: string, props: unknown) => (await load()).read(settings, id, props),
-    delete: async (id: string, props: unknown) => (await load()).remove(settings, id, props),
+    async read(this: DelegatingProvider, id: string, props: unknown) {
+      return (await load()).read(this.settings ?? {}, id, props);
+    },
+    async delete(this: DelegatingProvider, id: string, props: unknown) {
+      return (await load()).remove(this.settings ?? {}, id, props);
+    },
   };
+  return provider;
 }
