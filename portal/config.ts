@@ -1,0 +1,200 @@
+/**
+ * The portal's whole configuration, read from the environment through one
+ * strict schema (style.md rule 9). No other portal module reads `process.env`
+ * (except `paths.ts` for `INSTANCE_ROOT`, which the entrypoint needs first).
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+import { PortalError, PortalErrorCode } from './errors.ts';
+
+const portList = (key: string) => z.string().optional().transform((value, ctx) => {
+  const ports = new Set<number>();
+  for (const part of (value ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    if (!/^\d{1,5}$/.test(part) || Number(part) < 1 || Number(part) > 65535) {
+      ctx.addIssue({ code: 'custom', message: `${key} must be a comma-separated list of ports, got ${JSON.stringify(part)}` });
+      return z.NEVER;
+    }
+    ports.add(Number(part));
+  }
+  return ports as ReadonlySet<number>;
+});
+
+const flag = (isOn: (lower: string) => boolean) => z.string().optional().transform((v) => isOn((v ?? '').trim().toLowerCase()));
+const positiveInt = (fallback: number) => z.string().optional().transform((v, ctx) => {
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d+$/.test(v)) {
+    ctx.addIssue({ code: 'custom', message: `must be a whole number, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return Number(v);
+});
+const optionalText = z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v));
+
+/** The environment variables the portal reads (instance-runtime.md §3.2, §4, §5, §8.11). */
+const PortalEnv = z.strictObject({
+  INSTANCE_ROOT: z.string().optional().transform((v, ctx) => {
+    if (v === undefined || v === '') return '/';
+    if (!path.isAbsolute(v)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute path' });
+      return z.NEVER;
+    }
+    return path.resolve(v);
+  }),
+  PORTAL_CONFIG: optionalText,
+  OPEN_BUTTON_TOKEN: optionalText,
+  WEB_PASSWORD: optionalText,
+  WEB_USERNAME: optionalText,
+  VAST_CONTAINERLABEL: optionalText,
+  CONTAINER_ID: optionalText,
+  PUBLIC_IPADDR: optionalText,
+  ENABLE_HTTPS: flag((v) => v === 'true'),
+  // §3.2: auth is off only for the literal "false".
+  ENABLE_AUTH: flag((v) => v !== 'false'),
+  AUTH_EXCLUDE: portList('AUTH_EXCLUDE'),
+  CADDY_HEADER_UP_LOCALHOST: z.string().optional().transform((v, ctx) => {
+    const text = (v ?? '').trim();
+    if (text.toLowerCase() === 'true') return 'all' as const;
+    const parsed = portList('CADDY_HEADER_UP_LOCALHOST').safeParse(text);
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: 'must be "true" or a comma-separated list of internal ports' });
+      return z.NEVER;
+    }
+    return parsed.data;
+  }),
+  PORTAL_FRONT_HOST: z.string().optional().transform((v) => v || '0.0.0.0'),
+  PORTAL_APP_PORT: positiveInt(11111),
+  PORTAL_UNSTOPPABLE: z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')),
+  CLOUDFLARED_BIN: z.string().optional().transform((v) => v || 'cloudflared'),
+  CF_TUNNEL_TOKEN: optionalText,
+  CLOUDFLARE_METRICS: z.string().optional().transform((v) => v || 'localhost:11113'),
+  PORTAL_TUNNEL_TIMEOUT_MS: positiveInt(30_000),
+  PORTAL_DEFAULT_TUNNELS: flag((v) => v !== 'false'),
+  WORKSPACE: z.string().optional().transform((v) => v || '/workspace'),
+  PATH: z.string().optional(),
+});
+
+/** Credentials and rules of §3.4/§3.5. */
+export interface AuthSettings {
+  /** False only when `ENABLE_AUTH=false`. */
+  readonly enabled: boolean;
+  /** External ports served without auth (`AUTH_EXCLUDE`). */
+  readonly excludedPorts: ReadonlySet<number>;
+  /** Basic-auth user (`WEB_USERNAME`, default `vastai`). */
+  readonly username: string;
+  /** Token #1 and the basic-auth password (`WEB_PASSWORD`, default `OPEN_BUTTON_TOKEN`). */
+  readonly password: string;
+  /** Token #2 and the token route's cookie value (`OPEN_BUTTON_TOKEN`, default `WEB_PASSWORD`). */
+  readonly openButtonToken: string;
+  /** `<VAST_CONTAINERLABEL>_auth_token` (literally `None_auth_token` when unset, as the original). */
+  readonly cookieName: string;
+  /** True when neither token was set and both were generated. */
+  readonly generated: boolean;
+}
+
+/** Everything the portal needs, parsed once. */
+export interface PortalSettings {
+  readonly instanceRoot: string;
+  readonly portalConfig: string | undefined;
+  readonly auth: AuthSettings;
+  /** `ENABLE_HTTPS=true` (TLS still needs a usable or generated pair). */
+  readonly https: boolean;
+  /** `CADDY_HEADER_UP_LOCALHOST`: `all`, or the internal ports that get `Host: localhost:<port>`. */
+  readonly headerUpLocalhost: 'all' | ReadonlySet<number>;
+  /** `VAST_TCP_PORT_<ext>` values by external port (only non-empty ones). */
+  readonly mappedPorts: ReadonlyMap<number, string>;
+  readonly containerId: string | undefined;
+  readonly containerLabel: string | undefined;
+  readonly publicIp: string | undefined;
+  /** Bind address of the front listeners. Defaults to `0.0.0.0`. */
+  readonly frontHost: string;
+  /** Port of the portal app on 127.0.0.1. Defaults to 11111. */
+  readonly appPort: number;
+  /** Processes that cannot be stopped from the portal (§4.1). */
+  readonly unstoppable: ReadonlySet<string>;
+  /** The cloudflared executable (`CLOUDFLARED_BIN`, default `cloudflared` on PATH). */
+  readonly cloudflared: string;
+  readonly cfTunnelToken: string | undefined;
+  /** cloudflared `--metrics` address for the named tunnel (`CLOUDFLARE_METRICS`). */
+  readonly cloudflareMetrics: string;
+  /** Quick-tunnel URL discovery timeout (§5.1). Defaults to 30 000 ms. */
+  readonly tunnelTimeoutMs: number;
+  /** Start one quick tunnel per external port at start (§5.1). Defaults to true. */
+  readonly defaultTunnels: boolean;
+  readonly workspace: string;
+}
+
+const MAPPED_PORT = /^VAST_TCP_PORT_(\d{1,5})$/;
+
+/**
+ * Parse the portal's settings from an environment.
+ * @throws PortalError `PORTAL_CONFIG_INVALID` listing every bad key as "→ at KEY"
+ */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettings {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(PortalEnv.shape)) picked[key] = env[key];
+  const parsed = PortalEnv.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.message} → at ${i.path.join('.')}`);
+    throw new PortalError(PortalErrorCode.CONFIG_INVALID, `invalid portal environment:\n${lines.join('\n')}`, {
+      details: { keys: parsed.error.issues.map((i) => i.path.join('.')) },
+    });
+  }
+  const e = parsed.data;
+  const mappedPorts = new Map<number, string>();
+  for (const [key, value] of Object.entries(env)) {
+    const match = MAPPED_PORT.exec(key);
+    if (match && value !== undefined && value !== '') mappedPorts.set(Number(match[1]), value);
+  }
+  return {
+    instanceRoot: e.INSTANCE_ROOT,
+    portalConfig: e.PORTAL_CONFIG,
+    auth: resolveAuth(e.WEB_PASSWORD, e.OPEN_BUTTON_TOKEN, e.WEB_USERNAME, e.VAST_CONTAINERLABEL, e.ENABLE_AUTH, e.AUTH_EXCLUDE),
+    https: e.ENABLE_HTTPS,
+    headerUpLocalhost: e.CADDY_HEADER_UP_LOCALHOST,
+    mappedPorts,
+    containerId: e.CONTAINER_ID,
+    containerLabel: e.VAST_CONTAINERLABEL,
+    publicIp: e.PUBLIC_IPADDR,
+    frontHost: e.PORTAL_FRONT_HOST,
+    appPort: e.PORTAL_APP_PORT,
+    unstoppable: new Set(['instance_portal', 'caddy', 'tunnel_manager', ...e.PORTAL_UNSTOPPABLE]),
+    cloudflared: e.CLOUDFLARED_BIN,
+    cfTunnelToken: e.CF_TUNNEL_TOKEN,
+    cloudflareMetrics: e.CLOUDFLARE_METRICS,
+    tunnelTimeoutMs: e.PORTAL_TUNNEL_TIMEOUT_MS,
+    defaultTunnels: e.PORTAL_DEFAULT_TUNNELS,
+    workspace: e.WORKSPACE,
+  };
+}
+
+/**
+ * Token resolution of §3.2: neither token → both generated; one → the other
+ * copies it; `\r`, `\n` and `;` are deleted from both.
+ */
+function resolveAuth(
+  password: string | undefined, obt: string | undefined, username: string | undefined,
+  label: string | undefined, enabled: boolean, excludedPorts: ReadonlySet<number>,
+): AuthSettings {
+  // A token that sanitises to nothing would make `?token=` match: treat it as unset.
+  const clean = (s: string | undefined) => {
+    const c = s?.replace(/[\r\n;]/g, '');
+    return c === '' ? undefined : c;
+  };
+  let pw = clean(password);
+  let token = clean(obt);
+  const generated = pw === undefined && token === undefined;
+  if (generated) pw = token = randomBytes(16).toString('base64url');
+  pw ??= token;
+  token ??= pw;
+  return {
+    enabled,
+    excludedPorts,
+    username: username ?? 'vastai',
+    password: pw as string,
+    openButtonToken: token as string,
+    cookieName: `${label ?? 'None'}_auth_token`,
+    generated,
+  };
+}

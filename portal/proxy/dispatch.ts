@@ -1,0 +1,90 @@
+/**
+ * The final web pass: send the request upstream over a keep-alive pool and
+ * stream the answer back. Request bodies are piped (large uploads never sit in
+ * memory) and response headers are flushed at once for streaming responses,
+ * the `flush_interval -1` of instance-runtime.md §3.2 (SSE).
+ * @module
+ */
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { downstreamResponseHeaders } from './headers.ts';
+import { sendNotReady } from './not-ready.ts';
+import type { ProxyContext } from './passes.ts';
+
+/** Options of {@link dispatchWeb}. */
+export interface DispatchOptions {
+  /** The keep-alive pool for this upstream. */
+  readonly agent: http.Agent;
+  /** Give up connecting after this many ms and answer with the not-ready page. */
+  readonly connectTimeoutMs: number;
+}
+
+const IDEMPOTENT_NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Proxy one authenticated request; `ctx` has been through every incoming pass. */
+export function dispatchWeb(ctx: ProxyContext, res: ServerResponse, options: DispatchOptions): void {
+  send(ctx, res, options, true);
+}
+
+function send(ctx: ProxyContext, res: ServerResponse, options: DispatchOptions, mayRetry: boolean): void {
+  const { req, route } = ctx;
+  const upstream = http.request({
+    host: route.app.hostname,
+    port: route.app.internal_port,
+    method: req.method,
+    path: ctx.upstreamPath,
+    headers: ctx.upstreamHeaders,
+    agent: options.agent,
+  });
+  let connectTimer: NodeJS.Timeout | undefined;
+  upstream.on('socket', (socket) => {
+    if (!socket.connecting) return;
+    connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), options.connectTimeoutMs);
+    socket.once('connect', () => clearTimeout(connectTimer));
+  });
+  upstream.on('response', (ures) => relayResponse(ctx, res, ures));
+  upstream.on('error', () => {
+    clearTimeout(connectTimer);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // A pooled socket the upstream had already closed: retry once when nothing
+    // of the request body can have been consumed.
+    if (mayRetry && upstream.reusedSocket && IDEMPOTENT_NO_BODY.has(req.method ?? '') && !hasBody(req)) {
+      send(ctx, res, options, false);
+      return;
+    }
+    sendNotReady(req, res, setCookieHeader(ctx));
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  if (hasBody(req)) {
+    req.pipe(upstream);
+  } else {
+    upstream.end();
+  }
+}
+
+function relayResponse(ctx: ProxyContext, res: ServerResponse, ures: IncomingMessage): void {
+  const headers = downstreamResponseHeaders(ures.rawHeaders);
+  const cookie = ctx.decision?.setCookie;
+  if (cookie !== undefined) headers.push('Set-Cookie', cookie);
+  res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
+  // A response without a length is a stream (SSE, chunked logs): send the head
+  // now rather than with the first chunk, which may be minutes away.
+  if (ures.headers['content-length'] === undefined) res.flushHeaders();
+  ures.pipe(res);
+  ures.on('error', () => res.destroy());
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function setCookieHeader(ctx: ProxyContext): string[] {
+  const cookie = ctx.decision?.setCookie;
+  return cookie === undefined ? [] : ['Set-Cookie', cookie];
+}

@@ -1,0 +1,131 @@
+/**
+ * Shared setup for the portal tests: loopback servers on free ports, a raw
+ * HTTP client that can send any header, and fronts built from settings.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { TestContext } from 'node:test';
+import { Authenticator } from '../../portal/auth.ts';
+import type { AuthSettings } from '../../portal/config.ts';
+import type { PortalApp } from '../../portal/portal-config.ts';
+import type { FrontOptions } from '../../portal/proxy/front.ts';
+import { createFront } from '../../portal/proxy/front.ts';
+import { listenFront } from '../../portal/listen.ts';
+import type { FailureLimiter } from '../../portal/rate-limit.ts';
+
+/** Bind `server` on 127.0.0.1, port 0, and resolve the port. */
+export async function listenOn(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  const port = await listenOn(s);
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** What the echo backend saw. */
+export interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly rawHeaders: string[];
+  readonly bodyLength: number;
+}
+
+/** An HTTP backend that answers every request with JSON describing it; `/status/<n>` answers n. */
+export async function startEchoBackend(t: TestContext): Promise<{ port: number; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    let bodyLength = 0;
+    req.on('data', (c: Buffer) => { bodyLength += c.length; });
+    req.on('end', () => {
+      const record = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, bodyLength };
+      seen.push(record);
+      const status = /^\/status\/(\d{3})/.exec(req.url ?? '');
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Portal-Placeholder': 'from-upstream' };
+      res.writeHead(status ? Number(status[1]) : 200, headers);
+      res.end(JSON.stringify(record));
+    });
+  });
+  const port = await listenOn(server);
+  t.after(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+  return { port, seen };
+}
+
+/** A response read in full. */
+export interface Got {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Options of {@link get}. */
+export interface GetOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string> | string[];
+  readonly body?: string | Buffer;
+  readonly tls?: boolean;
+}
+
+/** One request over a fresh connection; headers given as an array are sent verbatim. */
+export function get(port: number, path: string, options: GetOptions = {}): Promise<Got> {
+  const mod = options.tls ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request({
+      host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false,
+      rejectUnauthorized: false,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Write raw bytes on a new connection and collect everything until the server closes or `ms` pass. */
+export function rawExchange(port: number, data: string | Buffer, ms = 1500): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let out = '';
+    const done = () => { clearTimeout(timer); socket.destroy(); resolve(out); };
+    const timer = setTimeout(done, ms);
+    socket.on('data', (c) => { out += c.toString('latin1'); });
+    socket.on('close', done);
+    socket.on('error', done);
+    socket.write(data);
+  });
+}
+
+/** Auth settings for tests: WEB_PASSWORD `pw-secret`, OPEN_BUTTON_TOKEN `obt-secret`, label `C.42`. */
+export function authSettings(overrides: Partial<AuthSettings> = {}): AuthSettings {
+  return {
+    enabled: true, excludedPorts: new Set(), username: 'vastai', password: 'pw-secret', openButtonToken: 'obt-secret',
+    cookieName: 'C.42_auth_token', generated: false, ...overrides,
+  };
+}
+
+/** An app entry proxying `external` to `internal` on localhost. */
+export function app(external: number, internal: number, name = 'App'): PortalApp {
+  return { hostname: 'localhost', external_port: external, internal_port: internal, open_path: '/', name };
+}
+
+/** Start a front listener for `internalPort`; resolves its port. */
+export async function startFront(
+  t: TestContext,
+  internalPort: number,
+  opts: { auth?: Partial<AuthSettings>; limiter?: FailureLimiter; front?: Partial<FrontOptions>; tls?: { cert: string; key: string }; external?: number } = {},
+): Promise<number> {
+  const external = opts.external ?? 1111;
+  const front = createFront({ app: app(external, internalPort), authenticator: new Authenticator(authSettings(opts.auth), opts.limiter), tls: opts.tls !== undefined, ...opts.front });
+  const listener = await listenFront({ host: '127.0.0.1', port: 0, tls: opts.tls, handleRequest: front.handleRequest, handleUpgrade: front.handleUpgrade, headersTimeoutMs: 2000 });
+  t.after(async () => { front.close(); await listener.close(100); });
+  return listener.port;
+}
