@@ -68,6 +68,7 @@ export const BidPriceBody = z.looseObject({ price: numeric });
 
 /** Template fields (§3.5). Every field may be null: on edit, null means "keep" (§10). */
 export const TemplateBody = z.looseObject({
+  id: numeric.nullish(),
   hash_id: optionalText,
   name: optionalText,
   image: optionalText,

@@ -16,7 +16,7 @@ import {
   attachSshKey, createSshKey, deleteSshKey, detachSshKey, listInstanceSshKeys, listSshKeys, updateSshKey,
 } from './ssh-keys.ts';
 import type { EndpointKey } from './table.ts';
-import { createTemplate, deleteTemplate, editTemplate, searchTemplates } from './templates.ts';
+import { createTemplate, deleteTemplate, editTemplate, editTemplateV1, searchTemplates } from './templates.ts';
 import { createVolume, deleteVolume, listVolumes } from './volumes.ts';
 
 export const HANDLERS: Record<EndpointKey, Handler> = {
@@ -43,6 +43,7 @@ export const HANDLERS: Record<EndpointKey, Handler> = {
   'GET /api/v0/template': searchTemplates,
   'POST /api/v0/template': createTemplate,
   'PUT /api/v0/template': editTemplate,
+  'PUT /api/v1/template': editTemplateV1,
   'DELETE /api/v0/template': deleteTemplate,
   'GET /api/v0/ssh': listSshKeys,
   'POST /api/v0/ssh': createSshKey,

@@ -40,20 +40,23 @@ export const changeBid: Handler = (ctx) => {
   return json({ success: true });
 };
 
-/** Plausible container (or daemon) log lines built from the instance's history. */
+/** Plausible container (or daemon) log lines: one per state reached so far, plus the container's own start lines. */
 function logLines(record: InstanceRecord, now: number, daemon: boolean): string[] {
   const stamp = (ms: number): string => new Date(ms).toISOString();
   const lines: string[] = [];
   for (const step of record.timeline) {
     if (step.at > now) break;
-    if (daemon) lines.push(`${stamp(step.at)} daemon: instance ${record.id} ${step.actual ?? 'provisioning'}: ${step.status_msg ?? ''}`);
-    else if (step.actual === 'loading') lines.push(`${stamp(step.at)} ${step.status_msg ?? 'Loading'}`);
-    else if (step.actual === 'running') {
+    if (daemon) {
+      lines.push(`${stamp(step.at)} daemon: instance ${record.id} ${step.actual ?? 'provisioning'}: ${step.status_msg ?? ''}`);
+      continue;
+    }
+    lines.push(`${stamp(step.at)} ${step.status_msg ?? step.actual ?? 'provisioning'}`);
+    if (step.actual === 'running') {
       lines.push(`${stamp(step.at)} Container started: ${record.config.image}`);
       if (record.config.onstart) lines.push(`${stamp(step.at)} Running onstart: ${record.config.onstart}`);
-    } else if (step.actual === 'exited') lines.push(`${stamp(step.at)} ${step.status_msg ?? 'Exited'}`);
+    }
   }
-  return lines.length > 0 ? lines : [`${stamp(now)} No logs yet for instance ${record.id}`];
+  return lines;
 }
 
 /** `PUT /api/v0/instances/request_logs/{id}/` `{"tail"?, "filter"?, "daemon_logs"?}` → `{"success", "result_url", "msg"}`. */

@@ -32,6 +32,8 @@ export const ROUTES = [
   ['GET', '/api/v0/template', 'api'],
   ['POST', '/api/v0/template', 'api'],
   ['PUT', '/api/v0/template', 'api'],
+  // vastai 1.9 edits through v1 with `id` and `hash_id` (observed from the pinned CLI; not in vast-api.md).
+  ['PUT', '/api/v1/template', 'api'],
   ['DELETE', '/api/v0/template', 'api'],
   ['GET', '/api/v0/ssh', 'api'],
   ['POST', '/api/v0/ssh', 'api'],

@@ -3,7 +3,7 @@
  * that survives edits, old hashes that keep naming old content, delete by `template_id` or
  * `hash_id`, and search with JSON `select_filters`.
  */
-import { type Handler, json } from '../context.ts';
+import { type ApiResult, type Handler, type RequestContext, json } from '../context.ts';
 import type { TemplateRecord } from '../db.ts';
 import { apiError } from '../errors.ts';
 import { type SortKey, checkFilters, matchesFilters, sortRecords } from '../query.ts';
@@ -39,17 +39,29 @@ export const createTemplate: Handler = (ctx) => {
   return json({ success: true, msg: `Template Created Successfully! New Template ID: ${id}`, template: templateView(record) });
 };
 
+/** Applies an edit to `template`: same `id`, a new `hash_id` when the content changed. */
+function applyEdit(ctx: RequestContext, template: TemplateRecord | undefined, body: TemplateBody, what: string): ApiResult {
+  const { db } = ctx.state;
+  if (!template) throw notFound(what);
+  const content = templateContent(body, template.content);
+  const hashId = contentHash(content);
+  if (hashId !== template.hashId) db.updateTemplate(template.id, hashId, content);
+  return json({ success: true, template: templateView(db.getTemplate(template.id) as TemplateRecord) });
+}
+
 /** `PUT /api/v0/template/` `{"hash_id", ...fields}`: same `id`, new `hash_id`; null fields keep their value. */
 export const editTemplate: Handler = (ctx) => {
   const { db } = ctx.state;
   const body = parseBody(TemplateBody.safeParse(ctx.body));
   if (!body.hash_id) throw apiError(400, 'invalid_args', 'hash_id is required');
-  const template = templateByHash(db.listTemplates(), body.hash_id, (hash) => db.findTemplateVersion(hash));
-  if (!template) throw notFound(body.hash_id);
-  const content = templateContent(body, template.content);
-  const hashId = contentHash(content);
-  if (hashId !== template.hashId) db.updateTemplate(template.id, hashId, content);
-  return json({ success: true, template: templateView(db.getTemplate(template.id) as TemplateRecord) });
+  return applyEdit(ctx, templateByHash(db.listTemplates(), body.hash_id, (hash) => db.findTemplateVersion(hash)), body, body.hash_id);
+};
+
+/** `PUT /api/v1/template/` `{"id", "hash_id", ...fields}`, as vastai 1.9 sends it: addressed by `id`. */
+export const editTemplateV1: Handler = (ctx) => {
+  const body = parseBody(TemplateBody.safeParse(ctx.body));
+  if (body.id === undefined || body.id === null) throw apiError(400, 'invalid_args', 'id is required');
+  return applyEdit(ctx, ctx.state.db.listTemplates().find((template) => template.id === body.id), body, String(body.id));
 };
 
 /** `DELETE /api/v0/template/` `{"template_id"}` or `{"hash_id"}`; the versions stay launchable (§3.5). */
