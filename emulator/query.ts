@@ -133,3 +133,17 @@ export function sortRecords<T extends Record<string, unknown>>(records: T[], key
     return compareValues(x['id'], y['id']);
   });
 }
+
+/**
+ * Parses a JSON query parameter such as `select_filters` (§1.3: URLSearchParams has already
+ * URL-decoded it). Not JSON is a 400 `invalid_request`, as [T] saw for a bare-string filter (§3.5).
+ */
+export function jsonQueryParam(query: URLSearchParams, name: string, fallback: unknown): unknown {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw apiError(400, 'invalid_request', `Error in query parameters: ${name} is not valid JSON`);
+  }
+}

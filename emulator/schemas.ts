@@ -5,6 +5,7 @@
  * ignores what it does not know.
  */
 import { z } from 'zod';
+import { apiError } from './errors.ts';
 
 /** A number that may arrive as a numeric string (the CLI sends `"50"`, `"100"`). */
 const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
@@ -115,4 +116,11 @@ export const DeleteVolumeBody = z.looseObject({ id: numeric.nullish() });
 /** One line per zod issue: "path: message". */
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`).join('; ');
+}
+
+/** Parses a request body with `schema`, or throws the API's 400 `invalid_args` naming each issue. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(parsed.error)}`);
+  return parsed.data;
 }

@@ -6,7 +6,7 @@ import { type Handler, type RequestContext, json, text } from '../context.ts';
 import type { InstanceRecord } from '../db.ts';
 import { apiError } from '../errors.ts';
 import { reboot, recycle } from '../instance-control.ts';
-import { BidPriceBody, LogsBody, describeIssues } from '../schemas.ts';
+import { BidPriceBody, LogsBody, parseBody } from '../schemas.ts';
 import { idParam, requireInstance } from './instances.ts';
 
 /** `PUT /api/v0/instances/reboot/{id}/` → `{"success": true}`. */
@@ -31,9 +31,7 @@ export const recycleInstance: Handler = (ctx) => {
 
 /** `PUT /api/v0/instances/bid_price/{id}/` `{"client_id": "me", "price": 0.25}` → `{"success": true}`. */
 export const changeBid: Handler = (ctx) => {
-  const parsed = BidPriceBody.safeParse(ctx.body);
-  if (!parsed.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(parsed.error)}`);
-  const { price } = parsed.data;
+  const { price } = parseBody(BidPriceBody, ctx.body);
   if (!(price >= 0.001 && price <= 128)) throw apiError(400, 'invalid_price', 'price must be between 0.001 and 128');
   const record = requireInstance(ctx);
   ctx.state.db.setConfig(record.id, { ...record.config, price });
@@ -61,10 +59,8 @@ function logLines(record: InstanceRecord, now: number, daemon: boolean): string[
 
 /** `PUT /api/v0/instances/request_logs/{id}/` `{"tail"?, "filter"?, "daemon_logs"?}` → `{"success", "result_url", "msg"}`. */
 export const requestLogs: Handler = (ctx) => {
-  const parsed = LogsBody.safeParse(ctx.body);
-  if (!parsed.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(parsed.error)}`);
+  const { tail, filter, daemon_logs: daemon } = parseBody(LogsBody, ctx.body);
   const record = requireForAction(ctx);
-  const { tail, filter, daemon_logs: daemon } = parsed.data;
   let lines = logLines(record, ctx.now, daemon === true);
   if (filter) lines = lines.filter((line) => line.includes(filter));
   if (tail !== undefined && tail !== null && tail >= 0) lines = lines.slice(-tail);

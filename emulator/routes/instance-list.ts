@@ -5,7 +5,7 @@
  */
 import { type Handler, json } from '../context.ts';
 import { apiError } from '../errors.ts';
-import { type SortKey, checkFilters, compareValues, matchesFilters, sortRecords } from '../query.ts';
+import { type SortKey, checkFilters, jsonQueryParam, compareValues, matchesFilters, sortRecords } from '../query.ts';
 import { listViews } from './instances.ts';
 
 const PAGE_MAX = 25;
@@ -17,17 +17,6 @@ const COMPUTED = new Set([
 
 function badKey(column: string) {
   return apiError(400, 'invalid_request', `Error in query parameters: ${column} is not a valid search key`);
-}
-
-/** Parses a JSON query parameter (§1.3: already URL-decoded by URLSearchParams). */
-function jsonParam(query: URLSearchParams, name: string, fallback: unknown): unknown {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return fallback;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    throw apiError(400, 'invalid_request', `Error in query parameters: ${name} is not valid JSON`);
-  }
 }
 
 function sortKeysOf(orderBy: unknown): SortKey[] {
@@ -66,9 +55,9 @@ function compareToToken(values: unknown[], token: unknown[], keys: SortKey[]): n
 
 /** `GET /api/v1/instances/?select_filters=&order_by=&limit=&after_token=&select_cols=`. */
 export const listInstancesV1: Handler = (ctx) => {
-  const filters = checkFilters(jsonParam(ctx.query, 'select_filters', {}));
-  const keys = sortKeysOf(jsonParam(ctx.query, 'order_by', [{ col: 'id', dir: 'asc' }]));
-  const selectCols = jsonParam(ctx.query, 'select_cols', ['*']);
+  const filters = checkFilters(jsonQueryParam(ctx.query, 'select_filters', {}));
+  const keys = sortKeysOf(jsonQueryParam(ctx.query, 'order_by', [{ col: 'id', dir: 'asc' }]));
+  const selectCols = jsonQueryParam(ctx.query, 'select_cols', ['*']);
   const rawLimit = Number.parseInt(ctx.query.get('limit') ?? String(PAGE_MAX), 10);
   const limit = Number.isNaN(rawLimit) ? PAGE_MAX : rawLimit <= 0 ? 5 : Math.min(rawLimit, PAGE_MAX);
 

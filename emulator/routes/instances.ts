@@ -7,7 +7,7 @@ import type { InstanceRecord } from '../db.ts';
 import { apiError } from '../errors.ts';
 import { changeState } from '../instance-control.ts';
 import { instanceView } from '../instance-view.ts';
-import { BulkDestroyBody, BulkStateBody, ManageInstanceBody, describeIssues } from '../schemas.ts';
+import { BulkDestroyBody, BulkStateBody, ManageInstanceBody, parseBody } from '../schemas.ts';
 
 /** The longest label a PUT accepts (§3.4; create allows 256). */
 const MAX_LABEL = 1024;
@@ -59,9 +59,7 @@ export const instanceFilters: Handler = (ctx) => {
 
 /** `PUT /api/v0/instances/{id}/` with `state`, `label` or both (§3.4). */
 export const manageInstance: Handler = (ctx) => {
-  const parsed = ManageInstanceBody.safeParse(ctx.body);
-  if (!parsed.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(parsed.error)}`);
-  const { state, label } = parsed.data;
+  const { state, label } = parseBody(ManageInstanceBody, ctx.body);
   if (state === undefined && label === undefined) throw apiError(400, 'invalid_args', 'Invalid args: give at least one of state or label');
   if (label && label.length > MAX_LABEL) {
     throw apiError(400, 'label_too_long', 'Please limit label length to 1024 characters, ideally less than 128.');
@@ -86,19 +84,17 @@ export const destroyInstance: Handler = (ctx) => {
 
 /** Bulk `PUT /api/v0/instances/` `{"ids", "state"}`; unknown ids are skipped. */
 export const bulkChangeState: Handler = (ctx) => {
-  const parsed = BulkStateBody.safeParse(ctx.body);
-  if (!parsed.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(parsed.error)}`);
-  for (const id of parsed.data.ids) {
+  const body = parseBody(BulkStateBody, ctx.body);
+  for (const id of body.ids) {
     const record = ctx.state.db.getInstance(id);
-    if (record) changeState(ctx.state, record, parsed.data.state, ctx.now);
+    if (record) changeState(ctx.state, record, body.state, ctx.now);
   }
   return json({ success: true });
 };
 
 /** Bulk `DELETE /api/v0/instances/` `{"instance_ids"}`; the CLI repeats it up to 6 times, so repeats are harmless (§5.4). */
 export const bulkDestroy: Handler = (ctx) => {
-  const parsed = BulkDestroyBody.safeParse(ctx.body);
-  if (!parsed.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(parsed.error)}`);
-  for (const id of parsed.data.instance_ids) if (ctx.state.db.getInstance(id)) ctx.state.db.destroyInstance(id);
+  const body = parseBody(BulkDestroyBody, ctx.body);
+  for (const id of body.instance_ids) if (ctx.state.db.getInstance(id)) ctx.state.db.destroyInstance(id);
   return json({ success: true });
 };

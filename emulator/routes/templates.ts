@@ -6,14 +6,9 @@
 import { type ApiResult, type Handler, type RequestContext, json } from '../context.ts';
 import type { TemplateRecord } from '../db.ts';
 import { apiError } from '../errors.ts';
-import { type SortKey, checkFilters, matchesFilters, sortRecords } from '../query.ts';
-import { DeleteTemplateBody, TemplateBody, describeIssues } from '../schemas.ts';
+import { type SortKey, checkFilters, jsonQueryParam, matchesFilters, sortRecords } from '../query.ts';
+import { DeleteTemplateBody, TemplateBody, parseBody } from '../schemas.ts';
 import { contentHash, templateContent, templateView } from '../template-content.ts';
-
-function parseBody<T>(result: { success: true; data: T } | { success: false; error: import('zod').ZodError }): T {
-  if (!result.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(result.error)}`);
-  return result.data;
-}
 
 function notFound(what: string) {
   return apiError(404, 'not_found', `Template ${what} not found`);
@@ -30,7 +25,7 @@ function templateByHash(templates: TemplateRecord[], hashId: string, findVersion
 /** `POST /api/v0/template/`; identical content returns the existing template (§3.5, §10). */
 export const createTemplate: Handler = (ctx) => {
   const { db } = ctx.state;
-  const content = templateContent(parseBody(TemplateBody.safeParse(ctx.body)));
+  const content = templateContent(parseBody(TemplateBody, ctx.body));
   const hashId = contentHash(content);
   const existing = db.listTemplates().find((template) => template.hashId === hashId);
   const id = existing?.id ?? db.nextId('template');
@@ -52,14 +47,14 @@ function applyEdit(ctx: RequestContext, template: TemplateRecord | undefined, bo
 /** `PUT /api/v0/template/` `{"hash_id", ...fields}`: same `id`, new `hash_id`; null fields keep their value. */
 export const editTemplate: Handler = (ctx) => {
   const { db } = ctx.state;
-  const body = parseBody(TemplateBody.safeParse(ctx.body));
+  const body = parseBody(TemplateBody, ctx.body);
   if (!body.hash_id) throw apiError(400, 'invalid_args', 'hash_id is required');
   return applyEdit(ctx, templateByHash(db.listTemplates(), body.hash_id, (hash) => db.findTemplateVersion(hash)), body, body.hash_id);
 };
 
 /** `PUT /api/v1/template/` `{"id", "hash_id", ...fields}`, as vastai 1.9 sends it: addressed by `id`. */
 export const editTemplateV1: Handler = (ctx) => {
-  const body = parseBody(TemplateBody.safeParse(ctx.body));
+  const body = parseBody(TemplateBody, ctx.body);
   if (body.id === undefined || body.id === null) throw apiError(400, 'invalid_args', 'id is required');
   return applyEdit(ctx, ctx.state.db.listTemplates().find((template) => template.id === body.id), body, String(body.id));
 };
@@ -67,7 +62,7 @@ export const editTemplateV1: Handler = (ctx) => {
 /** `DELETE /api/v0/template/` `{"template_id"}` or `{"hash_id"}`; the versions stay launchable (§3.5). */
 export const deleteTemplate: Handler = (ctx) => {
   const { db } = ctx.state;
-  const body = parseBody(DeleteTemplateBody.safeParse(ctx.body));
+  const body = parseBody(DeleteTemplateBody, ctx.body);
   const templates = db.listTemplates();
   let template: TemplateRecord | undefined;
   if (body.template_id !== undefined && body.template_id !== null) {
@@ -82,21 +77,10 @@ export const deleteTemplate: Handler = (ctx) => {
   return json({ success: true });
 };
 
-function jsonParam(query: URLSearchParams, name: string, fallback: unknown): unknown {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return fallback;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    // [T] saw a 400 for a bare-string select_filters (§3.5).
-    throw apiError(400, 'invalid_request', `Error in query parameters: ${name} is not valid JSON`);
-  }
-}
-
 /** `GET /api/v0/template/?select_cols=["*"]&select_filters={...}&order_by=...` → `{"templates_found", "templates"}`. */
 export const searchTemplates: Handler = (ctx) => {
-  const filters = checkFilters(jsonParam(ctx.query, 'select_filters', {}));
-  const orderBy = jsonParam(ctx.query, 'order_by', []);
+  const filters = checkFilters(jsonQueryParam(ctx.query, 'select_filters', {}));
+  const orderBy = jsonQueryParam(ctx.query, 'order_by', []);
   const keys: SortKey[] = Array.isArray(orderBy)
     ? orderBy.map((entry) => ({ field: String((entry as { col?: unknown })?.col ?? 'id'), desc: (entry as { dir?: unknown })?.dir === 'desc' }))
     : [];

@@ -5,16 +5,14 @@
  */
 import { type Handler, json } from '../context.ts';
 import { apiError } from '../errors.ts';
-import { CreateVolumeBody, DeleteVolumeBody, describeIssues } from '../schemas.ts';
+import { CreateVolumeBody, DeleteVolumeBody, parseBody } from '../schemas.ts';
 
 const NAME_PATTERN = /^\w{1,64}$/;
 const DEFAULT_SIZE_GB = 15;
 
 /** `PUT /api/v0/volumes/` `{"id": <volume offer>, "size", "name"?}` → `{"success", "volume_name", "volume_id"}`. */
 export const createVolume: Handler = (ctx) => {
-  const parsed = CreateVolumeBody.safeParse(ctx.body);
-  if (!parsed.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(parsed.error)}`);
-  const { id, size = DEFAULT_SIZE_GB, name } = parsed.data;
+  const { id, size = DEFAULT_SIZE_GB, name } = parseBody(CreateVolumeBody, ctx.body);
   const offer = ctx.state.catalog.volumeById.get(id);
   if (!offer) throw apiError(404, 'no_such_ask', `Volume offer ${id} is not available.`);
   if (name && !NAME_PATTERN.test(name)) throw apiError(400, 'invalid_args', 'Volume names use letters, digits and underscores, at most 64.');
