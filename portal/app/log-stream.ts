@@ -1,0 +1,173 @@
+/**
+ * Live logs (instance-runtime.md §4.2): every `*.log` directly in
+ * `/var/log/portal/` is polled every 200 ms; growth, truncation and
+ * replacement are detected; each file runs through its own {@link Terminal};
+ * a chronological buffer of the last 750 lines is replayed to new clients.
+ * Files over 5 MB are cut to their last 1 MB every 30 s.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { Terminal } from './terminal.ts';
+import { writeFileAtomic } from '../portal-config.ts';
+
+/** A message of the `/ws-logs` protocol. */
+export type LogMessage =
+  | { readonly type: 'append' | 'overwrite'; readonly html: string; readonly file: string };
+
+/** Options of {@link LogStream}. */
+export interface LogStreamOptions {
+  /** `/var/log/portal` under the instance root. */
+  readonly dir: string;
+  /** `/var/log` under the instance root (for the clean companion log on rotation). */
+  readonly cleanDir: string;
+  /** Poll interval. Defaults to 200 ms. */
+  readonly pollMs?: number;
+  /** Lines kept for replay and read from a newly seen file. Defaults to 750. */
+  readonly historyLines?: number;
+}
+
+interface Tracked {
+  ino: number;
+  pos: number;
+  terminal: Terminal;
+  decoder: StringDecoder;
+  /** Index into the history of this file's last line, for overwrites. */
+  lastEntry: { html: string } | undefined;
+}
+
+const ROTATE_ABOVE = 5 * 1024 * 1024;
+const ROTATE_KEEP = 1024 * 1024;
+const TAIL_BYTES = 256 * 1024;
+
+/** Watches the log folder and emits `message` events ({@link LogMessage}). */
+export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
+  readonly #o: Required<LogStreamOptions>;
+  readonly #files = new Map<string, Tracked>();
+  readonly #history: { html: string }[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #rotateTimer: NodeJS.Timeout | undefined;
+  #polling = false;
+
+  constructor(options: LogStreamOptions) {
+    super();
+    this.#o = { pollMs: 200, historyLines: 750, ...options };
+  }
+
+  /** Start polling; the first scan reads the tail of every existing file, oldest first. */
+  async start(): Promise<void> {
+    await this.#poll();
+    this.#timer = setInterval(() => void this.#poll(), this.#o.pollMs);
+    this.#timer.unref();
+    this.#rotateTimer = setInterval(() => void this.#rotate(), 30_000);
+    this.#rotateTimer.unref();
+  }
+
+  /** Stop polling. */
+  stop(): void {
+    clearInterval(this.#timer);
+    clearInterval(this.#rotateTimer);
+  }
+
+  /** The replay buffer, oldest first (rendered HTML lines). */
+  history(): string[] {
+    return this.#history.map((e) => e.html);
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      const names = (await fs.readdir(this.#o.dir).catch(() => [] as string[])).filter((n) => n.endsWith('.log'));
+      const stats = await Promise.all(names.map(async (name) => {
+        const st = await fs.stat(path.join(this.#o.dir, name)).catch(() => undefined);
+        return st?.isFile() ? { name, st } : undefined;
+      }));
+      const present = stats.filter((s) => s !== undefined).sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
+      for (const { name, st } of present) await this.#check(name, st.ino, st.size);
+      for (const name of this.#files.keys()) if (!names.includes(name)) this.#files.delete(name);
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  async #check(name: string, ino: number, size: number): Promise<void> {
+    let tracked = this.#files.get(name);
+    let from: number;
+    if (tracked === undefined) {
+      tracked = { ino, pos: 0, terminal: new Terminal(), decoder: new StringDecoder('utf8'), lastEntry: undefined };
+      this.#files.set(name, tracked);
+      from = Math.max(0, size - TAIL_BYTES);
+      let text = await this.#read(name, from, size);
+      tracked.pos = size;
+      // A newly seen file contributes only its last lines (§4.2: last 750).
+      if (from > 0) text = text.slice(text.indexOf('\n') + 1);
+      const lines = text.split('\n');
+      if (lines.length > this.#o.historyLines + 1) text = lines.slice(-(this.#o.historyLines + 1)).join('\n');
+      this.#feed(name, tracked, text);
+      return;
+    }
+    if (ino !== tracked.ino || size < tracked.pos) {
+      // Replaced or truncated: start over from the beginning.
+      tracked.ino = ino;
+      tracked.pos = 0;
+      tracked.decoder = new StringDecoder('utf8');
+    }
+    if (size === tracked.pos) return;
+    const text = await this.#read(name, tracked.pos, size);
+    tracked.pos = size;
+    this.#feed(name, tracked, text);
+  }
+
+  #feed(file: string, tracked: Tracked, text: string): void {
+    if (text === '') return;
+    for (const event of tracked.terminal.write(text)) {
+      if (event.type === 'overwrite' && tracked.lastEntry !== undefined) {
+        tracked.lastEntry.html = event.html;
+      } else {
+        const entry = { html: event.html };
+        this.#history.push(entry);
+        if (this.#history.length > this.#o.historyLines) this.#history.shift();
+        tracked.lastEntry = entry;
+      }
+      this.emit('message', { type: event.type, html: event.html, file });
+    }
+  }
+
+  async #read(name: string, from: number, to: number): Promise<string> {
+    const handle = await fs.open(path.join(this.#o.dir, name), 'r').catch(() => undefined);
+    if (handle === undefined) return '';
+    try {
+      const buffer = Buffer.alloc(to - from);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+      const tracked = this.#files.get(name);
+      return tracked === undefined ? buffer.subarray(0, bytesRead).toString('utf8') : tracked.decoder.write(buffer.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #rotate(): Promise<void> {
+    const names = (await fs.readdir(this.#o.dir).catch(() => [] as string[])).filter((n) => n.endsWith('.log'));
+    for (const name of names) {
+      for (const file of [path.join(this.#o.dir, name), path.join(this.#o.cleanDir, name)]) {
+        const st = await fs.stat(file).catch(() => undefined);
+        if (st === undefined || st.size <= ROTATE_ABOVE) continue;
+        const handle = await fs.open(file, 'r');
+        const buffer = Buffer.alloc(ROTATE_KEEP);
+        await handle.read(buffer, 0, ROTATE_KEEP, st.size - ROTATE_KEEP);
+        await handle.close();
+        await writeFileAtomic(file, buffer, 0o644).catch(() => {});
+        // Our own rotation is not new output: continue from the end of the cut file.
+        const tracked = file.startsWith(this.#o.dir) ? this.#files.get(name) : undefined;
+        const after = tracked && await fs.stat(file).catch(() => undefined);
+        if (tracked && after) {
+          tracked.ino = after.ino;
+          tracked.pos = after.size;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Starts the instance portal from the environment: one front listener per
+ * proxied app (instance-runtime.md §3.4: `external_port` ≠ `internal_port`
+ * and `VAST_TCP_PORT_<ext>` set), the portal app on 127.0.0.1:11111, and the
+ * default and named tunnels. The only module that deals with TLS, ports and
+ * signals. `node portal/server.ts` runs it in the foreground.
+ * @module
+ */
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import { Authenticator } from './auth.ts';
+import { loadSettings } from './config.ts';
+import type { PortalSettings } from './config.ts';
+import { listenFront } from './listen.ts';
+import type { FrontListener } from './listen.ts';
+import { resolveInstancePaths } from './paths.ts';
+import { loadPortalApps } from './portal-config.ts';
+import type { PortalApp } from './portal-config.ts';
+import { createFront } from './proxy/front.ts';
+import type { Front } from './proxy/front.ts';
+import { FailureLimiter } from './rate-limit.ts';
+import { ensureCertificatePair } from './tls.ts';
+import { defaultTunnelTargets } from './app/applications.ts';
+import { LogStream } from './app/log-stream.ts';
+import { MetricsCollector, gpuSummary } from './app/metrics.ts';
+import { createPortalApp } from './app/portal-app.ts';
+import { SupervisorClient } from './app/supervisor.ts';
+import { TunnelManager } from './app/tunnels.ts';
+
+/** Options of {@link startPortal}. */
+export interface StartPortalOptions {
+  /** Environment to read. Defaults to `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Receives every log line. Defaults to stdout. */
+  readonly log?: (line: string) => void;
+  /** Failure limiter for auth. Defaults to 10 failures in a burst, one more every 3 s. */
+  readonly limiter?: FailureLimiter;
+  /** Spacing and retry delays of default tunnels (§5.1 defaults: 2 s; 10/20/30 s). */
+  readonly defaultTunnelPacing?: { readonly spacingMs: number; readonly retryDelaysMs: readonly number[] };
+}
+
+/** A listening front. */
+export interface FrontInfo {
+  readonly name: string;
+  readonly externalPort: number;
+  readonly internalPort: number;
+  /** The bound port (equal to `externalPort`). */
+  readonly port: number;
+  readonly tls: boolean;
+}
+
+/** The running portal. */
+export interface PortalHandle {
+  readonly settings: PortalSettings;
+  readonly apps: readonly PortalApp[];
+  readonly fronts: readonly FrontInfo[];
+  /** Port of the portal app on 127.0.0.1. */
+  readonly appPort: number;
+  readonly tunnels: TunnelManager;
+  /** Stop listeners, tunnels and watchers. */
+  close(): Promise<void>;
+}
+
+/** Start the portal; resolves once every listener accepts connections. */
+export async function startPortal(options: StartPortalOptions = {}): Promise<PortalHandle> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const env = options.env ?? process.env;
+  const settings = loadSettings(env);
+  const paths = resolveInstancePaths(settings.instanceRoot);
+  const { apps, source } = await loadPortalApps({ yamlPath: paths.portalYaml, portalConfig: settings.portalConfig, log });
+  log(`portal: ${apps.length} app(s) from ${source === 'cache' ? paths.portalYaml : source === 'env' ? 'PORTAL_CONFIG' : 'nothing configured'}`);
+  if (settings.auth.generated) log('portal: neither WEB_PASSWORD nor OPEN_BUTTON_TOKEN is set; generated a token for this run');
+
+  const tunnels = new TunnelManager({
+    cloudflared: settings.cloudflared, timeoutMs: settings.tunnelTimeoutMs, metrics: settings.cloudflareMetrics,
+    env: { TUNNEL_TRANSPORT_PROTOCOL: 'http2', ...env }, log: (line) => log(`tunnels: ${line}`),
+  });
+  const supervisor = new SupervisorClient({
+    socketPath: paths.supervisorSocket, skipDir: paths.supervisorSkipDir, launchMarker: paths.launchMarker, unstoppable: settings.unstoppable,
+  });
+  const logs = new LogStream({ dir: paths.portalLogDir, cleanDir: paths.logDir });
+  await logs.start();
+  const metrics = new MetricsCollector({
+    rootPath: settings.instanceRoot, workspace: settings.workspace,
+    isContainer: async () => (await supervisor.available()) || (await fs.stat('/.dockerenv').then(() => true, () => false)),
+  });
+  const portalApp = createPortalApp({ settings, paths, tunnels, supervisor, logs, metrics, gpuSummary });
+  const appServer = http.createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 0 }, portalApp.handleRequest);
+  appServer.on('upgrade', portalApp.handleUpgrade);
+  await new Promise<void>((resolve, reject) => {
+    appServer.once('error', reject);
+    appServer.listen(settings.appPort, '127.0.0.1', () => resolve());
+  });
+  log(`portal: app listening on http://127.0.0.1:${settings.appPort}`);
+
+  const proxied = selectProxied(apps, settings, log);
+  const tls = settings.https && proxied.length > 0
+    ? await ensureCertificatePair({ certPath: paths.certificate, keyPath: paths.privateKey, log })
+    : undefined;
+  const authenticator = new Authenticator(settings.auth, options.limiter ?? new FailureLimiter());
+  const fronts: { front: Front; listener: FrontListener; info: FrontInfo }[] = [];
+  const closeAll = async () => {
+    await Promise.all(fronts.map(({ front, listener }) => { front.close(); return listener.close(); }));
+    await tunnels.close();
+    logs.stop();
+    portalApp.close();
+    appServer.closeAllConnections();
+    await new Promise((resolve) => appServer.close(resolve));
+  };
+  try {
+    for (const app of proxied) {
+      const local = settings.headerUpLocalhost;
+      const front = createFront({
+        app, authenticator, tls: tls !== undefined,
+        headerUpLocalhost: local === 'all' || local.has(app.internal_port),
+        forwardAuthCookie: app.internal_port === settings.appPort && isLoopbackName(app.hostname),
+      });
+      const listener = await listenFront({
+        host: settings.frontHost, port: app.external_port, tls: tls && { cert: tls.cert, key: tls.key },
+        handleRequest: front.handleRequest, handleUpgrade: front.handleUpgrade,
+      });
+      const info = { name: app.name, externalPort: app.external_port, internalPort: app.internal_port, port: listener.port, tls: tls !== undefined };
+      fronts.push({ front, listener, info });
+      log(`portal: front "${app.name}" listening on ${tls ? 'https' : 'http'}://${settings.frontHost}:${listener.port} → ${app.hostname}:${app.internal_port}${authenticator.protects(app.external_port) ? '' : ' (no auth)'}`);
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+
+  if (settings.defaultTunnels) {
+    const pacing = options.defaultTunnelPacing;
+    void tunnels.startDefaultTunnels(defaultTunnelTargets(apps, settings.https), pacing?.spacingMs, pacing?.retryDelaysMs);
+  }
+  if (settings.cfTunnelToken !== undefined) {
+    tunnels.startNamedTunnel(settings.cfTunnelToken).catch((err: Error) => log(`tunnels: named tunnel failed: ${err.message}`));
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    settings, apps, fronts: fronts.map((f) => f.info), appPort: settings.appPort, tunnels,
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}
+
+/** Apps that get a front: ext ≠ int and `VAST_TCP_PORT_<ext>` set; the first entry per port wins (§2.3). */
+function selectProxied(apps: readonly PortalApp[], settings: PortalSettings, log: (line: string) => void): PortalApp[] {
+  const byPort = new Map<number, PortalApp>();
+  for (const app of apps) {
+    if (app.external_port === app.internal_port || !settings.mappedPorts.has(app.external_port)) continue;
+    const taken = byPort.get(app.external_port);
+    if (taken !== undefined) {
+      log(`portal: "${app.name}" also proxies port ${app.external_port}; keeping "${taken.name}"`);
+      continue;
+    }
+    byPort.set(app.external_port, app);
+  }
+  return [...byPort.values()];
+}
+
+function isLoopbackName(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '::1';
+}
+
+/** Foreground mode: start, print one line per listener, stop on SIGTERM/SIGINT (a second signal exits 1). */
+async function main(): Promise<void> {
+  let handle: PortalHandle;
+  try {
+    handle = await startPortal();
+  } catch (err) {
+    process.stderr.write(`portal: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`portal: second ${signal} while closing; exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`portal: ${signal}: closing\n`);
+    const timer = setTimeout(() => {
+      process.stderr.write('portal: close took longer than 10 s; exiting\n');
+      process.exit(1);
+    }, 10_000);
+    timer.unref();
+    void handle.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (import.meta.main) await main();
