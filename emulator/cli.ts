@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { EmulatorError } from './errors.ts';
 import { startEmulator } from './index.ts';
-import type { LifecycleTimings } from './options.ts';
+import type { LifecycleTimings } from './config.ts';
 
 const USAGE =
   'usage: npm run emulator -- --api-key <key> [--port <port>] [--state <file>] ' +

@@ -6,7 +6,7 @@ import type { Catalog } from './catalog.ts';
 import type { EmulatorDb } from './db.ts';
 import type { FaultInjector } from './faults.ts';
 import type { LogUploads } from './log-uploads.ts';
-import type { LifecycleTimings } from './options.ts';
+import type { LifecycleTimings } from './config.ts';
 
 /** The one account the emulator serves (vast-api.md §3.9). */
 export const ACCOUNT = {

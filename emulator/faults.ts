@@ -1,8 +1,8 @@
 /**
- * Run-time fault injection: the switches of `Faults` (options.ts), with their countdowns.
+ * Run-time fault injection: the switches of `Faults` (config.ts), with their countdowns.
  * Set programmatically or through `PUT /_emulator/faults`; setting replaces everything.
  */
-import type { Faults } from './options.ts';
+import type { Faults } from './config.ts';
 
 /** `threshold=` values from the API's rate-limit table (vast-api.md §5.1), by endpoint key. */
 const THRESHOLDS: Record<string, string> = {

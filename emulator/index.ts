@@ -17,8 +17,8 @@ import { FaultInjector, RequestStats } from './faults.ts';
 import { createRequestListener } from './http-handler.ts';
 import { stateAt } from './lifecycle.ts';
 import { LogUploads } from './log-uploads.ts';
-import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from './options.ts';
-import type { LifecycleTimings } from './options.ts';
+import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from './config.ts';
+import type { LifecycleTimings } from './config.ts';
 
 export type { EmulatorOptions, Faults, LifecycleTimings };
 export { DEFAULT_TIMINGS };

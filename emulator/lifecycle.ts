@@ -4,7 +4,7 @@
  * runs in the background, so the state is right after a restart on a state file, and changing
  * the timings only affects transitions that start afterwards.
  */
-import type { LifecycleTimings } from './options.ts';
+import type { LifecycleTimings } from './config.ts';
 
 /** One state an instance enters at `at` (epoch ms). */
 export interface LifecycleStep {

@@ -5,7 +5,7 @@
  */
 import { type ApiResult, json } from '../context.ts';
 import { InvalidOptionsError } from '../errors.ts';
-import { Faults, type LifecycleTimings, TimingsPatch, parseOptions } from '../options.ts';
+import { Faults, type LifecycleTimings, TimingsPatch, parseOptions } from '../config.ts';
 
 /** What the admin routes act on; `startEmulator` implements it. */
 export interface AdminControls {

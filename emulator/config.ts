@@ -1,6 +1,7 @@
 /**
- * Options of the emulator, validated with zod at the boundary (programmatic API, CLI flags and
- * the `/_emulator/` admin routes all pass through here).
+ * The emulator's configuration: options, lifecycle timings and faults, each one zod schema
+ * validated at the boundary. The programmatic API, the CLI flags and the `/_emulator/` admin
+ * routes all pass through here, and every issue is reported with its dotted path.
  */
 import { z } from 'zod';
 import { InvalidOptionsError } from './errors.ts';
