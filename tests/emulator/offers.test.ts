@@ -49,6 +49,13 @@ test('G2: an API-style search with real numbers, an empty result, and bid pricin
   const none = await call(emulator, 'POST', '/api/v0/bundles/', { body: { gpu_name: { eq: 'GTX 280' } } });
   assert.deepEqual(none.body, { offers: [] });
 
+  const body = { gpu_name: { eq: 'A100 PCIE' }, order: [['id', 'asc']] };
+  const dashed = (await call(emulator, 'POST', '/api/v0/bundles/', { body: { ...body, type: 'on-demand' } })).body.offers;
+  const undashed = (await call(emulator, 'POST', '/api/v0/bundles/', { body: { ...body, type: 'ondemand' } })).body.offers;
+  assert.deepEqual(undashed.map((offer: any) => [offer.id, offer.dph_total]), dashed.map((offer: any) => [offer.id, offer.dph_total]), 'ondemand is on-demand');
+  const reserved = (await call(emulator, 'POST', '/api/v0/bundles/', { body: { ...body, type: 'reserved' } })).body.offers;
+  assert.ok(reserved.every((offer: any, i: number) => offer.discounted_dph_total < dashed[i].dph_total && offer.is_bid === false));
+
   const bid = await call(emulator, 'POST', '/api/v0/bundles/', {
     body: { verified: { eq: true }, rentable: { eq: true }, order: [['score', 'desc']], type: 'bid', allocated_storage: 20.0 },
   });

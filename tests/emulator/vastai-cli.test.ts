@@ -76,6 +76,12 @@ test('the official vastai CLI drives the emulator end to end', { timeout: 80_000
   const found = await vastai('search', 'templates', 'name=acceptance');
   assert.equal(JSON.parse(found.stdout)[0].hash_id, hash);
 
+  const updated = await vastai('update', 'template', hash, '--name', 'acceptance', '--image', 'img', '--desc', 'edited');
+  assert.match(updated.stdout, /^updated template: /m, updated.stdout + updated.stderr);
+  const edited = JSON.parse(updated.stdout.replace(/^updated template: /m, ''));
+  assert.equal(edited.desc, 'edited');
+  assert.notEqual(edited.hash_id, hash, 'an edit makes a new hash; the old one still launches below');
+
   const created = await raw('create', 'instance', String(offers[0].id), '--image', 'pytorch/pytorch', '--disk', '20', '--ssh', '--direct', '--env', '-e TZ=UTC -p 8080:8080', '--label', 'acc');
   assert.equal(created.success, true);
   const id: number = created.new_contract;
