@@ -5,6 +5,8 @@
  * with a file path the state survives a restart (instances, templates, keys, secrets, volumes,
  * rented offers and id counters).
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { StateVersionError } from './errors.ts';
 import type { Timeline } from './lifecycle.ts';
@@ -73,8 +75,9 @@ export class EmulatorDb {
   #db: DatabaseSync;
   #s: Record<string, StatementSync>;
 
-  /** Opens `path` (created if missing) or an in-memory database. */
+  /** Opens `path` (created, with its folder, if missing) or an in-memory database. */
   constructor(path?: string) {
+    if (path !== undefined) mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path ?? ':memory:');
     const found = Number((this.#db.prepare('PRAGMA user_version').get() as Row)['user_version']);
     if (found !== 0 && found !== SCHEMA_VERSION) {

@@ -8,7 +8,7 @@ import { portsView } from './docker-env.ts';
 import { stateAt } from './lifecycle.ts';
 
 /** The address every instance reports; the emulator never hands out a routable one. */
-export const PUBLIC_IPADDR = '127.0.0.1';
+const PUBLIC_IPADDR = '127.0.0.1';
 const HOURS_PER_MONTH = 730;
 
 /** Hardware fields copied from the offer as they are. */

@@ -26,7 +26,7 @@ export interface BootOutcome {
 }
 
 /** The daemon error a failing container reports; it contains "OCI runtime" and "error" (§4.5 rule 2). */
-export const BOOT_FAILURE_MSG =
+const BOOT_FAILURE_MSG =
   'Error response from daemon: OCI runtime create failed: runc create failed: unable to start container process: exec: "/entrypoint.sh": permission denied: unknown';
 
 /** The state due at `now`: the last step whose time has come (the first step before that). */

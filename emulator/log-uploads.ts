@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** How long an upload stays "pending" (answering 404), as the real one does at first. */
-export const UPLOAD_DELAY_MS = 100;
+const UPLOAD_DELAY_MS = 100;
 /** Oldest uploads are forgotten past this many. */
 const MAX_UPLOADS = 200;
 

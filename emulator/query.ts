@@ -6,7 +6,7 @@ import { apiError } from './errors.ts';
 
 /** Comparison operators the API accepts (§3.1 "Operators"). */
 export const OPERATORS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'notin'] as const;
-export type Operator = (typeof OPERATORS)[number];
+type Operator = (typeof OPERATORS)[number];
 
 /** `{field: {op: value}}`, already stripped of reserved keys such as `order` and `limit`. */
 export type Filters = Record<string, Record<string, unknown>>;

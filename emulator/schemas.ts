@@ -13,7 +13,7 @@ const optionalText = z.string().nullish();
 const flag = z.union([z.boolean(), z.literal('true').transform(() => true), z.literal('false').transform(() => false)]).nullish();
 
 /** `volume_info` at create time (§3.2). */
-export const VolumeInfo = z.looseObject({
+const VolumeInfo = z.looseObject({
   create_new: z.boolean().optional(),
   volume_id: numeric,
   size: numeric.nullish(),

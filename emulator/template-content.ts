@@ -58,7 +58,7 @@ export function contentHash(content: Record<string, unknown>): string {
 }
 
 /** JSON the way Python's `json.dumps` prints it (`", "` and `": "`), as the API returns nested JSON strings. */
-export function pythonJson(value: unknown): string {
+function pythonJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
     return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${pythonJson(item)}`).join(', ')}}`;

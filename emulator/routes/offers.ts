@@ -9,7 +9,7 @@ import { type PricingMode, priceOffer } from '../offer-pricing.ts';
 import { type Filters, OPERATORS, type SortKey, checkFilters, matchesFilters, sortRecords } from '../query.ts';
 
 /** [3P] observed a hard cap of 64 rows whatever `limit` says (§3.1). */
-export const MAX_OFFERS = 64;
+const MAX_OFFERS = 64;
 
 const INVALID_BODY = new ApiError(400, { error: 'invalid_request', msg: 'Invalid json body' });
 

@@ -94,7 +94,7 @@ async function spawnCli(t: { after: (fn: () => void) => void }, args: string[]):
 }
 
 test('npm run emulator: prints the ready line, takes --timings/--latency/--state, exits 0 on SIGTERM, keeps state', { timeout: 30_000 }, async (t) => {
-  const statePath = join(tempDir(t), 'cli.sqlite');
+  const statePath = join(tempDir(t), 'nested', 'cli.sqlite');
   const args = ['--port', '0', '--api-key', API_KEY, '--state', statePath, '--timings', 'scheduling=20,loading=40,stopping=20', '--latency', '5'];
   const first = await spawnCli(t, args);
   const emulator = { url: first.url };
