@@ -8,9 +8,18 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 data="$repo/.data"
-port=18600   # keep in step with vast:apiUrl in Pulumi.local.yaml
+port=18600
+stack_config="$data/Pulumi.local.yaml"
 mkdir -p "$data/state"
 chmod 700 "$data"
+
+# The stack's config lives beside its state: Pulumi writes the passphrase salt of this checkout
+# into it, which must not end up in the repository.
+[ -f "$stack_config" ] || cat >"$stack_config" <<YAML
+# The local stack: the Vast API emulator on loopback stands in for console.vast.ai.
+config:
+  vast:apiUrl: http://127.0.0.1:$port
+YAML
 
 # Secrets generated once per checkout, kept out of the repository (.data/ is ignored).
 [ -s "$data/emulator-api-key" ] || (umask 077; node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))' > "$data/emulator-api-key")
@@ -25,11 +34,24 @@ emulator_up() { curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v0/gpu_names/
 start_emulator() {
   emulator_up && return 0
   echo "starting the Vast API emulator on 127.0.0.1:$port (log: .data/emulator.log)"
-  (cd "$repo" && nohup node emulator/cli.ts --port "$port" --api-key "$VAST_API_KEY" --state "$data/emulator.db" \
-    >"$data/emulator.log" 2>&1 & echo $! >"$data/emulator.pid")
+  # Fully detached (no inherited stdout), so callers piping our output see it end.
+  nohup node "$repo/emulator/cli.ts" --port "$port" --api-key "$VAST_API_KEY" --state "$data/emulator.db" \
+    </dev/null >"$data/emulator.log" 2>&1 &
+  echo $! >"$data/emulator.pid"
   for _ in $(seq 1 100); do emulator_up && return 0; sleep 0.1; done
   echo "the emulator did not start; see .data/emulator.log" >&2
   exit 1
+}
+
+# `pulumi stack init` writes the passphrase salt to ./Pulumi.local.yaml and has no --config-file;
+# move it into the stack's own config file so the repository stays clean.
+select_local_stack() {
+  pulumi stack select local >/dev/null 2>&1 && return 0
+  pulumi stack init local >/dev/null
+  if [ -f "$repo/Pulumi.local.yaml" ]; then
+    grep -v '^config:' "$repo/Pulumi.local.yaml" >>"$stack_config" || true
+    rm "$repo/Pulumi.local.yaml"
+  fi
 }
 
 stop_emulator() {
@@ -41,15 +63,15 @@ cd "$repo"
 case "${1:-}" in
   up)
     start_emulator
-    pulumi stack select local --create >/dev/null
-    pulumi up --yes --stack local
+    select_local_stack
+    pulumi up --yes --stack local --config-file "$stack_config"
     echo
     echo "The emulator keeps running in the background (pid $(cat "$data/emulator.pid" 2>/dev/null || echo ?)); \`npm run down\` tears it all down."
     ;;
   down)
     start_emulator
     if pulumi stack select local >/dev/null 2>&1; then
-      pulumi destroy --yes --stack local
+      pulumi destroy --yes --stack local --config-file "$stack_config"
     fi
     stop_emulator
     ;;

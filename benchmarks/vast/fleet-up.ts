@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/index.ts";
+import { adoptStackFile } from "../../tests/engine/_pulumi.ts";
 
 const run = promisify(execFile);
 const count = Number(process.argv[2] ?? 50);
@@ -27,7 +28,8 @@ const env = { ...process.env, VAST_API_KEY: apiKey, PULUMI_BACKEND_URL: `file://
 const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", "bench", "--non-interactive", "--cwd", repoRoot], { env, maxBuffer: 256 << 20 });
 
 try {
-  await pulumi("stack", "init", "bench");
+  await run("pulumi", ["stack", "init", "bench", "--non-interactive", "--cwd", repoRoot], { env });
+  await adoptStackFile("bench", configFile);
   emulator.resetStats();
   const started = performance.now();
   await pulumi("up", "--yes", "--config-file", configFile);
@@ -46,7 +48,7 @@ try {
   console.log(`reference, per-instance polling every 5 s: ≥ ${1 + 1 + peerPolls} requests/instance beyond the create (search, label, ${peerPolls} reads), and "running" noticed up to 5 s late`);
   await pulumi("destroy", "--yes", "--config-file", configFile);
 } finally {
-  await pulumi("stack", "rm", "bench", "--yes", "--force").catch(() => {});
+  await pulumi("stack", "rm", "--yes", "--force").catch(() => {});
   await emulator.close();
   await rm(dir, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@
  * config, so tests never touch the developer's `.data/` or stack files.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestContext } from "node:test";
@@ -51,6 +51,7 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
   await run("pulumi", ["stack", "init", stack, "--non-interactive", "--cwd", repoRoot], { env: childEnv }).catch((error) => {
     throw new Error(`pulumi stack init failed: ${(error as { stderr?: string }).stderr ?? error}`);
   });
+  await adoptStackFile(stack, configFile);
   t.after(async () => {
     await run("pulumi", ["stack", "rm", stack, "--yes", "--force", "--non-interactive", "--cwd", repoRoot], { env: childEnv }).catch(() => {});
     await rm(dir, { recursive: true, force: true });
@@ -62,4 +63,15 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
     outputs: async () => JSON.parse(await pulumi("stack", "output", "--json")),
     exportState: () => pulumi("stack", "export"),
   };
+}
+
+/**
+ * `pulumi stack init` writes the stack's passphrase salt to `<repo>/Pulumi.<stack>.yaml` and has no
+ * `--config-file` flag; move the salt into the test's own config file so the repository stays clean.
+ */
+export async function adoptStackFile(stack: string, configFile: string): Promise<void> {
+  const written = join(repoRoot, `Pulumi.${stack}.yaml`);
+  const text = await readFile(written, "utf8").catch(() => "");
+  await appendFile(configFile, text.split("\n").filter((line) => line.startsWith("encryptionsalt:")).join("\n") + "\n");
+  await rm(written, { force: true });
 }
