@@ -91,6 +91,13 @@ export async function listenFront(options: ListenOptions): Promise<FrontListener
     });
   }
 
+  // Upgraded sockets (WebSockets) leave the HTTP server's bookkeeping, so the
+  // listener tracks every socket itself to be able to end them all on close.
+  const sockets = new Set<net.Socket>();
+  outer.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     outer.once('error', reject);
     outer.listen(options.port, options.host, () => {
@@ -106,7 +113,7 @@ export async function listenFront(options: ListenOptions): Promise<FrontListener
       const closed = new Promise<void>((resolve) => outer.close(() => resolve()));
       for (const s of [app, redirect]) s?.closeIdleConnections();
       const timer = setTimeout(() => {
-        for (const s of [app, redirect]) s?.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       }, graceMs);
       if (outer !== app) app.close();
       redirect?.close();

@@ -100,10 +100,11 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   const authenticator = new Authenticator(settings.auth, options.limiter ?? new FailureLimiter());
   const fronts: { front: Front; listener: FrontListener; info: FrontInfo }[] = [];
   const closeAll = async () => {
+    // The app first: ending its WebSockets ends the proxied ones, so the fronts close without waiting.
+    portalApp.close();
+    logs.stop();
     await Promise.all(fronts.map(({ front, listener }) => { front.close(); return listener.close(); }));
     await tunnels.close();
-    logs.stop();
-    portalApp.close();
     appServer.closeAllConnections();
     await new Promise((resolve) => appServer.close(resolve));
   };

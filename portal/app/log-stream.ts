@@ -114,6 +114,8 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
       tracked.ino = ino;
       tracked.pos = 0;
       tracked.decoder = new StringDecoder('utf8');
+      tracked.terminal = new Terminal();
+      tracked.lastEntry = undefined;
     }
     if (size === tracked.pos) return;
     const text = await this.#read(name, tracked.pos, size);

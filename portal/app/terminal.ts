@@ -65,21 +65,27 @@ export class Terminal {
       if (index > 0) this.#pendingCr = true;
       if (part === '') return;
       if (this.#pendingCr) {
-        this.#line = '';
-        this.#lineStartStyle = { ...this.#style };
+        this.#clearLine();
         this.#pendingCr = false;
       }
-      this.#line += part.replace(ESCAPE, (m, params: string | undefined, final: string | undefined) => {
+      let last = 0;
+      ESCAPE.lastIndex = 0;
+      for (let m = ESCAPE.exec(part); m !== null; m = ESCAPE.exec(part)) {
+        this.#line += part.slice(last, m.index);
+        last = m.index + m[0].length;
+        const final = m[2];
         // Erase-in-line and cursor-to-column both restart the visible line.
-        if (final === 'K' || final === 'G') {
-          this.#line = '';
-          this.#lineStartStyle = { ...this.#style };
-          return '';
-        }
-        return final === 'm' ? `\x1b[${params ?? ''}m` : '';
-      });
+        if (final === 'K' || final === 'G') this.#clearLine();
+        else if (final === 'm') this.#line += `\x1b[${m[1] ?? ''}m`;
+      }
+      this.#line += part.slice(last);
       this.#dirty = true;
     });
+  }
+
+  #clearLine(): void {
+    this.#render(true);
+    this.#line = '';
   }
 
   #finishLine(events: TerminalEvent[]): void {

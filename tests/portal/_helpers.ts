@@ -35,6 +35,8 @@ export interface Seen {
   readonly headers: http.IncomingHttpHeaders;
   readonly rawHeaders: string[];
   readonly bodyLength: number;
+  /** The front's source port: one per pooled upstream connection. */
+  readonly remotePort: number;
 }
 
 /** An HTTP backend that answers every request with JSON describing it; `/status/<n>` answers n. */
@@ -44,7 +46,7 @@ export async function startEchoBackend(t: TestContext): Promise<{ port: number; 
     let bodyLength = 0;
     req.on('data', (c: Buffer) => { bodyLength += c.length; });
     req.on('end', () => {
-      const record = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, bodyLength };
+      const record = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, bodyLength, remotePort: req.socket.remotePort ?? 0 };
       seen.push(record);
       const status = /^\/status\/(\d{3})/.exec(req.url ?? '');
       const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Portal-Placeholder': 'from-upstream' };
@@ -128,4 +130,29 @@ export async function startFront(
   const listener = await listenFront({ host: '127.0.0.1', port: 0, tls: opts.tls, handleRequest: front.handleRequest, handleUpgrade: front.handleUpgrade, headersTimeoutMs: 2000 });
   t.after(async () => { front.close(); await listener.close(100); });
   return listener.port;
+}
+
+/** A temporary instance root with `/var/log/portal` created; removed after the test. */
+export async function tempInstanceRoot(t: TestContext): Promise<string> {
+  const fs = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'portal-root-'));
+  await fs.mkdir(path.join(root, 'var/log/portal'), { recursive: true });
+  t.after(() => fs.rm(root, { recursive: true, force: true }));
+  return root;
+}
+
+/** The cloudflared stand-in. */
+export const FAKE_CLOUDFLARED = new URL('./fixtures/cloudflared', import.meta.url).pathname;
+
+/** Wait until `check` returns a value other than undefined, or fail after `ms`. */
+export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, ms = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
