@@ -1,0 +1,131 @@
+/**
+ * Step `provisioning`: download PROVISIONING_SCRIPT (a URL, or an absolute container path) to
+ * /provisioning.sh and run it once, after supervisord is up, with its output appended to
+ * /var/log/portal/provisioning.log (instance-runtime.md §1.2 stage 75, §1.3 [history]).
+ * Success leaves /.provisioning_complete and the script is not run again; failure leaves
+ * /.provisioning_failed, says so in the log the portal shows, and leaves the services running.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { readBootSettings } from '../config.ts';
+import { hostPath } from '../context.ts';
+import type { BootContext } from '../context.ts';
+import { EntrypointError, EntrypointErrorCode } from '../errors.ts';
+import type { BootStep } from '../step.ts';
+
+export const PROVISIONING_LOG = '/var/log/portal/provisioning.log';
+export const PROVISIONING_COMPLETE = '/.provisioning_complete';
+export const PROVISIONING_FAILED = '/.provisioning_failed';
+const DOWNLOAD_TIMEOUT_MS = 30_000;
+
+/** Fetch the script text. Any non-2xx answer is a failure (the original's `curl` without `-f` ran HTML error pages). */
+export async function fetchProvisioningScript(ctx: BootContext, source: string, signal: AbortSignal): Promise<string> {
+  if (source.startsWith('/')) return fs.readFile(hostPath(ctx, source), 'utf8');
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    throw new EntrypointError(EntrypointErrorCode.PROVISIONING_DOWNLOAD_FAILED, 'PROVISIONING_SCRIPT is neither a URL nor an absolute path');
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]), redirect: 'follow' });
+  } catch (err) {
+    throw new EntrypointError(EntrypointErrorCode.PROVISIONING_DOWNLOAD_FAILED, `GET ${url.origin}${url.pathname} failed: ${(err as Error).message}`, {
+      cause: err,
+      details: { url: `${url.origin}${url.pathname}` },
+    });
+  }
+  const body = await response.text();
+  if (!response.ok) {
+    throw new EntrypointError(EntrypointErrorCode.PROVISIONING_DOWNLOAD_FAILED, `GET ${url.origin}${url.pathname} answered ${response.status}: ${body.slice(0, 200)}`, {
+      details: { url: `${url.origin}${url.pathname}`, status: response.status },
+    });
+  }
+  return body;
+}
+
+/** Run `script` with bash, appending its output to `logFile` and to stdout; resolves with the exit status. */
+function runScript(ctx: BootContext, script: string, cwd: string, logFile: string, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // Its own process group, so a timeout or shutdown stops everything the script started.
+    const child = spawn('bash', [script], { cwd, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const kill = () => {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    };
+    signal.addEventListener('abort', kill, { once: true });
+    const sink = (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      void fs.appendFile(logFile, chunk).catch(() => {});
+    };
+    child.stdout.on('data', sink);
+    child.stderr.on('data', sink);
+    child.once('error', reject);
+    child.once('close', (code, sig) => {
+      signal.removeEventListener('abort', kill);
+      resolve(code ?? (sig !== null ? 128 : 1));
+    });
+  });
+}
+
+async function note(logFile: string, line: string): Promise<void> {
+  await fs.appendFile(logFile, `${line}\n`).catch(() => {});
+}
+
+export const provisioningStep: BootStep = {
+  name: 'provisioning',
+  // The time limit is PROVISIONING_TIMEOUT_SECONDS, applied inside (the boot-wide step limit is too short).
+  timeoutMs: 24 * 3_600_000,
+  async run(ctx, outer) {
+    const settings = readBootSettings(ctx.env);
+    const source = settings.provisioningScript;
+    if (source === undefined) {
+      ctx.log.info('no PROVISIONING_SCRIPT');
+      return;
+    }
+    const complete = hostPath(ctx, PROVISIONING_COMPLETE);
+    if (await fs.stat(complete).then(() => true, () => false)) {
+      ctx.log.info(`provisioning already complete (${PROVISIONING_COMPLETE}); not running it again`);
+      return;
+    }
+    const logFile = hostPath(ctx, PROVISIONING_LOG);
+    await fs.mkdir(path.dirname(logFile), { recursive: true });
+    const failedMarker = hostPath(ctx, PROVISIONING_FAILED);
+    const signal = AbortSignal.any([outer, AbortSignal.timeout(settings.provisioningTimeoutMs)]);
+    const fail = async (err: EntrypointError): Promise<never> => {
+      await fs.writeFile(failedMarker, `${new Date().toISOString()} ${err.message}\n`);
+      await note(logFile, `>>> Provisioning FAILED: ${err.message}`);
+      await note(logFile, '>>> Services keep running. Fix the script, then restart the instance to run it again.');
+      throw err;
+    };
+    await note(logFile, `>>> ${new Date().toISOString()} Provisioning from PROVISIONING_SCRIPT`);
+    let text: string;
+    try {
+      text = await fetchProvisioningScript(ctx, source, signal);
+    } catch (err) {
+      return fail(err instanceof EntrypointError ? err : new EntrypointError(EntrypointErrorCode.PROVISIONING_DOWNLOAD_FAILED, (err as Error).message, { cause: err }));
+    }
+    const script = hostPath(ctx, '/provisioning.sh');
+    // dos2unix: scripts edited on Windows must still run.
+    await fs.writeFile(script, text.replace(/\r\n?/g, '\n'), { mode: 0o755 });
+    await fs.chmod(script, 0o755);
+    const cwd = hostPath(ctx, settings.workspace);
+    await fs.mkdir(cwd, { recursive: true });
+    const status = await runScript(ctx, script, cwd, logFile, signal);
+    if (status !== 0) {
+      const why = signal.aborted ? `stopped (${outer.aborted ? 'shutdown' : `over ${settings.provisioningTimeoutMs / 1000}s`})` : `exited with status ${status}`;
+      return fail(new EntrypointError(EntrypointErrorCode.PROVISIONING_FAILED, `provisioning script ${why}`, { details: { status } }));
+    }
+    await fs.writeFile(complete, `${new Date().toISOString()}\n`);
+    await fs.rm(failedMarker, { force: true });
+    await note(logFile, '>>> Provisioning complete');
+  },
+};

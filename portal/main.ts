@@ -1,0 +1,32 @@
+/**
+ * The single entry of the bundled image program (/opt/portal/main.js):
+ *   node main.js portal   runs the instance portal (supervisor program `instance_portal`)
+ *   node main.js boot     runs the container entrypoint (portal/entrypoint/)
+ * Each mode is imported only when chosen, so one does not pay for the other's start-up.
+ * @module
+ */
+
+const [mode, ...args] = process.argv.slice(2);
+
+switch (mode) {
+  case 'boot': {
+    const { runBoot } = await import('./entrypoint/index.ts');
+    process.exit(await runBoot({ argv: args }));
+    break;
+  }
+  case 'portal': {
+    const { startPortal } = await import('./server.ts');
+    const handle = await startPortal();
+    const stop = async (sig: NodeJS.Signals) => {
+      process.stdout.write(`[portal] ${sig}: closing\n`);
+      await handle.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    break;
+  }
+  default:
+    process.stderr.write(`usage: node main.js portal | boot [flags]\n(got ${JSON.stringify(mode ?? '')})\n`);
+    process.exit(2);
+}

@@ -1,0 +1,77 @@
+/**
+ * Shared setup for the image tests: temp instance roots, the fake supervisord, a local HTTP
+ * server for provisioning scripts, and polling.
+ */
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+
+/** A temp folder laid out like a fresh container: root's SSH key, a `user` home, a workspace file. */
+export async function makeInstanceRoot(): Promise<string> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'vk-boot-'));
+  await fs.mkdir(path.join(root, 'root/.ssh'), { recursive: true });
+  await fs.writeFile(path.join(root, 'root/.ssh/authorized_keys'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBootTestKey root@test\n');
+  await fs.mkdir(path.join(root, 'home/user'), { recursive: true });
+  await fs.mkdir(path.join(root, 'workspace/data'), { recursive: true });
+  await fs.writeFile(path.join(root, 'workspace/data/model.bin'), 'weights');
+  await fs.mkdir(path.join(root, 'etc/vast_boot.d'), { recursive: true });
+  return root;
+}
+
+/** An executable that runs tests/image/fixtures/fake-supervisord.ts with this Node. */
+export async function fakeSupervisord(root: string): Promise<string> {
+  const bin = path.join(root, 'fake-supervisord');
+  await fs.writeFile(bin, `#!/bin/sh\nexec "${process.execPath}" "${path.join(import.meta.dirname, 'fixtures/fake-supervisord.ts')}" "$@"\n`, { mode: 0o755 });
+  return bin;
+}
+
+/** Serve `routes` (path → [status, body]) on 127.0.0.1, port 0; anything else is 404. */
+export async function serveScripts(routes: Record<string, readonly [number, string]>): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    hits.push(req.url ?? '');
+    const route = routes[req.url ?? ''];
+    res.writeHead(route?.[0] ?? 404, { 'content-type': 'text/plain', connection: 'close' });
+    res.end(route?.[1] ?? 'not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+/** Poll `check` until it returns a value other than undefined/false, or fail after `ms`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000, every = 100): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(every);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
+}
+
+/** File text, or undefined when missing. */
+export async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
