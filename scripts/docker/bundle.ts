@@ -39,6 +39,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [pendingPortal],
+  // Modules with an `if (import.meta.main)` block (portal/server.ts) would all see `true` inside one
+  // bundle and start themselves; main.ts is the only entry here.
+  define: { 'import.meta.main': 'false' },
   // Bundled CommonJS dependencies (node-forge) call require(); ESM output has none without this.
   banner: { js: "import { createRequire as __vkCreateRequire } from 'node:module'; const require = __vkCreateRequire(import.meta.url);" },
 });
