@@ -1,0 +1,317 @@
+/**
+ * The image, built and booted with the real Docker engine on the local Debian stand-in base
+ * (scripts/docker/setup.sh must have run: dockerd up, vast-kit/debian-base:bookworm imported).
+ *
+ * Container A runs the default apps (portal, Jupyter, Syncthing) with a PROVISIONING_SCRIPT served
+ * from this machine on the docker bridge address only; container B runs with ENABLE_HTTPS=true and
+ * only the portal configured. Ports are published on 127.0.0.1 only.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { WebSocket } from 'undici';
+import { REPO, waitFor } from './_utils.ts';
+
+const DOCKER = '/usr/bin/docker';
+const IMAGE = process.env.VAST_KIT_TEST_IMAGE ?? 'vast-kit/base:test';
+const run = promisify(execFile);
+const suffix = randomBytes(3).toString('hex');
+const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
+const LABEL = 'C.4242';
+const ROOT_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContainerTestKey root@vast';
+
+async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run(DOCKER, args, { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+async function exec(container: string, script: string): Promise<string> {
+  return docker('exec', container, 'bash', '-c', script);
+}
+
+/** A free port on 127.0.0.1 (used for both `-p 127.0.0.1:<port>:…` and VAST_TCP_PORT_*). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Reply {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** One HTTP(S) request to 127.0.0.1; TLS certificates are not verified (the pair is self-signed). */
+function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+  const u = new URL(url);
+  const lib = u.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(u, { method: options.method ?? 'GET', headers: options.headers, rejectUnauthorized: false, agent: false, timeout: 20_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 20 s`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** `supervisorctl status` as name → state. */
+async function supervisorStatus(container: string): Promise<Record<string, string>> {
+  // supervisorctl exits 3 when a program is not running; the table is what matters.
+  const out = await exec(container, 'supervisorctl status || true');
+  const states: Record<string, string> = {};
+  for (const line of out.trim().split('\n')) {
+    const [name, state] = line.trim().split(/\s+/);
+    if (name !== undefined && state !== undefined) states[name] = state;
+  }
+  return states;
+}
+
+/**
+ * The address containers reach this machine on: docker0's. Read with `ip`, because Node's interface
+ * list leaves out docker0 while no container is attached to it (the link is not RUNNING).
+ */
+async function bridgeGateway(): Promise<string> {
+  const out = await run('ip', ['-4', '-o', 'addr', 'show', 'docker0']).then((r) => r.stdout, () => '');
+  const address = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1];
+  if (address === undefined) throw new Error('no docker0 address: is dockerd running (scripts/docker/setup.sh)?');
+  return address;
+}
+
+const ports = { portal: 0, jupyter: 0, syncthing: 0, httpsPortal: 0 };
+const A = `vk-test-a-${suffix}`;
+const B = `vk-test-b-${suffix}`;
+let scriptServer: http.Server | undefined;
+let scriptUrl = '';
+const scriptHits: string[] = [];
+let firstAnswerMs = 0;
+
+const PROVISIONING_SCRIPT = [
+  '#!/bin/bash',
+  'echo "provisioning as $(whoami) in $PWD"',
+  'echo "run $(date +%s)" >> /root/provisioned.count',
+  '[ -f /.provisioning ] && echo "lock present while provisioning"',
+  'supervisorctl status instance_portal',
+  '',
+].join('\n');
+
+before(async () => {
+  try {
+    await docker('info', '--format', '{{.ServerVersion}}');
+  } catch {
+    throw new Error('docker does not answer: run scripts/docker/setup.sh (as root) first');
+  }
+  // Build (cached layers make a warm build a few seconds).
+  await run(path.join(REPO, 'scripts/docker/build-image.sh'), ['-t', IMAGE], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
+
+  // The provisioning script, on the bridge address only, under an unguessable path; nothing else is served.
+  const secretPath = `/${randomUUID()}/provision.sh`;
+  scriptServer = http.createServer((req, res) => {
+    scriptHits.push(req.url ?? '');
+    if (req.method === 'GET' && req.url === secretPath) {
+      res.writeHead(200, { 'content-type': 'text/x-shellscript', connection: 'close' });
+      res.end(PROVISIONING_SCRIPT);
+    } else {
+      res.writeHead(404, { connection: 'close' });
+      res.end();
+    }
+  });
+  const gateway = await bridgeGateway();
+  await new Promise<void>((resolve) => scriptServer?.listen(0, gateway, resolve));
+  scriptUrl = `http://${gateway}:${(scriptServer.address() as AddressInfo).port}${secretPath}`;
+
+  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
+  const common = ['--stop-timeout', '10', '-e', `OPEN_BUTTON_TOKEN=${TOKEN}`, '-e', `VAST_CONTAINERLABEL=${LABEL}`, '-e', 'CONTAINER_ID=4242'];
+  await docker('create', '--name', A, ...common,
+    '-p', `127.0.0.1:${ports.portal}:1111`, '-p', `127.0.0.1:${ports.jupyter}:8080`, '-p', `127.0.0.1:${ports.syncthing}:8384`,
+    '-e', 'PORTAL_CONFIG=localhost:1111:11111:/:Instance Portal|localhost:8080:18080:/:Jupyter|localhost:8384:18384:/:Syncthing',
+    '-e', `VAST_TCP_PORT_1111=${ports.portal}`, '-e', `VAST_TCP_PORT_8080=${ports.jupyter}`, '-e', `VAST_TCP_PORT_8384=${ports.syncthing}`,
+    '-e', `PROVISIONING_SCRIPT=${scriptUrl}`,
+    IMAGE);
+  // Vast installs the user's keys for root; the entrypoint must hand them to `user`.
+  const keyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vk-keys-'));
+  await fs.mkdir(path.join(keyDir, '.ssh'), { mode: 0o700 });
+  await fs.writeFile(path.join(keyDir, '.ssh/authorized_keys'), `${ROOT_KEY}\n`, { mode: 0o600 });
+  await docker('cp', path.join(keyDir, '.ssh'), `${A}:/root/`);
+  const started = performance.now();
+  await docker('start', A);
+  await waitFor('the portal on container A', async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 60_000, 100);
+  firstAnswerMs = performance.now() - started;
+
+  // Container B: HTTPS on, only the portal configured, so Jupyter and Syncthing must skip themselves.
+  await docker('run', '-d', '--name', B, ...common, '-p', `127.0.0.1:${ports.httpsPortal}:1111`,
+    '-e', 'ENABLE_HTTPS=true', '-e', 'PORTAL_CONFIG=localhost:1111:11111:/:Instance Portal', '-e', `VAST_TCP_PORT_1111=${ports.httpsPortal}`,
+    IMAGE);
+});
+
+after(async () => {
+  await Promise.all([A, B].map((name) => docker('rm', '-f', name).catch(() => '')));
+  scriptServer?.closeAllConnections();
+  await new Promise((resolve) => (scriptServer ? scriptServer.close(resolve) : resolve(undefined)));
+});
+
+test('the portal answers 401 without credentials, then 302 with the cookie for ?token=', async () => {
+  process.stdout.write(`# portal answered ${(firstAnswerMs / 1000).toFixed(1)} s after docker start\n`);
+  const anonymous = await request(`http://127.0.0.1:${ports.portal}/`);
+  assert.equal(anonymous.status, 401);
+  const withToken = await request(`http://127.0.0.1:${ports.portal}/?token=${TOKEN}`, { headers: { accept: 'text/html' } });
+  assert.equal(withToken.status, 302);
+  assert.equal(withToken.headers.location, '/');
+  const cookie = `${LABEL}_auth_token=${TOKEN}`;
+  assert.deepEqual(withToken.headers['set-cookie'], [`${cookie}; Path=/; Max-Age=604800; HttpOnly; SameSite=lax`]);
+  const withCookie = await request(`http://127.0.0.1:${ports.portal}/`, { headers: { cookie } });
+  assert.equal(withCookie.status, 200);
+});
+
+test('Jupyter runs a cell through the portal proxy', async () => {
+  const base = `http://127.0.0.1:${ports.jupyter}`;
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  await waitFor('Jupyter behind the proxy', async () => (await request(`${base}/api/status`, { headers: auth })).status === 200, 60_000, 500);
+  // Like a browser: a page sets the _xsrf cookie that POSTs must echo.
+  const tree = await request(`${base}/tree`, { headers: auth });
+  assert.equal(tree.status, 200);
+  const xsrf = /_xsrf=([^;]+)/.exec(String(tree.headers['set-cookie'] ?? ''))?.[1] ?? '';
+  const headers = { ...auth, cookie: `_xsrf=${xsrf}`, 'x-xsrftoken': xsrf, 'content-type': 'application/json' };
+  const created = await request(`${base}/api/kernels`, { method: 'POST', headers, body: JSON.stringify({ name: 'python3' }) });
+  assert.equal(created.status, 201, created.body);
+  const kernel = JSON.parse(created.body) as { id: string };
+
+  const ws = new WebSocket(`ws://127.0.0.1:${ports.jupyter}/api/kernels/${kernel.id}/channels`, { headers } as never);
+  const output = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no output from the kernel within 30 s')), 30_000);
+    const msgId = randomUUID();
+    ws.addEventListener('error', () => reject(new Error('kernel WebSocket failed')));
+    ws.addEventListener('open', () => {
+      ws.send(JSON.stringify({
+        header: { msg_id: msgId, username: 'test', session: randomUUID(), msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
+        parent_header: {}, metadata: {}, channel: 'shell', buffers: [],
+        content: { code: 'print(6 * 7)', silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+      }));
+    });
+    ws.addEventListener('message', (event) => {
+      const msg = JSON.parse(String(event.data)) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { text?: string } };
+      if (msg.msg_type === 'stream' && msg.parent_header?.msg_id === msgId) {
+        clearTimeout(timer);
+        resolve(msg.content?.text ?? '');
+      }
+    });
+  });
+  ws.close();
+  assert.equal(output, '42\n');
+  await request(`${base}/api/kernels/${kernel.id}`, { method: 'DELETE', headers });
+});
+
+test('Syncthing\'s GUI loads through the portal proxy', async () => {
+  const reply = await waitFor('the Syncthing GUI', async () => {
+    const r = await request(`http://127.0.0.1:${ports.syncthing}/`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    return r.status === 200 ? r : undefined;
+  }, 60_000, 500);
+  assert.match(reply.body, /<title>Syncthing<\/title>|ng-app="syncthing"/);
+  assert.equal((await request(`http://127.0.0.1:${ports.syncthing}/`)).status, 401);
+});
+
+test('supervisord runs every configured program', async () => {
+  const states = await waitFor('all programs RUNNING', async () => {
+    const s = await supervisorStatus(A);
+    return ['instance_portal', 'jupyter', 'syncthing', 'cron'].every((p) => s[p] === 'RUNNING') ? s : undefined;
+  }, 30_000, 500);
+  assert.deepEqual(Object.keys(states).sort(), ['cron', 'instance_portal', 'jupyter', 'syncthing']);
+});
+
+test('provisioning ran once, after supervisord, and the lock is gone', async () => {
+  assert.deepEqual(scriptHits.filter((u) => u.endsWith('/provision.sh')).length, 1);
+  const count = await exec(A, 'cat /root/provisioned.count');
+  assert.equal(count.trim().split('\n').length, 1);
+  const log = await exec(A, 'cat /var/log/portal/provisioning.log');
+  assert.match(log, /provisioning as root in \/workspace/);
+  assert.match(log, /lock present while provisioning/);
+  assert.match(log, /instance_portal\s+(STARTING|RUNNING)/, "supervisord was up when the script ran");
+  assert.match(log, />>> Provisioning complete/);
+  assert.equal((await exec(A, 'ls -a / | grep -c "^.provisioning$" || true')).trim(), '0');
+  assert.equal((await exec(A, 'test -f /.provisioning_complete && echo yes')).trim(), 'yes');
+  assert.equal((await exec(A, 'cat /var/log/vast_boot_failures 2>/dev/null || true')).trim(), '');
+});
+
+test('user has root\'s SSH keys, with the right owner and modes', async () => {
+  assert.equal((await exec(A, 'cat /home/user/.ssh/authorized_keys')).trim(), ROOT_KEY);
+  assert.equal((await exec(A, 'stat -c "%U %a" /home/user/.ssh /home/user/.ssh/authorized_keys')).trim(), 'user 700\nuser 600');
+  assert.equal((await exec(A, 'sudo -n -u user sudo -n true && echo ok')).trim(), 'ok');
+});
+
+test('ENABLE_HTTPS=true serves the portal over TLS, and unconfigured programs skip themselves', async () => {
+  const reply = await waitFor('the HTTPS portal on container B', async () => {
+    const r = await request(`https://127.0.0.1:${ports.httpsPortal}/`).catch(() => undefined);
+    return r?.status === 401 ? r : undefined;
+  }, 60_000, 200);
+  assert.equal(reply.status, 401);
+  const cert = await new Promise<string>((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port: ports.httpsPortal, path: '/', rejectUnauthorized: false, agent: false }, (res) => {
+      const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
+      res.resume();
+      resolve(peer.subject?.CN ?? '');
+    });
+    req.on('error', reject);
+  });
+  assert.equal(cert, 'jupyter.vast.ai');
+  const states = await waitFor('jupyter and syncthing to skip', async () => {
+    const s = await supervisorStatus(B);
+    return s.jupyter === 'EXITED' && s.syncthing === 'EXITED' ? s : undefined;
+  }, 30_000, 500);
+  assert.equal(states.instance_portal, 'RUNNING');
+  assert.equal(states.cron, 'RUNNING');
+  assert.equal((await exec(B, 'ls /tmp/supervisor-skip')).trim().split('\n').sort().join(','), 'jupyter,syncthing');
+  assert.match(await exec(B, 'cat /var/log/portal/jupyter.log'), /Skipping jupyter startup \(not in \/etc\/portal.yaml\)/);
+});
+
+test('a killed portal process is restarted by supervisord', async () => {
+  const pid = (await exec(A, 'supervisorctl pid instance_portal')).trim();
+  assert.match(pid, /^\d+$/);
+  await exec(A, `kill -9 ${pid}`);
+  const newPid = await waitFor('a new portal pid', async () => {
+    const p = (await exec(A, 'supervisorctl pid instance_portal')).trim();
+    return /^\d+$/.test(p) && p !== pid && p !== '0' ? p : undefined;
+  }, 30_000, 200);
+  assert.notEqual(newPid, pid);
+  await waitFor('the restarted portal', async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 30_000, 200);
+});
+
+test('docker stop exits cleanly within 10 s and docker start comes back with its state', async () => {
+  const stopping = performance.now();
+  await docker('stop', '-t', '10', A);
+  const stopSeconds = (performance.now() - stopping) / 1000;
+  process.stdout.write(`# docker stop took ${stopSeconds.toFixed(1)} s\n`);
+  assert.ok(stopSeconds < 10, `docker stop took ${stopSeconds.toFixed(1)} s`);
+  assert.equal((await docker('inspect', '-f', '{{.State.ExitCode}}', A)).trim(), '0');
+  const logs = await docker('logs', A);
+  assert.match(logs, /SIGTERM received: stopping supervisord/);
+  assert.match(logs, /supervisord exited \(0\)/);
+
+  await docker('start', A);
+  await waitFor('the portal after docker start', async () => (await request(`http://127.0.0.1:${ports.portal}/`).catch(() => undefined))?.status === 401, 60_000, 200);
+  const cookie = `${LABEL}_auth_token=${TOKEN}`;
+  assert.equal((await request(`http://127.0.0.1:${ports.portal}/`, { headers: { cookie } })).status, 200);
+  // State kept: provisioning not repeated, first boot's /etc/environment, certificate, portal.yaml.
+  assert.equal((await exec(A, 'cat /root/provisioned.count')).trim().split('\n').length, 1);
+  assert.equal(scriptHits.filter((u) => u.endsWith('/provision.sh')).length, 1);
+  assert.match(await exec(A, 'head -1 /etc/environment'), /^# Template controlled environment for C\.4242$/m);
+  assert.match(await exec(A, 'grep -c "step tls: done" /var/log/portal/boot.log'), /^2$/m);
+  assert.match(await exec(A, 'grep -E "certificate pair: (existing|generated)" /var/log/portal/boot.log | tail -1'), /existing/);
+  await waitFor('all programs RUNNING again', async () => {
+    const s = await supervisorStatus(A);
+    return ['instance_portal', 'jupyter', 'syncthing', 'cron'].every((p) => s[p] === 'RUNNING');
+  }, 30_000, 500);
+});
