@@ -105,7 +105,9 @@ export class Authenticator {
     if (first !== undefined && this.#isToken(first)) {
       const accept = headers.accept ?? '';
       if (accept.includes('text/html') || headers['sec-fetch-dest'] === 'document') {
-        return { action: 'redirect', location: rest === undefined ? target.path : `${target.path}?${rest}`, setCookie: this.#tokenCookie };
+        // A path starting `//` or `/\` would make the Location protocol-relative (an open redirect).
+        const local = `/${target.path.replace(/^[/\\]+/, '')}`;
+        return { action: 'redirect', location: rest === undefined ? local : `${local}?${rest}`, setCookie: this.#tokenCookie };
       }
       return { action: 'proxy', credential: 'token', query: rest, setCookie: this.#tokenCookie, stripAuthorization: false };
     }
