@@ -13,8 +13,14 @@ REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 args=(--build-arg "BASE_IMAGE=${VAST_KIT_IMAGE_BASE:-vast-kit/debian-base:bookworm}")
 if [ "${VAST_KIT_IMAGE_ONLINE:-0}" = 1 ]; then
-  ca="${VAST_KIT_BUILD_CA:-$(ls /usr/local/share/ca-certificates/*.crt 2>/dev/null | head -n 1)}"
-  [ -n "${ca}" ] && args+=(--secret "id=build_ca,src=${ca}")
+  ca="${VAST_KIT_BUILD_CA:-}"
+  if [ -z "${ca}" ] && compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    # All local CAs in one bundle, outside the context; it reaches the build only as a secret.
+    ca="$(mktemp)"
+    trap 'rm -f "${ca}"' EXIT
+    cat /usr/local/share/ca-certificates/*.crt > "${ca}"
+  fi
+  if [ -n "${ca}" ]; then args+=(--secret "id=build_ca,src=${ca}"); fi
 else
   args+=(
     --build-arg JUPYTER_SOURCE=apt

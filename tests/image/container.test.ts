@@ -262,7 +262,7 @@ test('ENABLE_HTTPS=true serves the portal over TLS, and unconfigured programs sk
     const req = https.get({ host: '127.0.0.1', port: ports.httpsPortal, path: '/', rejectUnauthorized: false, agent: false }, (res) => {
       const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
       res.resume();
-      resolve(peer.subject?.CN ?? '');
+      resolve(String(peer.subject?.CN ?? ''));
     });
     req.on('error', reject);
   });
