@@ -59,20 +59,20 @@ export async function create(settings: ProviderSettings, inputs: InstanceInputs 
 /**
  * Rents one offer. Every attempt carries a unique label; when an attempt's answer is lost (timeout,
  * reset, 5xx) we look for that label before trying again, and adopt what we find (vast-api.md §5.4).
+ * Each attempt picks the best offer nobody in this process is renting right now: the pick and the
+ * claim happen without an await in between, so concurrent creates never race for one offer.
  */
 async function rent(session: VastSession, inputs: InstanceInputs): Promise<{ id: number; offerId: number }> {
   const { client, claimedOffers } = session;
   const tries = inputs.offer?.tries ?? defaultOfferTries;
-  const candidates = inputs.offerId !== undefined
-    ? Array.from({ length: tries }, () => inputs.offerId as number)
-    : await searchUnclaimed(session, inputs, tries);
-  if (candidates.length === 0) {
-    throw new VastError(VastErrorCode.noOffer, `no Vast offer matches ${JSON.stringify(inputs.offer?.filter)}${inputs.offer?.maxPricePerHour ? ` at or below $${inputs.offer.maxPricePerHour}/h` : ""}; widen the filter or raise maxPricePerHour`);
-  }
+  const tried = new Set<number>();
   const failures: string[] = [];
-  for (const offerId of candidates.slice(0, tries)) {
-    const createTag = `vast-kit-${randomUUID()}`;
+  while (tried.size < tries || (inputs.offerId !== undefined && failures.length < tries)) {
+    const offerId = inputs.offerId ?? (await nextUnclaimedOffer(session, inputs, tried));
+    if (offerId === undefined) break;
+    tried.add(offerId);
     claimedOffers.add(offerId);
+    const createTag = `vast-kit-${randomUUID()}`;
     try {
       return { id: await client.createInstance(offerId, createBody(inputs, createTag)), offerId };
     } catch (error) {
@@ -80,25 +80,45 @@ async function rent(session: VastSession, inputs: InstanceInputs): Promise<{ id:
       if (isAmbiguous(error)) {
         const adopted = await client.listInstances({ label: { eq: createTag } });
         if (adopted[0]) {
+          claimedOffers.add(offerId);
           progressLine(adopted[0].id, `adopted after a lost create answer on offer ${offerId}`);
           return { id: adopted[0].id, offerId };
         }
         failures.push(`offer ${offerId}: ${(error as Error).message}`);
       } else if (isOfferGone(error)) {
         failures.push(`offer ${offerId}: ${(error as VastError).vastMessage ?? (error as Error).message}`);
+        if (inputs.offerId !== undefined) break;
       } else {
         throw error;
       }
     }
   }
-  throw new VastError(VastErrorCode.noOffer, `could not rent any of ${Math.min(tries, candidates.length)} offer(s) tried: ${failures.join("; ")}`);
+  if (failures.length === 0) {
+    throw new VastError(VastErrorCode.noOffer, `no Vast offer matches ${JSON.stringify(inputs.offer?.filter)}${inputs.offer?.maxPricePerHour ? ` at or below $${inputs.offer.maxPricePerHour}/h` : ""}; widen the filter or raise maxPricePerHour`);
+  }
+  throw new VastError(VastErrorCode.noOffer, `could not rent any of ${failures.length} offer(s) tried: ${failures.join("; ")}`);
 }
 
-/** Matching offers in order, skipping those other creates in this process are renting (§4.6). */
-async function searchUnclaimed(session: VastSession, inputs: InstanceInputs, tries: number): Promise<number[]> {
-  const criteria = { ...inputs.offer!, tries: Math.min(64, tries + session.claimedOffers.size) };
-  const offers = await session.client.searchOffers(buildOfferQuery(criteria, inputs.diskGb));
-  return offers.map((o) => o.id).filter((id) => !session.claimedOffers.has(id)).slice(0, tries);
+/**
+ * The best matching offer that this create has not tried and no other create here is renting.
+ * Each search asks for as many offers as could be claimed by the creates searching right now,
+ * so concurrent creates each find a free one in their first page.
+ */
+async function nextUnclaimedOffer(session: VastSession, inputs: InstanceInputs, tried: ReadonlySet<number>): Promise<number | undefined> {
+  const skip = (id: number) => tried.has(id) || session.claimedOffers.has(id);
+  session.offerSearchers++;
+  try {
+    for (;;) {
+      // Vast caps a page at 64 offers (vast-api.md §3.1).
+      const limit = Math.min(64, tried.size + session.claimedOffers.size + session.offerSearchers);
+      const offers = await session.client.searchOffers(buildOfferQuery({ ...inputs.offer!, tries: limit }, inputs.diskGb));
+      const free = offers.map((o) => o.id).find((id) => !skip(id));
+      // A full page with nothing free means other creates claimed offers meanwhile: look further.
+      if (free !== undefined || offers.length < limit || limit === 64) return free;
+    }
+  } finally {
+    session.offerSearchers--;
+  }
 }
 
 function createBody(inputs: InstanceInputs, label: string): CreateInstanceBody {

@@ -16,6 +16,8 @@ export interface VastSession {
    * from all racing for the first one.
    */
   claimedOffers: Set<number>;
+  /** Creates currently searching for an offer; sizes search pages so each finds a free one. */
+  offerSearchers: number;
 }
 
 const sessions = new Map<string, VastSession>();
@@ -27,7 +29,7 @@ export function sessionFor(settings: ProviderSettings | undefined): VastSession 
   let session = sessions.get(key);
   if (!session) {
     const client = new VastClient(config);
-    session = { client, watcher: new InstanceWatcher(client), claimedOffers: new Set() };
+    session = { client, watcher: new InstanceWatcher(client), claimedOffers: new Set(), offerSearchers: 0 };
     sessions.set(key, session);
   }
   return session;
