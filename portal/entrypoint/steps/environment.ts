@@ -41,6 +41,7 @@ export function renderEnvironmentFile(env: Readonly<Record<string, string>>, ins
   return `${lines.join('\n')}\n`;
 }
 
+/** The `environment` boot step; see the module comment. */
 export const environmentStep: BootStep = {
   name: 'environment',
   async run(ctx, signal) {

@@ -38,6 +38,7 @@ export async function hydrateTree(dir: string): Promise<number> {
   return count;
 }
 
+/** The `hydrate-workspace` boot step; see the module comment. */
 export const hydrateWorkspaceStep: BootStep = {
   name: 'hydrate-workspace',
   async run(ctx) {

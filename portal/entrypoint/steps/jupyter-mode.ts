@@ -42,6 +42,7 @@ export function adjustPortalConfig(portalConfig: string | undefined, input: Jupy
   return config;
 }
 
+/** The `jupyter-mode` boot step; see the module comment. */
 export const jupyterModeStep: BootStep = {
   name: 'jupyter-mode',
   async run(ctx) {

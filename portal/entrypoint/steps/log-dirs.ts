@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import { hostPath } from '../context.ts';
 import type { BootStep } from '../step.ts';
 
+/** The `log-dirs` boot step; see the module comment. */
 export const logDirsStep: BootStep = {
   name: 'log-dirs',
   async run(ctx) {

@@ -8,6 +8,7 @@ import { loadPortalApps } from '../../portal-config.ts';
 import { hostPath } from '../context.ts';
 import type { BootStep } from '../step.ts';
 
+/** The `portal-config` boot step; see the module comment. */
 export const portalConfigStep: BootStep = {
   name: 'portal-config',
   async run(ctx) {

@@ -11,6 +11,7 @@ import type { BootStep } from '../step.ts';
 /** Container path of the lock. */
 export const PROVISIONING_LOCK = '/.provisioning';
 
+/** The `provisioning-lock` boot step; see the module comment. */
 export const provisioningLockStep: BootStep = {
   name: 'provisioning-lock',
   async run(ctx) {
@@ -18,6 +19,7 @@ export const provisioningLockStep: BootStep = {
   },
 };
 
+/** The `provisioning-unlock` boot step; see the module comment. */
 export const provisioningUnlockStep: BootStep = {
   name: 'provisioning-unlock',
   async run(ctx) {

@@ -80,6 +80,7 @@ async function note(logFile: string, line: string): Promise<void> {
   await fs.appendFile(logFile, `${line}\n`).catch(() => {});
 }
 
+/** The `provisioning` boot step; see the module comment. */
 export const provisioningStep: BootStep = {
   name: 'provisioning',
   // The time limit is PROVISIONING_TIMEOUT_SECONDS, applied inside (the boot-wide step limit is too short).

@@ -29,6 +29,7 @@ export async function mergeAuthorizedKeys(source: readonly string[], target: str
   return missing.length;
 }
 
+/** The `ssh-keys` boot step; see the module comment. */
 export const sshKeysStep: BootStep = {
   name: 'ssh-keys',
   async run(ctx) {

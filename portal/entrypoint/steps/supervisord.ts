@@ -27,6 +27,7 @@ export function socketAnswers(file: string): Promise<boolean> {
   });
 }
 
+/** The `supervisord` boot step; see the module comment. */
 export const supervisordStep: BootStep = {
   name: 'supervisord',
   async run(ctx, signal) {

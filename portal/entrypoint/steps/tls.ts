@@ -10,6 +10,7 @@ import { hostPath } from '../context.ts';
 import { EntrypointError, EntrypointErrorCode } from '../errors.ts';
 import type { BootStep } from '../step.ts';
 
+/** The `tls` boot step; see the module comment. */
 export const tlsStep: BootStep = {
   name: 'tls',
   async run(ctx) {
