@@ -115,8 +115,9 @@ before(async () => {
   } catch {
     throw new Error('docker does not answer: run scripts/docker/setup.sh (as root) first');
   }
-  // Build (cached layers make a warm build a few seconds).
-  await run(path.join(REPO, 'scripts/docker/build-image.sh'), ['-t', IMAGE], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
+  // Build (cached layers make a warm build a few seconds). VAST_KIT_TEST_BUILD=0 tests an image built
+  // elsewhere (VAST_KIT_TEST_IMAGE), e.g. the variant with upstream pip/GitHub components.
+  if (process.env.VAST_KIT_TEST_BUILD !== '0') await run(path.join(REPO, 'scripts/docker/build-image.sh'), ['-t', IMAGE], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
 
   // The provisioning script, on the bridge address only, under an unguessable path; nothing else is served.
   const secretPath = `/${randomUUID()}/provision.sh`;
