@@ -1,37 +1,52 @@
 /**
- * The vast-kit program: publishes a Vast template and launches `instanceCount` instances from it,
- * then exports what a user needs next.
+ * The vast-kit program: builds and pushes the base image, sets up the Cloudflare tunnel when an
+ * account is configured, publishes a Vast template and launches `instanceCount` instances from
+ * it, then exports what a user needs next.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { BaseImage, GpuFleet, PortalTunnel, defaultPortalApps } from "./components/index.ts";
 import { readStackConfig } from "./config.ts";
-import { VastInstance, VastTemplate } from "./providers/vast/index.ts";
 
 const config = readStackConfig();
-const stack = pulumi.getStack();
 
-const template = new VastTemplate("template", {
-  name: config.templateName || `${pulumi.getProject()}-${stack}`,
-  image: config.image,
-  ports: ["1111", "8080", "8384"],
-  runtype: "ssh",
-  sshDirect: true,
+/** Components the local build leaves out: they download from outside Debian's mirror (image/Dockerfile). */
+const offlineBuildArgs = { JUPYTER_SOURCE: "apt", SYNCTHING_SOURCE: "apt", INSTALL_CLOUDFLARED: "false", INSTALL_VASTAI: "false", INSTALL_NVM: "false" };
+
+const baseImage = config.image ? undefined : new BaseImage("base", {
+  repository: config.imageRepository,
+  variants: config.imageVariants,
+  baseImages: { cuda: config.imageBaseCuda, rocm: config.imageBaseRocm },
+  buildArgs: config.imageOffline ? offlineBuildArgs : {},
+});
+const image = config.image || baseImage!.refs[config.imageVariants[0]!]!;
+
+const tunnel = config.tunnelDomain ? new PortalTunnel("portal", {
+  accountId: config.cloudflareAccountId,
+  zoneId: config.cloudflareZoneId,
+  domain: config.tunnelDomain,
+  apps: defaultPortalApps,
+}) : undefined;
+
+const fleet = new GpuFleet("fleet", {
+  image,
+  apps: defaultPortalApps,
+  instanceCount: config.instanceCount,
+  offer: {
+    filter: { gpu_name: { eq: config.gpuName }, num_gpus: { eq: config.numGpus } },
+    maxPricePerHour: config.maxPricePerHour,
+    tries: config.offerTries,
+  },
   diskGb: config.diskGb,
-  searchFilter: { gpu_name: { eq: config.gpuName }, num_gpus: { eq: config.numGpus } },
+  ...(config.templateName ? { templateName: config.templateName } : {}),
+  ...(config.instanceLabelPrefix ? { labelPrefix: config.instanceLabelPrefix } : {}),
+  ...(tunnel ? { tunnelToken: tunnel.token } : {}),
 });
 
-const instances = Array.from({ length: config.instanceCount }, (_, i) =>
-  new VastInstance(`gpu-${i}`, {
-    templateHashId: template.hashId,
-    offer: {
-      filter: { gpu_name: { eq: config.gpuName }, num_gpus: { eq: config.numGpus } },
-      maxPricePerHour: config.maxPricePerHour,
-      tries: config.offerTries,
-    },
-    diskGb: config.diskGb,
-    label: `${config.instanceLabelPrefix || `${stack}-gpu`}-${i}`,
-  }));
-
-export const templateHashId = template.hashId;
-export const instanceIds = instances.map((i) => i.instanceId);
-export const instanceStatuses = instances.map((i) => i.status);
-export const sshCommands = instances.map((i) => i.sshCommand);
+export const imageRefs = baseImage?.refs ?? { given: config.image };
+export const templateHashId = fleet.templateHashId;
+export const instanceIds = fleet.instances.map((i) => i.instanceId);
+export const instanceStatuses = fleet.instances.map((i) => i.status);
+export const sshCommands = fleet.instances.map((i) => i.sshCommand);
+/** Secret: `pulumi stack output portalUrls --show-secrets` prints them. */
+export const portalUrls = fleet.instances.map((i) => i.portalUrl);
+export const tunnelUrls = tunnel ? tunnel.urls : "skipped: set cloudflareAccountId, cloudflareZoneId and tunnelDomain (and cloudflare:apiToken) to publish the portal apps through a Cloudflare tunnel";

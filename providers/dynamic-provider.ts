@@ -1,11 +1,11 @@
 /**
- * The serialized half of every Vast dynamic resource. Pulumi stores this object's source in state
+ * The serialized half of every dynamic resource of the kit. Pulumi stores this object's source in state
  * and runs it in the dynamic-provider process (pulumi.md §2.2, §2.5). It captures only the kind
  * name: each method imports the runtime by package name and delegates, so no client, schema or
  * credential is ever serialized, and the API key comes from stack config via `configure`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ProviderSettings } from "./config.ts";
+import type { ProviderSettings } from "./vast/config.ts";
 import type { Kind, KindImplementation } from "./runtime.ts";
 
 /** The provider object as deserialized in the provider process; `configure` fills in `settings`. */
@@ -13,11 +13,11 @@ interface DelegatingProvider extends pulumi.dynamic.ResourceProvider {
   settings?: ProviderSettings;
 }
 
-/** A dynamic provider for `kind` that delegates to `vast-kit/providers/vast/runtime`. */
+/** A dynamic provider for `kind` that delegates to `vast-kit/providers/runtime`. */
 export function delegatingProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   // Captured closure variables are copied per function by the serializer, so state set by
   // `configure` lives on the provider object itself and methods read it through `this`.
-  const load = async (): Promise<KindImplementation> => (await import("vast-kit/providers/vast/runtime")).kinds[kind];
+  const load = async (): Promise<KindImplementation> => (await import("vast-kit/providers/runtime")).kinds[kind];
   const provider: DelegatingProvider = {
     async configure(this: DelegatingProvider, req: pulumi.dynamic.ConfigureRequest) {
       // Read by full key name; secret markers are already removed (pulumi.md §2.2).
@@ -34,7 +34,7 @@ export function delegatingProvider(kind: Kind): pulumi.dynamic.ResourceProvider 
     },
     async update(this: DelegatingProvider, id: string, olds: unknown, news: unknown) {
       const implementation = await load();
-      if (!implementation.update) throw new Error(`Vast ${kind} resources are replaced, never updated in place`);
+      if (!implementation.update) throw new Error(`${kind} resources are replaced, never updated in place`);
       return implementation.update(this.settings ?? {}, id, olds, news);
     },
     async read(this: DelegatingProvider, id: string, props: unknown) {

@@ -24,7 +24,7 @@ const timings = { schedulingMs: 1000, loadingMs: 2000, stoppingMs: 500, starting
 const emulator = await startEmulator({ apiKey, latencyMs: 100, timings });
 const dir = await mkdtemp(join(tmpdir(), "vast-kit-bench-"));
 const configFile = join(dir, "Pulumi.bench.yaml");
-await writeFile(configFile, `config:\n  vast:apiUrl: ${emulator.url}\n  vast-kit:instanceCount: ${count}\n  vast-kit:gpuName: RTX 4090\n  vast-kit:maxPricePerHour: "100"\n  vast-kit:offerTries: 5\n`);
+await writeFile(configFile, `config:\n  vast:apiUrl: ${emulator.url}\n  vast-kit:image: vastai/base-image:bench\n  vast-kit:instanceCount: ${count}\n  vast-kit:gpuName: RTX 4090\n  vast-kit:maxPricePerHour: "100"\n  vast-kit:offerTries: 5\n`);
 const env = { ...process.env, VAST_API_KEY: apiKey, PULUMI_BACKEND_URL: `file://${dir}`, PULUMI_CONFIG_PASSPHRASE: "bench", PULUMI_HOME: join(dir, ".pulumi") };
 const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", "bench", "--non-interactive", "--cwd", repoRoot], { env, maxBuffer: 256 << 20 });
 

@@ -1,6 +1,6 @@
 /** `VastInstance`: a rented Vast instance, from a template or an image. */
 import * as pulumi from "@pulumi/pulumi";
-import { delegatingProvider } from "./dynamic-provider.ts";
+import { delegatingProvider } from "../dynamic-provider.ts";
 import type { OfferCriteria } from "./offer-query.ts";
 
 /** Arguments of {@link VastInstance}. */

@@ -20,7 +20,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 test("pulumi up, no-op up and refresh, in-place label change, drift, destroy: all against the emulator", { timeout: 300_000 }, async (t) => {
   const emulator = await startEmulator({ apiKey, timings: { schedulingMs: 100, loadingMs: 300, stoppingMs: 100, startingMs: 100, rebootMs: 100 } });
   t.after(() => emulator.close());
-  const config = { "vast:apiUrl": emulator.url, "vast-kit:instanceCount": "2", "vast-kit:gpuName": "RTX 4090", "vast-kit:maxPricePerHour": "5" };
+  const config = { "vast:apiUrl": emulator.url, "vast-kit:image": "vastai/base-image:test", "vast-kit:instanceCount": "2", "vast-kit:gpuName": "RTX 4090", "vast-kit:maxPricePerHour": "5" };
   const stack = await pulumiStack(t, config, { VAST_API_KEY: apiKey });
 
   await stack.pulumi("up", "--yes");

@@ -1,0 +1,95 @@
+/**
+ * `GpuFleet`: a Vast template built from the portal apps and an image, and N instances launched
+ * from it; outputs what a user clicks next (portal URLs, SSH commands).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { RandomSecret } from "../providers/random/random-secret.ts";
+import type { OfferCriteria } from "../providers/vast/offer-query.ts";
+import { VastInstance } from "../providers/vast/vast-instance.ts";
+import { VastTemplate } from "../providers/vast/vast-template.ts";
+import { portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
+
+/** Arguments of {@link GpuFleet}. */
+export interface GpuFleetArgs {
+  /** Image to launch, ideally digest-pinned (`BaseImage.refs.cuda`). */
+  readonly image: pulumi.Input<string>;
+  /** Portal apps; they produce `PORTAL_CONFIG` and the ports to open. */
+  readonly apps: readonly PortalApp[];
+  /** How many instances to launch. 0 publishes the template alone. */
+  readonly instanceCount: number;
+  /** Offer criteria for each instance. Required when `instanceCount` > 0. */
+  readonly offer?: pulumi.Input<OfferCriteria>;
+  /** Disk per instance in GB. Defaults to 32. */
+  readonly diskGb?: number;
+  /** Template name. Defaults to `<project>-<stack>`. */
+  readonly templateName?: string;
+  /** Instance labels are `<prefix>-<n>`. Defaults to `<stack>-gpu`. */
+  readonly labelPrefix?: string;
+  /** Cloudflare tunnel token for the named tunnel (`CF_TUNNEL_TOKEN`); a secret. */
+  readonly tunnelToken?: pulumi.Input<string>;
+  /** Portal password (`WEB_PASSWORD`, also accepted as `?token=`). Defaults to a generated secret. */
+  readonly portalPassword?: pulumi.Input<string>;
+  /** More template env. Defaults to none. */
+  readonly env?: Record<string, pulumi.Input<string>>;
+  /** Private registry login for the image, `-u USER -p TOKEN REGISTRY`; a secret. */
+  readonly imageLogin?: pulumi.Input<string>;
+}
+
+/** What a user needs for one instance. */
+export interface FleetInstance {
+  instanceId: pulumi.Output<number>;
+  status: pulumi.Output<string>;
+  sshCommand: pulumi.Output<string | null>;
+  /** `https://IP:PORT/?token=…` of the portal; a secret (it carries the password). */
+  portalUrl: pulumi.Output<string | null>;
+}
+
+export class GpuFleet extends pulumi.ComponentResource {
+  readonly templateId: pulumi.Output<number>;
+  readonly templateHashId: pulumi.Output<string>;
+  readonly instances: FleetInstance[];
+  /** The portal password; a secret. */
+  readonly portalPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: GpuFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vast-kit:fleet:GpuFleet", name, {}, opts);
+    if (args.instanceCount > 0 && !args.offer) {
+      throw new pulumi.ResourceError(`GpuFleet ${name}: instanceCount is ${args.instanceCount} but no offer criteria were given`, this);
+    }
+    const stack = pulumi.getStack();
+    this.portalPassword = pulumi.secret(args.portalPassword ?? new RandomSecret(`${name}-portal-password`, {}, { parent: this }).value);
+    const env: Record<string, pulumi.Input<string>> = {
+      ...args.env,
+      ...portalEnv(args.apps),
+      WEB_PASSWORD: this.portalPassword,
+      ...(args.tunnelToken ? { CF_TUNNEL_TOKEN: pulumi.secret(args.tunnelToken) } : {}),
+    };
+    const template = new VastTemplate(name, {
+      name: args.templateName ?? `${pulumi.getProject()}-${stack}`,
+      image: args.image,
+      env,
+      ports: portsToOpen(args.apps),
+      runtype: "ssh",
+      sshDirect: true,
+      diskGb: args.diskGb ?? 32,
+    }, { parent: this });
+    this.templateId = template.templateId;
+    this.templateHashId = template.hashId;
+
+    this.instances = Array.from({ length: args.instanceCount }, (_, i) => {
+      const instance = new VastInstance(`${name}-${i}`, {
+        templateHashId: template.hashId,
+        offer: args.offer!,
+        diskGb: args.diskGb ?? 32,
+        label: `${args.labelPrefix ?? `${stack}-gpu`}-${i}`,
+        ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
+      }, { parent: this });
+      const portalUrl = pulumi.all([instance.publicIp, instance.hostPorts, this.portalPassword]).apply(([ip, ports, password]) => {
+        const port = ports?.[`${portalPort}/tcp`];
+        return ip && port ? `https://${ip}:${port}/?token=${encodeURIComponent(password)}` : null;
+      });
+      return { instanceId: instance.instanceId, status: instance.status, sshCommand: instance.sshCommand, portalUrl: pulumi.secret(portalUrl) };
+    });
+    this.registerOutputs({ templateId: this.templateId, templateHashId: this.templateHashId, instances: this.instances });
+  }
+}

@@ -1,0 +1,17 @@
+/** `RandomSecret`: a random string minted once and kept in state as a secret (e.g. a portal password). */
+import * as pulumi from "@pulumi/pulumi";
+import { delegatingProvider } from "../dynamic-provider.ts";
+
+export interface RandomSecretArgs {
+  /** Random bytes before base64url encoding. Defaults to 24 (32 characters). */
+  readonly bytes?: pulumi.Input<number>;
+}
+
+export class RandomSecret extends pulumi.dynamic.Resource {
+  /** The random string; always a secret. */
+  declare readonly value: pulumi.Output<string>;
+
+  constructor(name: string, args: RandomSecretArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    super(delegatingProvider("randomSecret"), name, { value: undefined, ...args }, { ...opts, additionalSecretOutputs: ["value"] }, "random", "Secret");
+  }
+}

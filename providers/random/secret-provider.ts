@@ -1,0 +1,34 @@
+/**
+ * What a `RandomSecret` does: mint a random URL-safe string once, at create, and keep it. The
+ * value only ever leaves as a Pulumi secret (the resource marks it so).
+ */
+import { randomBytes } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { checkInputs } from "../vast/_check.ts";
+
+export const SecretInputs = z.strictObject({
+  /** Random bytes before base64url encoding. */
+  bytes: z.number().int().min(16).max(128).default(24),
+});
+export type SecretInputs = z.infer<typeof SecretInputs>;
+
+export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  return checkInputs(SecretInputs, news);
+}
+
+export async function diff(_id: string, olds: SecretInputs, news: SecretInputs): Promise<pulumi.dynamic.DiffResult> {
+  const changed = olds.bytes !== news.bytes;
+  return { changes: changed, replaces: changed ? ["bytes"] : [] };
+}
+
+export async function create(_settings: unknown, inputs: SecretInputs): Promise<pulumi.dynamic.CreateResult> {
+  const value = randomBytes(inputs.bytes).toString("base64url");
+  return { id: randomBytes(8).toString("hex"), outs: { ...inputs, value } };
+}
+
+export async function read(_settings: unknown, id: string, props: SecretInputs): Promise<pulumi.dynamic.ReadResult> {
+  return { id, props };
+}
+
+export async function remove(): Promise<void> {}
