@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { WebSocket } from 'undici';
+import { Agent, WebSocket } from 'undici';
 import { REPO, waitFor } from './_utils.ts';
 
 const DOCKER = '/usr/bin/docker';
@@ -153,9 +153,11 @@ before(async () => {
   await waitFor('the portal on container A', async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 60_000, 100);
   firstAnswerMs = performance.now() - started;
 
-  // Container B: HTTPS on, only the portal configured, so Jupyter and Syncthing must skip themselves.
+  // Container B: HTTPS on, only the portal configured, so Jupyter and Syncthing must skip themselves;
+  // its PROVISIONING_SCRIPT points at a path the server does not have, so provisioning fails.
   await docker('run', '-d', '--name', B, ...common, '-p', `127.0.0.1:${ports.httpsPortal}:1111`,
     '-e', 'ENABLE_HTTPS=true', '-e', 'PORTAL_CONFIG=localhost:1111:11111:/:Instance Portal', '-e', `VAST_TCP_PORT_1111=${ports.httpsPortal}`,
+    '-e', `PROVISIONING_SCRIPT=${new URL('/wrong.sh', scriptUrl).href}`,
     IMAGE);
 });
 
@@ -276,6 +278,35 @@ test('ENABLE_HTTPS=true serves the portal over TLS, and unconfigured programs sk
   assert.equal(states.cron, 'RUNNING');
   assert.equal((await exec(B, 'ls /tmp/supervisor-skip')).trim().split('\n').sort().join(','), 'jupyter,syncthing');
   assert.match(await exec(B, 'cat /var/log/portal/jupyter.log'), /Skipping jupyter startup \(not in \/etc\/portal.yaml\)/);
+});
+
+test('a failed provisioning script leaves the services running and says so in the portal\'s logs', async () => {
+  await waitFor('provisioning to fail on container B', async () => (await exec(B, 'test -f /.provisioning_failed && echo yes || true')).trim() === 'yes', 30_000, 300);
+  const log = await exec(B, 'cat /var/log/portal/provisioning.log');
+  assert.match(log, />>> Provisioning FAILED: GET http:\/\/[\d.]+:\d+\/wrong\.sh answered 404/);
+  assert.match(log, /Services keep running/);
+  assert.match(await exec(B, 'cat /var/log/vast_boot_failures'), /provisioning ENTRYPOINT_PROVISIONING_DOWNLOAD_FAILED/);
+  assert.equal((await exec(B, 'test -e /.provisioning && echo locked || echo unlocked')).trim(), 'unlocked');
+  assert.equal((await supervisorStatus(B)).instance_portal, 'RUNNING');
+  assert.equal((await request(`https://127.0.0.1:${ports.httpsPortal}/`)).status, 401);
+  // The portal's live log (/ws-logs, the logs tab) replays it.
+  const ws = new WebSocket(`wss://127.0.0.1:${ports.httpsPortal}/ws-logs`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+    dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
+  } as never);
+  const seen = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the portal log never showed the provisioning failure')), 20_000);
+    ws.addEventListener('error', () => reject(new Error('/ws-logs WebSocket failed')));
+    ws.addEventListener('message', (event) => {
+      const text = String(event.data);
+      if (text.includes('Provisioning FAILED')) {
+        clearTimeout(timer);
+        resolve(text);
+      }
+    });
+  });
+  ws.close();
+  assert.match(seen, /wrong\.sh answered 404/);
 });
 
 test('a killed portal process is restarted by supervisord', async () => {
