@@ -36,7 +36,7 @@ export class PortalTunnel extends pulumi.ComponentResource {
       accountId: args.accountId,
       name: `${pulumi.getProject()}-${stack}`,
       configSrc: "cloudflare",
-      tunnelSecret: secret.value.apply((v) => Buffer.from(v).toString("base64")),
+      tunnelSecret: secret.value.apply((v) => Buffer.from(v, "base64url").toString("base64")),
     }, { parent: this });
     this.tunnelId = tunnel.id;
 

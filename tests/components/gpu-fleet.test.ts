@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isSecret, mockRandom, only, registered, valueOf } from "./_mocks.ts";
+
+const { GpuFleet } = await import("../../components/gpu-fleet.ts");
+const { defaultPortalApps } = await import("../../components/portal-apps.ts");
+const pulumi = await import("@pulumi/pulumi");
+
+const offer = { filter: { gpu_name: { eq: "RTX 4090" } }, maxPricePerHour: 1 };
+
+test("a fleet publishes a template built from the portal apps and launches N instances under it", async () => {
+  const fleet = new GpuFleet("fleet", { image: "reg/base@sha256:abc", apps: defaultPortalApps, instanceCount: 2, offer, tunnelToken: pulumi.secret("tunnel-token") });
+  await Promise.all(fleet.instances.map((i) => valueOf(i.instanceId)));
+  const component = registered.find((r) => r.type === "vast-kit:fleet:GpuFleet");
+  assert.ok(component);
+  const [template] = only("pulumi-nodejs:dynamic/vast:Template");
+  assert.equal(template!.name, "fleet");
+  assert.equal(template!.inputs.image, "reg/base@sha256:abc");
+  assert.deepEqual(template!.inputs.ports, ["1111", "8080", "8384"]);
+  assert.equal(template!.inputs.env.PORTAL_CONFIG, "localhost:1111:11111:/:Instance Portal|localhost:8080:18080:/:Jupyter|localhost:8384:18384:/:Syncthing");
+  assert.equal(template!.inputs.env.OPEN_BUTTON_PORT, "1111");
+  assert.equal(template!.inputs.env.WEB_PASSWORD, mockRandom("fleet-portal-password", 24));
+  assert.equal(template!.inputs.env.CF_TUNNEL_TOKEN, "tunnel-token");
+  assert.ok(template!.secrets.some((p) => p === "env" || p === "env.WEB_PASSWORD"), "the password reaches the template as a secret");
+  assert.ok(template!.secrets.some((p) => p === "env" || p === "env.CF_TUNNEL_TOKEN"), "the tunnel token reaches the template as a secret");
+  const instances = only("pulumi-nodejs:dynamic/vast:Instance");
+  assert.deepEqual(instances.map((i) => i.name), ["fleet-0", "fleet-1"]);
+  assert.deepEqual(instances.map((i) => i.inputs.label), ["unit-gpu-0", "unit-gpu-1"]);
+  assert.equal(instances[0]!.inputs.templateHashId, "0123456789abcdef0123456789abcdef");
+  assert.deepEqual(instances[0]!.inputs.offer, offer);
+});
+
+test("the portal password and the URLs that carry it are secrets", async () => {
+  const fleet = new GpuFleet("secretive", { image: "img", apps: defaultPortalApps, instanceCount: 1, offer });
+  assert.equal(await isSecret(fleet.portalPassword), true);
+  const url = fleet.instances[0]!.portalUrl;
+  assert.equal(await isSecret(url), true);
+  assert.equal(await valueOf(url), `https://203.0.113.7:41111/?token=${mockRandom("secretive-portal-password", 24)}`);
+});
+
+test("zero instances publishes the template alone", async () => {
+  const before = only("pulumi-nodejs:dynamic/vast:Instance").length;
+  const fleet = new GpuFleet("template-only", { image: "img", apps: defaultPortalApps, instanceCount: 0 });
+  await valueOf(fleet.templateId);
+  assert.ok(only("pulumi-nodejs:dynamic/vast:Template").some((t) => t.name === "template-only"));
+  assert.equal(only("pulumi-nodejs:dynamic/vast:Instance").length, before);
+  assert.deepEqual(fleet.instances, []);
+});
+
+test("instances without offer criteria are refused, naming the component", () => {
+  assert.throws(() => new GpuFleet("no-offer", { image: "img", apps: defaultPortalApps, instanceCount: 1 }), /GpuFleet no-offer: instanceCount is 1 but no offer criteria were given/);
+});
