@@ -180,7 +180,7 @@ test('the portal answers 401 without credentials, then 302 with the cookie for ?
   assert.equal(withCookie.status, 200);
 });
 
-test('Jupyter runs a cell through the portal proxy', async () => {
+test('Jupyter runs a cell in the main venv through the portal proxy', async () => {
   const base = `http://127.0.0.1:${ports.jupyter}`;
   const auth = { authorization: `Bearer ${TOKEN}` };
   await waitFor('Jupyter behind the proxy', async () => (await request(`${base}/api/status`, { headers: auth })).status === 200, 60_000, 500);
@@ -202,7 +202,7 @@ test('Jupyter runs a cell through the portal proxy', async () => {
       ws.send(JSON.stringify({
         header: { msg_id: msgId, username: 'test', session: randomUUID(), msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
         parent_header: {}, metadata: {}, channel: 'shell', buffers: [],
-        content: { code: 'print(6 * 7)', silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+        content: { code: 'import sys; print(6 * 7, sys.prefix)', silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
       }));
     });
     ws.addEventListener('message', (event) => {
@@ -214,7 +214,8 @@ test('Jupyter runs a cell through the portal proxy', async () => {
     });
   });
   ws.close();
-  assert.equal(output, '42\n');
+  // The kernel is the main venv's Python, whichever Jupyter server runs it.
+  assert.equal(output, '42 /venv/main\n');
   await request(`${base}/api/kernels/${kernel.id}`, { method: 'DELETE', headers });
 });
 

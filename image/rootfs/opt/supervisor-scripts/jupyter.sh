@@ -28,4 +28,4 @@ exec "${jupyter_bin}" "${JUPYTER_TYPE:-notebook}" \
   --${app}.trust_xheaders=True --${app}.allow_remote_access=True \
   --${app}.allow_origin='*' --${app}.allow_credentials=True \
   --${app}.preferred_dir="${DATA_DIRECTORY:-/workspace}" \
-  --ContentsManager.allow_hidden=True
+  --ContentsManager.allow_hidden=True --KernelSpecManager.ensure_native_kernel=False
