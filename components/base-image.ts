@@ -3,6 +3,7 @@
  * bases) and pushed; its outputs are digest-pinned references, so a source change rolls the
  * template and the instances launched from it.
  */
+import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerImage } from "../providers/docker/docker-image.ts";
@@ -43,6 +44,9 @@ export class BaseImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: BaseImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vast-kit:image:BaseImage", name, {}, opts);
+    if (!existsSync(resolve(kitRoot, "image/Dockerfile"))) {
+      throw new pulumi.ResourceError(`BaseImage ${name}: the image sources are not here (${kitRoot}); build the image from a checkout of vast-kit and pass its digest-pinned ref to GpuFleet as \`image\``, this);
+    }
     // Paths are relative to the project directory, so state does not depend on where a clone lives.
     const fromProject = (path: string) => relative(process.cwd(), resolve(kitRoot, path)) || ".";
     const sourceHash = hashSources(kitRoot, ["image", "portal", "scripts/docker", "package-lock.json"], ["node_modules", ".git", ".build"]);
