@@ -17,6 +17,7 @@ const baseImage = config.image ? undefined : new BaseImage("base", {
   variants: config.imageVariants,
   baseImages: { cuda: config.imageBaseCuda, rocm: config.imageBaseRocm },
   buildArgs: config.imageOffline ? offlineBuildArgs : {},
+  ...(config.imageRevision ? { labels: { "org.opencontainers.image.revision": config.imageRevision } } : {}),
 });
 const image = config.image || baseImage!.refs[config.imageVariants[0]!]!;
 

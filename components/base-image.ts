@@ -29,6 +29,8 @@ export interface BaseImageArgs {
   readonly baseImages?: Partial<Record<ImageVariant, pulumi.Input<string>>>;
   /** Extra Dockerfile build arguments (component switches, pinned versions). Defaults to none. */
   readonly buildArgs?: Record<string, pulumi.Input<string>>;
+  /** Image labels, e.g. `{"org.opencontainers.image.revision": "<git sha>"}`; a change rebuilds. */
+  readonly labels?: Record<string, pulumi.Input<string>>;
   /** Build secrets, id → file (e.g. `build_ca` for a TLS-intercepting proxy's CA). Never baked in. */
   readonly secretFiles?: Record<string, pulumi.Input<string>>;
   /** Registry credentials; the password should be a secret. */
@@ -57,6 +59,7 @@ export class BaseImage extends pulumi.ComponentResource {
         dockerfile: fromProject("image/Dockerfile"),
         ref: pulumi.interpolate`${args.repository}:${variant}`,
         buildArgs: { ...args.buildArgs, BASE_IMAGE: args.baseImages?.[variant] ?? defaultBaseImages[variant] },
+        ...(args.labels ? { labels: args.labels } : {}),
         ...(args.secretFiles ? { secretFiles: args.secretFiles } : {}),
         sourceHash,
         prepare: ["bash", fromProject("scripts/docker/build-context.sh")],

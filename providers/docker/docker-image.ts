@@ -9,6 +9,8 @@ export interface DockerImageArgs {
   /** Where to push, `registry/repository:tag`. */
   readonly ref: pulumi.Input<string>;
   readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Image labels. */
+  readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Build secrets: id → file path. */
   readonly secretFiles?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Hash of the build's inputs; a change rebuilds and pushes. */

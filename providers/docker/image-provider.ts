@@ -23,6 +23,8 @@ export const ImageInputs = z.strictObject({
   /** Where to push, `registry/repository:tag`. */
   ref: z.string().regex(/^[^\s@]+:[\w][\w.-]{0,127}$/, "must be registry/repository:tag"),
   buildArgs: z.record(z.string(), z.string()).default({}),
+  /** Image labels (`docker build --label`), e.g. `org.opencontainers.image.revision`. */
+  labels: z.record(z.string(), z.string()).default({}),
   /** Build secrets: id → file path (e.g. a CA bundle); never baked into the image. */
   secretFiles: z.record(z.string(), z.string()).default({}),
   /** Hash of everything the build reads; a change rebuilds. Computed by the caller. */
@@ -92,6 +94,7 @@ async function buildAndPush(inputs: ImageInputs): Promise<{ digest: string; imag
     }
     const args = ["build", "--progress=plain", "-f", resolve(inputs.dockerfile), "-t", inputs.ref, "--build-arg", "BUILDKIT_INLINE_CACHE=1"];
     for (const [key, value] of Object.entries(inputs.buildArgs)) args.push("--build-arg", `${key}=${value}`);
+    for (const [key, value] of Object.entries(inputs.labels)) args.push("--label", `${key}=${value}`);
     for (const [id, path] of Object.entries(inputs.secretFiles)) args.push("--secret", `id=${id},src=${resolve(path)}`);
     for (const from of inputs.cacheFrom) args.push("--cache-from", from);
     await step("docker build", docker, [...args, resolve(inputs.context)]);
