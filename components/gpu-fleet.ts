@@ -59,6 +59,8 @@ export class GpuFleet extends pulumi.ComponentResource {
     const stack = pulumi.getStack();
     this.portalPassword = pulumi.secret(args.portalPassword ?? new RandomSecret(`${name}-portal-password`, {}, { parent: this }).value);
     const env: Record<string, pulumi.Input<string>> = {
+      // The portal serves TLS with a self-signed pair unless a usable one is provided (instance-runtime.md §6).
+      ENABLE_HTTPS: "true",
       ...args.env,
       ...portalEnv(args.apps),
       WEB_PASSWORD: this.portalPassword,
