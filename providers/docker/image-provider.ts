@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "../vast/_check.ts";
+import { checkInputs } from "../_check.ts";
 
 const run = promisify(execFile);
 

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "../vast/_check.ts";
+import { checkInputs } from "../_check.ts";
 
 export const SecretInputs = z.strictObject({
   /** Random bytes before base64url encoding. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkInputs } from "./_check.ts";
+import { checkInputs } from "../_check.ts";
 import type { CreateInstanceBody } from "./client.ts";
 import type { ProviderSettings } from "./config.ts";
 import { envProblems, toInstanceEnv } from "./env-spec.ts";

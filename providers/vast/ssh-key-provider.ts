@@ -1,7 +1,7 @@
 /** What a `VastSshKey` does: an account-level public key (vast-api.md §3.6). */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "./_check.ts";
+import { checkInputs } from "../_check.ts";
 import type { ProviderSettings } from "./config.ts";
 import { sessionFor } from "./session.ts";
 

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "./_check.ts";
+import { checkInputs } from "../_check.ts";
 import type { TemplateBody } from "./client.ts";
 import type { ProviderSettings } from "./config.ts";
 import { envProblems, toTemplateEnvString } from "./env-spec.ts";
