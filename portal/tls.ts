@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs/promises';
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
 import { InstancePaths, instancePath } from './paths.ts';
 import { writeFileAtomic } from './portal-config.ts';
+import type { pki } from 'node-forge';
 
 /**
  * Verdict of {@link checkCertificatePair}, mirroring `cert-usable`'s exit codes:
@@ -75,11 +75,13 @@ export interface CertificatePair {
  * A self-signed RSA-2048 pair shaped like §6.1's openssl fallback: subject
  * C=US/ST=CA/CN=jupyter.vast.ai, SAN IP:0.0.0.0, CA:FALSE, sha256.
  * The key comes from node:crypto (native, fast); node-forge builds and signs the certificate.
+ * node-forge is imported on first use: it is large, and a running portal rarely needs it.
  */
-export function generateSelfSignedPair(options: SelfSignedOptions = {}): CertificatePair {
+export async function generateSelfSignedPair(options: SelfSignedOptions = {}): Promise<CertificatePair> {
+  const { default: forge } = await import('node-forge');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const forgeKey = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey;
+  const forgeKey = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()) as pki.rsa.PrivateKey;
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
   // A positive random serial: the leading 0 nibble keeps the DER integer positive.
@@ -149,7 +151,7 @@ export async function ensureCertificatePair(options: EnsureCertificateOptions = 
   } else {
     log(`tls: no certificate pair at ${certPath}; generating a self-signed pair`);
   }
-  const pair = generateSelfSignedPair();
+  const pair = await generateSelfSignedPair();
   await writeFileAtomic(keyPath, pair.key, 0o600);
   await writeFileAtomic(certPath, pair.cert, 0o644);
   return { ...pair, source: 'generated', certPath, keyPath };

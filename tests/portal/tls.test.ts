@@ -18,9 +18,9 @@ async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
   return dir;
 }
 
-const pairA = generateSelfSignedPair();
-const pairB = generateSelfSignedPair();
-const expired = generateSelfSignedPair({ notBefore: new Date(Date.now() - 400 * 86_400_000), days: 30 });
+const pairA = await generateSelfSignedPair();
+const pairB = await generateSelfSignedPair();
+const expired = await generateSelfSignedPair({ notBefore: new Date(Date.now() - 400 * 86_400_000), days: 30 });
 
 test('a generated pair is usable, RSA 2048, CN jupyter.vast.ai with SAN IP:0.0.0.0, valid 365 days', () => {
   assert.equal(checkCertificatePair(pairA.cert, pairA.key).status, 'usable');
