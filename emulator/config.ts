@@ -79,6 +79,12 @@ export const EmulatorOptions = z.strictObject({
   faults: Faults.optional(),
   /** Delay added to every API request. Defaults to 0. */
   latencyMs: delayMs.optional(),
+  /**
+   * Docker mode: every running instance is a real container of its image, pulled from the
+   * registry it names (instance-containers.ts). Needs the engine at /var/run/docker.sock.
+   * Defaults to false: the lifecycle is simulated from the timings.
+   */
+  docker: z.boolean().optional(),
   /** Receives one line per API request (method, route, status, ms; never the key). Defaults to none. */
   log: z.custom<(line: string) => void>((value) => typeof value === 'function').optional(),
 });

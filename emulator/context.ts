@@ -5,6 +5,7 @@
 import type { Catalog } from './catalog.ts';
 import type { EmulatorDb } from './db.ts';
 import type { FaultInjector } from './faults.ts';
+import type { ContainerOp } from './instance-containers.ts';
 import type { LogUploads } from './log-uploads.ts';
 import type { LifecycleTimings } from './config.ts';
 
@@ -26,6 +27,8 @@ export interface EmulatorState {
   logUploads: LogUploads;
   /** `http://127.0.0.1:<port>`, known once listening. */
   baseUrl: string;
+  /** Docker mode's side of every transition (instance-containers.ts); null without `docker: true`. */
+  containers: { run(op: ContainerOp, id: number): void } | null;
 }
 
 /** One API request, decoded. */

@@ -116,33 +116,45 @@ export function templateRuntype(runtype: string, sshDirect: boolean, jupDirect: 
   return 'args';
 }
 
+/** The address every instance reports; the emulator never hands out a routable one (§6.2). */
+export const PUBLIC_IPADDR = '127.0.0.1';
+
 /** Container port key (`"8080/tcp"`) → host port (a string, as Docker reports it). */
 export type PortMap = Record<string, string>;
 
-/**
- * Draws random host ports for every `-p` key plus the ports a direct runtype implies (22 for
- * `ssh_direc`, 8080 and 22 for `jupyter_direc`, §6.1). A container port ≥ 70000 asks for an
- * "identity" port: a random number used both inside and outside.
- */
-export function assignPorts(env: EnvObject, runtype: string, range: { start: number; end: number }): PortMap {
+/** The container ports an instance asks for (§6.1), and how many identity ports (≥ 70000) besides. */
+export interface PortRequest {
+  /** `"<container port>/<proto>"`: every `-p` key, plus 22 for `ssh_direc`, 8080 and 22 for `jupyter_direc`. */
+  keys: string[];
+  /** Identity ports: a random number used both inside and outside (§6.1). */
+  identity: number;
+}
+
+export function requestedPorts(env: EnvObject, runtype: string): PortRequest {
   const wanted: string[] = [];
   if (runtype.includes('ssh_direc') || runtype.includes('jupyter_direc')) wanted.push('22/tcp');
   if (runtype.includes('jupyter_direc')) wanted.push('8080/tcp');
-  let identityPorts = 0;
+  let identity = 0;
   for (const key of Object.keys(env)) {
     if (!key.startsWith('-p ')) continue;
     const spec = key.slice(3);
     const [ports = '', proto = 'tcp'] = spec.split('/');
     const containerPort = Number(ports.split(':').at(-1));
     if (!Number.isInteger(containerPort) || containerPort <= 0) continue;
-    if (containerPort >= 70000) identityPorts++;
+    if (containerPort >= 70000) identity++;
     else wanted.push(`${containerPort}/${proto}`);
   }
+  return { keys: [...new Set(wanted)], identity };
+}
+
+/** Draws random host ports from the machine's direct-port range for every requested port. */
+export function assignPorts(env: EnvObject, runtype: string, range: { start: number; end: number }): PortMap {
+  const { keys, identity } = requestedPorts(env, runtype);
   const used = new Set<number>();
   const size = range.end - range.start + 1;
   const draw = (): number => {
     for (let attempt = 0; attempt < 1000; attempt++) {
-      const port = size >= 2 * (wanted.length + identityPorts) ? range.start + randomInt(size) : 20000 + randomInt(45000);
+      const port = size >= 2 * (keys.length + identity) ? range.start + randomInt(size) : 20000 + randomInt(45000);
       if (!used.has(port)) {
         used.add(port);
         return port;
@@ -151,8 +163,8 @@ export function assignPorts(env: EnvObject, runtype: string, range: { start: num
     throw apiError(400, 'invalid_args', 'error 400/3467: Invalid args: no free host ports on this machine');
   };
   const map: PortMap = {};
-  for (const key of new Set(wanted)) map[key] = String(draw());
-  for (let i = 0; i < identityPorts; i++) {
+  for (const key of keys) map[key] = String(draw());
+  for (let i = 0; i < identity; i++) {
     const port = draw();
     map[`${port}/tcp`] = String(port);
   }

@@ -81,7 +81,7 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
         sendJson(res, 401, AUTH_ERROR);
         return `admin ${path} 401`;
       }
-      const answer = handleAdmin(admin, method, path, rawBody);
+      const answer = await handleAdmin(admin, method, path, rawBody);
       render(res, answer);
       return `admin ${method} ${path} ${answer.kind === 'drop' ? '-' : answer.status}`;
     }

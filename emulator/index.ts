@@ -13,16 +13,23 @@ import type { AddressInfo } from 'node:net';
 import { buildCatalog } from './catalog.ts';
 import type { EmulatorState } from './context.ts';
 import { EmulatorDb } from './db.ts';
+import { DockerRuntime } from './docker-runtime.ts';
+import { EmulatorError } from './errors.ts';
+import { InstanceContainers, containerOwner } from './instance-containers.ts';
 import { FaultInjector, RequestStats } from './faults.ts';
 import { createRequestListener } from './http-handler.ts';
 import { stateAt } from './lifecycle.ts';
 import { LogUploads } from './log-uploads.ts';
 import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from './config.ts';
 import type { LifecycleTimings } from './config.ts';
+import type { InstanceSecrets } from './routes/admin.ts';
 
 export type { EmulatorOptions, Faults, LifecycleTimings };
 export { DEFAULT_TIMINGS };
 export { ApiError, EmulatorError, InvalidOptionsError, StateVersionError } from './errors.ts';
+export { DockerError } from './docker-runtime.ts';
+export { INSTANCE_LABEL, OWNER_LABEL } from './container-spec.ts';
+export type { InstanceSecrets } from './routes/admin.ts';
 export { ENDPOINT_KEYS, type EndpointKey } from './routes/table.ts';
 
 /** An instance as `listInstances` shows it: straight from the database, state as of now. */
@@ -48,14 +55,29 @@ export interface RunningEmulator {
   resetStats(): void;
   /** Every instance, read from the database (a test peek, not an API call). */
   listInstances(): InstancePeek[];
-  /** Stops listening, drops open connections and closes the database. */
+  /** What an instance's container is given and the Vast API never returns; undefined for an unknown id. */
+  instanceSecrets(id: number): InstanceSecrets | undefined;
+  /**
+   * Docker mode: the value of the `vast-kit.emulator.state` label on this emulator's containers
+   * (a hash of the state file path); null without Docker mode.
+   */
+  containerOwner: string | null;
+  /**
+   * Docker mode: waits for pending container operations, then removes every container of this
+   * emulator (`docker rm -f`) and resolves how many. Resolves 0 without Docker mode. For test
+   * cleanup: `close()` leaves containers running so a stack survives a restart.
+   */
+  removeContainers(): Promise<number>;
+  /** Stops listening, drops open connections and closes the database; containers are left as they are. */
   close(): Promise<void>;
 }
 
 /** Starts an emulator. Resolves once it is listening. */
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const opts = parseOptions(EmulatorOptions, options, 'emulator options');
+  const docker = opts.docker ? await connectDocker() : null;
   const db = new EmulatorDb(opts.statePath);
+  const containers = docker ? new InstanceContainers(db, docker, containerOwner(opts.statePath), opts.log) : null;
   const faults = new FaultInjector();
   if (opts.faults) faults.set(opts.faults);
   const stats = new RequestStats();
@@ -66,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     timings: { ...DEFAULT_TIMINGS, ...opts.timings },
     logUploads: new LogUploads(),
     baseUrl: '',
+    containers,
   };
   const listInstances = (): InstancePeek[] => {
     const now = Date.now();
@@ -87,6 +110,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     listInstances,
+    instanceSecrets: (id: number): InstanceSecrets | undefined => {
+      const config = db.getInstance(id)?.config;
+      return config && { open_button_token: config.openButtonToken, container_api_key: config.instanceApiKey };
+    },
+    removeContainers: async () => (containers ? containers.removeAll() : 0),
   };
 
   const server = createServer(
@@ -102,10 +130,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     });
   } catch (error) {
     db.close();
+    await docker?.close();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
   state.baseUrl = `http://127.0.0.1:${port}`;
+  containers?.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -116,15 +146,36 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     stats: controls.stats,
     resetStats: controls.resetStats,
     listInstances,
+    instanceSecrets: controls.instanceSecrets,
+    containerOwner: containers?.owner ?? null,
+    removeContainers: controls.removeContainers,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {
-          db.close();
-          resolve();
+          (containers?.close() ?? Promise.resolve()).finally(() => {
+            db.close();
+            resolve();
+          });
         });
         server.closeAllConnections();
       });
       return closing;
     },
   };
+}
+
+/** A Docker client that has answered a ping, or an error that says how to get an engine. */
+async function connectDocker(): Promise<DockerRuntime> {
+  const docker = new DockerRuntime();
+  try {
+    await docker.ping();
+    return docker;
+  } catch (error) {
+    await docker.close();
+    throw new EmulatorError(
+      'EMU_DOCKER_UNAVAILABLE',
+      `Docker mode needs a Docker engine on /var/run/docker.sock (bash scripts/docker/setup.sh starts one): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }

@@ -4,11 +4,22 @@
  */
 import type { EmulatorState } from './context.ts';
 import type { InstanceRecord } from './db.ts';
-import { type BootOutcome, rebootTimeline, recycleTimeline, startTimeline, stateAt, stopTimeline } from './lifecycle.ts';
+import type { ContainerOp } from './instance-containers.ts';
+import { type BootOutcome, type Timeline, rebootTimeline, recycleTimeline, startTimeline, stateAt, stopTimeline } from './lifecycle.ts';
 
 function bootOutcome(record: InstanceRecord): BootOutcome {
   const { image, runtype } = record.config;
   return { image, runtype, fails: image.toLowerCase().includes('fail') };
+}
+
+/** The part of a transition known ahead: all of it, or in Docker mode only its first state (the container reports the rest). */
+export function knownSteps(state: EmulatorState, timeline: Timeline): Timeline {
+  return state.containers ? timeline.slice(0, 1) : timeline;
+}
+
+function transition(state: EmulatorState, id: number, intended: 'running' | 'stopped', timeline: Timeline, op: ContainerOp): void {
+  state.db.setLifecycle(id, intended, knownSteps(state, timeline));
+  state.containers?.run(op, id);
 }
 
 /**
@@ -20,20 +31,20 @@ export function changeState(state: EmulatorState, record: InstanceRecord, wanted
   const current = stateAt(record.timeline, now);
   if (wanted === 'stopped') {
     if (record.intendedStatus === 'stopped') return;
-    state.db.setLifecycle(record.id, 'stopped', stopTimeline(now, state.timings, current));
+    transition(state, record.id, 'stopped', stopTimeline(now, state.timings, current), 'stop');
     return;
   }
   if (record.intendedStatus === 'running' && current.actual !== 'exited') return;
-  state.db.setLifecycle(record.id, 'running', startTimeline(now, state.timings, bootOutcome(record)));
+  transition(state, record.id, 'running', startTimeline(now, state.timings, bootOutcome(record)), 'start');
 }
 
 /** `rebooting`, then `running`; the GPU is kept (§3.4). Only a running contract can reboot. */
 export function reboot(state: EmulatorState, record: InstanceRecord, now: number): void {
   if (record.intendedStatus !== 'running') return;
-  state.db.setLifecycle(record.id, 'running', rebootTimeline(now, state.timings, bootOutcome(record)));
+  transition(state, record.id, 'running', rebootTimeline(now, state.timings, bootOutcome(record)), 'reboot');
 }
 
 /** Recreates the container from a fresh pull: `loading`, then `running` (§3.4). */
 export function recycle(state: EmulatorState, record: InstanceRecord, now: number): void {
-  state.db.setLifecycle(record.id, 'running', recycleTimeline(now, state.timings, bootOutcome(record)));
+  transition(state, record.id, 'running', recycleTimeline(now, state.timings, bootOutcome(record)), 'recycle');
 }

@@ -4,11 +4,9 @@
  * (§6.2), `extra_env` as `[key, value]` pairs and a numeric `start_date`, which the CLI requires.
  */
 import type { InstanceRecord, VolumeRecord } from './db.ts';
-import { portsView } from './docker-env.ts';
+import { PUBLIC_IPADDR, portsView } from './docker-env.ts';
 import { stateAt } from './lifecycle.ts';
 
-/** The address every instance reports; the emulator never hands out a routable one. */
-const PUBLIC_IPADDR = '127.0.0.1';
 const HOURS_PER_MONTH = 730;
 
 /** Hardware fields copied from the offer as they are. */

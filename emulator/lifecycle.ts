@@ -37,7 +37,7 @@ export function stateAt(timeline: Timeline, now: number): LifecycleStep {
 }
 
 /** `"success, running pytorch/pytorch_latest/ssh"`: the image with its tag joined by `_` (§4.1). */
-function runningMessage({ image, runtype }: BootOutcome): string {
+export function runningMessage({ image, runtype }: { image: string; runtype: string }): string {
   const lastSlash = image.lastIndexOf('/');
   const hasTag = image.slice(lastSlash + 1).includes(':');
   const shown = hasTag ? image.replace(/:([^:/]*)$/, '_$1') : `${image}_latest`;

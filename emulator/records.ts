@@ -22,6 +22,8 @@ export interface InstanceConfig {
   templateName: string | null;
   jupyterToken: string;
   instanceApiKey: string;
+  /** Generated at launch, given to the container, never returned by the API (vast-api.md §6.4). */
+  openButtonToken: string;
   sshIdx: number;
   sshPort: number;
   ports: PortMap;

@@ -1,7 +1,8 @@
 /**
  * The test-control API under `/_emulator/` (reachable only with the emulator's Bearer key; not
- * counted in stats): faults, timings, stats and an instance peek. Bodies are validated with the
- * same zod schemas as the programmatic API.
+ * counted in stats): faults, timings, stats, an instance peek, the secrets the Vast API never
+ * returns, and the Docker mode's cleanup. Bodies are validated with the same zod schemas as the
+ * programmatic API.
  */
 import { type ApiResult, json } from '../context.ts';
 import { InvalidOptionsError } from '../errors.ts';
@@ -16,7 +17,18 @@ export interface AdminControls {
   stats(): { total: number; byEndpoint: Record<string, number> };
   resetStats(): void;
   listInstances(): unknown[];
+  instanceSecrets(id: number): InstanceSecrets | undefined;
+  removeContainers(): Promise<number>;
 }
+
+/** What the container of an instance is given and the API does not return (vast-api.md §6.4). */
+export interface InstanceSecrets {
+  open_button_token: string;
+  /** `CONTAINER_API_KEY`; the API returns it once, as the create answer's `instance_api_key` (§3.2.4). */
+  container_api_key: string;
+}
+
+const SECRETS_PATH = /^\/_emulator\/instances\/(\d+)\/secrets$/;
 
 function parseJson(raw: string): unknown {
   try {
@@ -27,9 +39,14 @@ function parseJson(raw: string): unknown {
 }
 
 /** Routes one admin request. Unknown paths answer 404. */
-export function handleAdmin(admin: AdminControls, method: string, path: string, rawBody: string): ApiResult {
+export async function handleAdmin(admin: AdminControls, method: string, path: string, rawBody: string): Promise<ApiResult> {
   try {
     const route = `${method} ${path}`;
+    const secretsOf = method === 'GET' ? SECRETS_PATH.exec(path)?.[1] : undefined;
+    if (secretsOf !== undefined) {
+      const secrets = admin.instanceSecrets(Number(secretsOf));
+      return secrets ? json(secrets) : json({ success: false, error: 'no_such_instance', msg: `Instance ${secretsOf} not found.` }, 404);
+    }
     switch (route) {
       case 'GET /_emulator/faults':
         return json(admin.getFaults());
@@ -48,6 +65,8 @@ export function handleAdmin(admin: AdminControls, method: string, path: string, 
         return json(admin.stats());
       case 'GET /_emulator/instances':
         return json(admin.listInstances());
+      case 'DELETE /_emulator/containers':
+        return json({ removed: await admin.removeContainers() });
       default:
         return json({ success: false, error: 'not_found', msg: `${route} is not an admin route` }, 404);
     }

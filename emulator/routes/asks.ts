@@ -8,6 +8,7 @@ import { type Handler, type RequestContext, json } from '../context.ts';
 import type { InstanceConfig, InstanceRecord } from '../db.ts';
 import { assignPorts, checkEnvLimits, normaliseEnv, normaliseRuntype, parseEnvString, templateRuntype } from '../docker-env.ts';
 import { apiError } from '../errors.ts';
+import { knownSteps } from '../instance-control.ts';
 import { createTimeline, createdStoppedTimeline } from '../lifecycle.ts';
 import { priceOffer } from '../offer-pricing.ts';
 import { CreateInstanceBody, describeIssues } from '../schemas.ts';
@@ -103,7 +104,8 @@ export const createInstance: Handler = (ctx) => {
   const volumeId = resolveVolume(ctx, askId, offer.machine_id, body.volume_info);
 
   const id = db.nextId('instance');
-  const fails = image.toLowerCase().includes('fail') || faults.takeDieWhileLoading();
+  // In Docker mode the container decides how the boot ends; the test knobs stay out of it.
+  const fails = !ctx.state.containers && (image.toLowerCase().includes('fail') || faults.takeDieWhileLoading());
   const outcome = { image, runtype, fails };
   const config: InstanceConfig = {
     image,
@@ -119,6 +121,7 @@ export const createInstance: Handler = (ctx) => {
     templateName: typeof t['name'] === 'string' ? t['name'] : null,
     jupyterToken: randomBytes(32).toString('hex'),
     instanceApiKey: randomBytes(32).toString('hex'),
+    openButtonToken: randomBytes(32).toString('hex'),
     sshIdx: 1 + (id % 9),
     sshPort: 10_000 + (id % 50_000),
     ports: assignPorts(env, runtype, { start: offer.direct_port_start, end: offer.direct_port_end }),
@@ -128,7 +131,7 @@ export const createInstance: Handler = (ctx) => {
     offerId: askId,
     label: body.label ?? null,
     intendedStatus: body.target_state === 'stopped' ? 'stopped' : 'running',
-    timeline: body.target_state === 'stopped' ? createdStoppedTimeline(ctx.now) : createTimeline(ctx.now, timings, outcome),
+    timeline: body.target_state === 'stopped' ? createdStoppedTimeline(ctx.now) : knownSteps(ctx.state, createTimeline(ctx.now, timings, outcome)),
     config,
     offer: priceOffer(offer, body.price ? 'bid' : 'on-demand', disk, ctx.now / 1000),
     createdAt: ctx.now / 1000,
@@ -136,6 +139,7 @@ export const createInstance: Handler = (ctx) => {
   db.createInstance(record, template?.templateId ?? null, volumeId);
   // Account keys go onto every instance (§3.6 "Create").
   for (const key of db.listSshKeys()) db.attachSshKey(id, key.publicKey);
+  if (record.intendedStatus === 'running') ctx.state.containers?.run('boot', id);
 
   if (faults.takeDropCreateResponse()) return { kind: 'drop' };
   return json({ success: true, new_contract: id, instance_api_key: config.instanceApiKey });

@@ -79,6 +79,7 @@ export const destroyInstance: Handler = (ctx) => {
   if (Number.isNaN(id)) throw apiError(400, 'invalid_args', 'invalid instance_id');
   if (!ctx.state.db.getInstance(id)) throw apiError(404, 'not_found', 'Instance not found');
   ctx.state.db.destroyInstance(id);
+  ctx.state.containers?.run('destroy', id);
   return json({ success: true });
 };
 
@@ -95,6 +96,10 @@ export const bulkChangeState: Handler = (ctx) => {
 /** Bulk `DELETE /api/v0/instances/` `{"instance_ids"}`; the CLI repeats it up to 6 times, so repeats are harmless (§5.4). */
 export const bulkDestroy: Handler = (ctx) => {
   const body = parseBody(BulkDestroyBody, ctx.body);
-  for (const id of body.instance_ids) if (ctx.state.db.getInstance(id)) ctx.state.db.destroyInstance(id);
+  for (const id of body.instance_ids) {
+    if (!ctx.state.db.getInstance(id)) continue;
+    ctx.state.db.destroyInstance(id);
+    ctx.state.containers?.run('destroy', id);
+  }
   return json({ success: true });
 };

@@ -1,0 +1,77 @@
+/**
+ * The container an instance becomes in Docker mode, worked out from its record alone (no Docker
+ * calls): name and labels, the environment, the entry command for its runtype, and the bindings.
+ *
+ * - Env, later entries winning: account secrets (§3.7 "injected into every container"), the
+ *   instance's env with the template's merged in at create (§3.2.3; the `-p`/`-h`/`-v`/`-n` flag
+ *   keys are not variables), then what the platform injects (§6.2–§6.4): `CONTAINER_ID`,
+ *   `VAST_CONTAINERLABEL` ("C.<id>"), `CONTAINER_API_KEY`, `PUBLIC_IPADDR`, `OPEN_BUTTON_TOKEN`
+ *   (a supplied value is overwritten), `VAST_TCP_PORT_<n>`/`VAST_UDP_PORT_<n>` per binding, and
+ *   `JUPYTER_TOKEN` unless the env sets one (§6.3 lets a template point it elsewhere).
+ * - ssh/jupyter runtypes keep the image's ENTRYPOINT and CMD. Vast would start its own launcher
+ *   and run `onstart` from it after every container start; here `onstart` is run with `/bin/sh -c`
+ *   inside the container (`docker exec -d`) after every start. No sshd or Jupyter is added.
+ * - args runtype: `args` (or `args_str` split on whitespace) replace the image's CMD. A non-empty
+ *   `onstart` replaces the ENTRYPOINT, run by `/bin/sh -c` with the args after it, because the CLI
+ *   sends its `--entrypoint` value in that field (§3.2).
+ */
+import { PUBLIC_IPADDR } from './docker-env.ts';
+import type { ContainerConfig } from './docker-runtime.ts';
+import type { InstanceRecord } from './records.ts';
+
+/** Container label holding the instance id. */
+export const INSTANCE_LABEL = 'vast-kit.emulator.instance';
+/** Container label holding the owner: a hash of the state file path, so emulators on other state files keep their hands off. */
+export const OWNER_LABEL = 'vast-kit.emulator.state';
+
+/** A container to create, and the command to run in it after every start. */
+export interface ContainerPlan {
+  config: ContainerConfig;
+  /** `onstart` for ssh/jupyter runtypes, as an exec command; null when there is none. */
+  onstart: string[] | null;
+}
+
+/** The platform's variables for an instance (§6.2, §6.4), given its bindings. */
+function injectedEnv(record: InstanceRecord): Record<string, string> {
+  const { config, id } = record;
+  const env: Record<string, string> = {
+    CONTAINER_ID: String(id),
+    VAST_CONTAINERLABEL: `C.${id}`,
+    CONTAINER_API_KEY: config.instanceApiKey,
+    PUBLIC_IPADDR,
+    OPEN_BUTTON_TOKEN: config.openButtonToken,
+  };
+  for (const [key, hostPort] of Object.entries(config.ports)) {
+    const [port = '', proto = 'tcp'] = key.split('/');
+    env[`VAST_${proto.toUpperCase()}_PORT_${port}`] = hostPort;
+  }
+  return env;
+}
+
+/** The container for `record`, owned by `owner`, with the account's `secrets`. */
+export function containerPlan(record: InstanceRecord, owner: string, secrets: Array<{ key: string; value: string }>): ContainerPlan {
+  const { config, id } = record;
+  const env: Record<string, string> = {};
+  for (const { key, value } of secrets) env[key] = value;
+  for (const [key, value] of Object.entries(config.env)) if (!key.startsWith('-')) env[key] = value;
+  env['JUPYTER_TOKEN'] ??= config.jupyterToken;
+  Object.assign(env, injectedEnv(record));
+
+  const argsMode = config.runtype.split(' ')[0] === 'args';
+  const onstart = config.onstart?.trim() ? config.onstart : null;
+  const cmd = config.args ?? (config.argsStr?.trim() ? config.argsStr.trim().split(/\s+/) : undefined);
+  const hostname = config.env['-h'];
+  return {
+    config: {
+      name: `vast-kit-emu-${owner}-${id}`,
+      image: config.image,
+      env,
+      labels: { [INSTANCE_LABEL]: String(id), [OWNER_LABEL]: owner },
+      ...(argsMode && onstart ? { entrypoint: ['/bin/sh', '-c', `${onstart} "$@"`, 'onstart'] } : {}),
+      ...(argsMode && cmd ? { cmd } : {}),
+      ...(hostname ? { hostname } : {}),
+      ports: config.ports,
+    },
+    onstart: !argsMode && onstart ? ['/bin/sh', '-c', onstart] : null,
+  };
+}

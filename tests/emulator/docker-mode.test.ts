@@ -1,0 +1,214 @@
+/**
+ * Docker mode against the real engine and the local registry: a tiny probe image (the Debian
+ * stand-in base plus the Node binary running these tests, serving its env, argv and onstart trace
+ * as JSON on 8080) is built and pushed, then driven through the emulator's HTTP API only.
+ * Needs `bash scripts/docker/setup.sh` and `bash scripts/registry/setup.sh`.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { INSTANCE_LABEL, OWNER_LABEL, type RunningEmulator, startEmulator } from '../../emulator/index.ts';
+import { API_KEY, FAST_TIMINGS, call, cheapestOffer, rent, showInstance, waitFor, waitForStatus } from './_utils.ts';
+
+const DOCKER = '/usr/bin/docker';
+const REGISTRY = '127.0.0.1:5000';
+/** The local stand-in base that scripts/docker/setup.sh imports. */
+const BASE_IMAGE = 'vast-kit/debian-base:bookworm';
+const PROBE_REPO = `${REGISTRY}/vast-kit/emulator-probe`;
+const BOOT_TIMEOUT_MS = 30_000;
+
+const PROBE = `
+import { createServer } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+process.on('SIGTERM', () => process.exit(0));
+createServer((req, res) => {
+  if (req.url === '/exit') { res.end('bye'); setTimeout(() => process.exit(3), 50); return; }
+  const onstart = existsSync('/tmp/onstart') ? readFileSync('/tmp/onstart', 'utf8') : null;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ env: process.env, argv: process.argv.slice(2), onstart }));
+}).listen(8080);
+`;
+
+async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(DOCKER, args, { env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 16 << 20 });
+  return stdout.trim();
+}
+
+let probeRef = '';
+let workDir = '';
+
+before(async () => {
+  try {
+    await docker('info', '--format', '{{.ServerVersion}}');
+    await request(`http://${REGISTRY}/v2/`).then((res) => res.body.text());
+  } catch (error) {
+    throw new Error(`Docker mode tests need dockerd and the local registry: run bash scripts/docker/setup.sh && bash scripts/registry/setup.sh (${(error as Error).message})`);
+  }
+  workDir = mkdtempSync(join(tmpdir(), 'vast-emulator-docker-'));
+  const context = join(workDir, 'probe');
+  mkdirSync(context);
+  copyFileSync(process.execPath, join(context, 'node'));
+  writeFileSync(join(context, 'probe.mjs'), PROBE);
+  writeFileSync(
+    join(context, 'Dockerfile'),
+    `FROM ${BASE_IMAGE}\nCOPY node /usr/local/bin/node\nCOPY probe.mjs /probe.mjs\nENTRYPOINT ["/usr/local/bin/node", "/probe.mjs"]\nCMD ["from-image-cmd"]\n`,
+  );
+  await docker('build', '-q', '-t', `${PROBE_REPO}:test`, context);
+  const pushed = await docker('push', `${PROBE_REPO}:test`);
+  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(pushed)?.[1];
+  assert.ok(digest, `no digest in the push output: ${pushed}`);
+  probeRef = `${PROBE_REPO}@${digest}`;
+});
+
+after(() => rmSync(workDir, { recursive: true, force: true }));
+
+function dockerEmulator(statePath?: string): Promise<RunningEmulator> {
+  return startEmulator({ apiKey: API_KEY, timings: FAST_TIMINGS, docker: true, ...(statePath ? { statePath } : {}) });
+}
+
+/** Cleanup for the emulator `current()` names when the test ends: its containers, then itself. */
+function cleanUp(t: { after: (fn: () => Promise<void>) => void }, current: () => RunningEmulator): void {
+  t.after(async () => {
+    await current().removeContainers();
+    await current().close();
+  });
+}
+
+/** The container ids of an instance, found by the labels alone. */
+async function containersOf(emulator: RunningEmulator, id: number): Promise<string[]> {
+  const out = await docker('ps', '-aq', '--no-trunc', '--filter', `label=${INSTANCE_LABEL}=${id}`, '--filter', `label=${OWNER_LABEL}=${emulator.containerOwner}`);
+  return out ? out.split('\n') : [];
+}
+
+async function inspect(container: string, format: string): Promise<string> {
+  return docker('inspect', '--format', format, container);
+}
+
+interface ProbeAnswer {
+  env: Record<string, string>;
+  argv: string[];
+  onstart: string | null;
+}
+
+/**
+ * What the probe in the container answers on its published port. `running` means the container
+ * runs, not that its server listens yet (as on Vast), so connection failures are retried.
+ */
+async function probe(hostPort: string): Promise<ProbeAnswer> {
+  return waitFor(`the probe on 127.0.0.1:${hostPort}`, async () => {
+    try {
+      const res = await request(`http://127.0.0.1:${hostPort}/`);
+      return res.statusCode === 200 ? ((await res.body.json()) as ProbeAnswer) : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 5000, 50);
+}
+
+test('a running instance is a container of its image: env and injected variables, ports on 127.0.0.1, stop/start, restart on --state, destroy', async (t) => {
+  const statePath = join(workDir, 'state.sqlite');
+  let emulator = await dockerEmulator(statePath);
+  cleanUp(t, () => emulator);
+  await call(emulator, 'POST', '/api/v0/secrets/', { body: { key: 'ACCOUNT_SECRET', value: 'from-the-account' } });
+  const template = await call(emulator, 'POST', '/api/v0/template/', {
+    body: { name: 'probe', image: probeRef, runtype: 'ssh', env: '-e FROM_TEMPLATE=yes -e GREETING=template -p 9090:9090' },
+  });
+  const create = await call(emulator, 'PUT', `/api/v0/asks/${(await cheapestOffer(emulator)).id}/`, {
+    body: {
+      client_id: 'me', image: probeRef, disk: 10, template_hash_id: template.body.template.hash_id, onstart: 'echo ran > /tmp/onstart',
+      env: { GREETING: 'hello', OPEN_BUTTON_TOKEN: 'supplied-by-the-user', '-p 8080:8080': '1', '-p 70000:70000': '1' },
+    },
+  });
+  const id = create.body.new_contract as number;
+  const instance = await waitForStatus(emulator, id, 'running', BOOT_TIMEOUT_MS);
+  assert.equal(instance.intended_status, 'running');
+  assert.equal(instance.public_ipaddr, '127.0.0.1');
+  assert.match(instance.status_msg, /^success, running 127\.0\.0\.1:5000\/vast-kit\/emulator-probe@sha256_[0-9a-f]{64}\/ssh$/);
+  const hostPort: string = instance.ports['8080/tcp'][0].HostPort;
+  const identity = Object.keys(instance.ports).filter((key) => !['8080/tcp', '9090/tcp'].includes(key));
+  assert.equal(identity.length, 1, 'one identity port');
+  assert.equal(instance.ports[identity[0] as string][0].HostPort, (identity[0] as string).split('/')[0], 'same number inside and out');
+
+  const [container, ...others] = await containersOf(emulator, id);
+  assert.ok(container && others.length === 0, 'exactly one container carries the instance label');
+  const bindings = JSON.parse(await inspect(container, '{{json .HostConfig.PortBindings}}')) as Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  assert.deepEqual(bindings['8080/tcp'], [{ HostIp: '127.0.0.1', HostPort: hostPort }]);
+  assert.deepEqual(Object.keys(bindings).sort(), Object.keys(instance.ports).sort());
+
+  const secrets = (await call(emulator, 'GET', `/_emulator/instances/${id}/secrets`)).body;
+  const seen = await probe(hostPort);
+  assert.deepEqual(seen.argv, ['from-image-cmd'], 'ssh runtype keeps the image ENTRYPOINT and CMD');
+  assert.equal(seen.env['GREETING'], 'hello', 'the request wins over the template');
+  assert.equal(seen.env['FROM_TEMPLATE'], 'yes');
+  assert.equal(seen.env['ACCOUNT_SECRET'], 'from-the-account');
+  assert.equal(seen.env['CONTAINER_ID'], String(id));
+  assert.equal(seen.env['VAST_CONTAINERLABEL'], `C.${id}`);
+  assert.equal(seen.env['PUBLIC_IPADDR'], '127.0.0.1');
+  assert.equal(seen.env['CONTAINER_API_KEY'], create.body.instance_api_key);
+  assert.equal(seen.env['JUPYTER_TOKEN'], instance.jupyter_token);
+  assert.equal(seen.env['OPEN_BUTTON_TOKEN'], secrets.open_button_token, 'the platform overwrites a supplied token');
+  assert.match(secrets.open_button_token, /^[0-9a-f]{64}$/);
+  for (const [key, [binding]] of Object.entries(instance.ports as Record<string, Array<{ HostPort: string }>>)) {
+    assert.equal(seen.env[`VAST_TCP_PORT_${key.split('/')[0]}`], binding?.HostPort);
+  }
+  assert.ok(!seen.env['-p 8080:8080'], 'flag keys are not variables');
+  await waitFor('onstart to run', async () => ((await probe(hostPort)).onstart === 'ran\n' ? true : undefined), 5000, 100);
+  for (const path of [`/api/v0/instances/${id}/`, '/api/v1/instances/', '/api/v0/instances/?owner=me']) {
+    assert.ok(!(await call(emulator, 'GET', path)).text.includes(secrets.open_button_token), `${path} never shows OPEN_BUTTON_TOKEN`);
+  }
+
+  await call(emulator, 'PUT', `/api/v0/instances/${id}/`, { body: { state: 'stopped' } });
+  const stopped = await waitForStatus(emulator, id, 'exited', BOOT_TIMEOUT_MS);
+  assert.deepEqual([stopped.intended_status, stopped.status_msg, stopped.ports], ['stopped', 'Exited (0), stopped by user', null]);
+  assert.equal(await inspect(container, '{{.State.Status}}'), 'exited');
+  await call(emulator, 'PUT', `/api/v0/instances/${id}/`, { body: { state: 'running' } });
+  const started = await waitForStatus(emulator, id, 'running', BOOT_TIMEOUT_MS);
+  assert.equal(started.ports['8080/tcp'][0].HostPort, hostPort, 'the same container, the same host port');
+  assert.equal((await probe(hostPort)).env['CONTAINER_ID'], String(id));
+
+  // close() leaves the container running; a new emulator on the same state file takes it back.
+  await emulator.close();
+  assert.equal(await inspect(container, '{{.State.Status}}'), 'running');
+  emulator = await dockerEmulator(statePath);
+  assert.equal((await showInstance(emulator, id)).actual_status, 'running');
+  const startedAt = await inspect(container, '{{.State.StartedAt}}');
+  await call(emulator, 'PUT', `/api/v0/instances/reboot/${id}/`, { body: {} });
+  await waitFor('the container to restart', async () => ((await inspect(container, '{{.State.StartedAt}}')) !== startedAt ? true : undefined), BOOT_TIMEOUT_MS, 100);
+  await waitForStatus(emulator, id, 'running', BOOT_TIMEOUT_MS);
+  assert.equal((await probe(hostPort)).env['VAST_CONTAINERLABEL'], `C.${id}`);
+
+  assert.deepEqual((await call(emulator, 'DELETE', `/api/v0/instances/${id}/`, { body: {} })).body, { success: true });
+  await waitFor('the container to be removed', async () => ((await containersOf(emulator, id)).length === 0 ? true : undefined), BOOT_TIMEOUT_MS, 100);
+});
+
+test('an image that cannot be pulled fails the instance with the daemon message; a crash shows as exited and a start nudges it', async (t) => {
+  const emulator = await dockerEmulator();
+  cleanUp(t, () => emulator);
+  const missing = await rent(emulator, (await cheapestOffer(emulator)).id, { image: `${REGISTRY}/vast-kit/does-not-exist:1` });
+  const failed = await waitForStatus(emulator, missing, 'exited', BOOT_TIMEOUT_MS);
+  assert.equal(failed.intended_status, 'running');
+  assert.equal(
+    failed.status_msg,
+    `Error response from daemon: manifest for ${REGISTRY}/vast-kit/does-not-exist:1 not found: manifest unknown: manifest unknown`,
+  );
+  assert.deepEqual(await containersOf(emulator, missing), []);
+
+  const id = await rent(emulator, (await cheapestOffer(emulator)).id, { image: probeRef, runtype: 'args', args: ['from-args'], env: { '-p 8080:8080': '1' } });
+  const running = await waitForStatus(emulator, id, 'running', BOOT_TIMEOUT_MS);
+  const hostPort: string = running.ports['8080/tcp'][0].HostPort;
+  assert.deepEqual((await probe(hostPort)).argv, ['from-args'], 'args runtype replaces the image CMD');
+  await request(`http://127.0.0.1:${hostPort}/exit`).then((res) => res.body.text());
+  const crashed = await waitForStatus(emulator, id, 'exited', BOOT_TIMEOUT_MS);
+  assert.deepEqual([crashed.intended_status, crashed.status_msg], ['running', 'Exited (3)']);
+  await call(emulator, 'PUT', `/api/v0/instances/${id}/`, { body: { state: 'running' } });
+  await waitForStatus(emulator, id, 'running', BOOT_TIMEOUT_MS);
+  assert.deepEqual((await probe(hostPort)).argv, ['from-args']);
+
+  assert.deepEqual((await call(emulator, 'DELETE', '/_emulator/containers')).body, { removed: 1 });
+  assert.deepEqual(await containersOf(emulator, id), []);
+});
