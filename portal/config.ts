@@ -65,6 +65,7 @@ const PortalEnv = z.strictObject({
   }),
   PORTAL_FRONT_HOST: z.string().optional().transform((v) => v || '0.0.0.0'),
   PORTAL_APP_PORT: positiveInt(11111),
+  PORTAL_TUNNEL_API_PORT: positiveInt(11112),
   PORTAL_UNSTOPPABLE: z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')),
   CLOUDFLARED_BIN: z.string().optional().transform((v) => v || 'cloudflared'),
   CF_TUNNEL_TOKEN: optionalText,
@@ -111,6 +112,8 @@ export interface PortalSettings {
   readonly frontHost: string;
   /** Port of the portal app on 127.0.0.1. Defaults to 11111. */
   readonly appPort: number;
+  /** Port of the tunnel API on 127.0.0.1 (§5.4). Defaults to 11112. */
+  readonly tunnelApiPort: number;
   /** Processes that cannot be stopped from the portal (§4.1). */
   readonly unstoppable: ReadonlySet<string>;
   /** The cloudflared executable (`CLOUDFLARED_BIN`, default `cloudflared` on PATH). */
@@ -159,6 +162,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
     publicIp: e.PUBLIC_IPADDR,
     frontHost: e.PORTAL_FRONT_HOST,
     appPort: e.PORTAL_APP_PORT,
+    tunnelApiPort: e.PORTAL_TUNNEL_API_PORT,
     unstoppable: new Set(['instance_portal', 'caddy', 'tunnel_manager', ...e.PORTAL_UNSTOPPABLE]),
     cloudflared: e.CLOUDFLARED_BIN,
     cfTunnelToken: e.CF_TUNNEL_TOKEN,

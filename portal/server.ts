@@ -20,11 +20,13 @@ import { createFront } from './proxy/front.ts';
 import type { Front } from './proxy/front.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import { ensureCertificatePair } from './tls.ts';
-import { defaultTunnelTargets } from './app/applications.ts';
+import { AppsFile, defaultTunnelTargets } from './app/applications.ts';
+import { DirectUrls } from './app/direct-urls.ts';
 import { LogStream } from './app/log-stream.ts';
 import { MetricsCollector, gpuSummary } from './app/metrics.ts';
 import { createPortalApp } from './app/portal-app.ts';
 import { SupervisorClient } from './app/supervisor.ts';
+import { createTunnelApi } from './app/tunnel-api.ts';
 import { TunnelManager } from './app/tunnels.ts';
 
 /** Options of {@link startPortal}. */
@@ -56,6 +58,8 @@ export interface PortalHandle {
   readonly fronts: readonly FrontInfo[];
   /** Port of the portal app on 127.0.0.1. */
   readonly appPort: number;
+  /** Port of the tunnel API on 127.0.0.1. */
+  readonly tunnelApiPort: number;
   readonly tunnels: TunnelManager;
   /** Stop listeners, tunnels and watchers. */
   close(): Promise<void>;
@@ -84,14 +88,14 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
     rootPath: settings.instanceRoot, workspace: settings.workspace,
     isContainer: async () => (await supervisor.available()) || (await fs.stat('/.dockerenv').then(() => true, () => false)),
   });
-  const portalApp = createPortalApp({ settings, paths, tunnels, supervisor, logs, metrics, gpuSummary });
-  const appServer = http.createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 0 }, portalApp.handleRequest);
+  const appsFile = new AppsFile(paths.portalYaml);
+  const direct = new DirectUrls(settings.https, settings.mappedPorts, settings.publicIp);
+  const portalApp = createPortalApp({ settings, paths, tunnels, supervisor, logs, metrics, appsFile, direct, gpuSummary });
+  const appServer = await listenLocal(settings.appPort, portalApp.handleRequest);
   appServer.on('upgrade', portalApp.handleUpgrade);
-  await new Promise<void>((resolve, reject) => {
-    appServer.once('error', reject);
-    appServer.listen(settings.appPort, '127.0.0.1', () => resolve());
-  });
   log(`portal: app listening on http://127.0.0.1:${settings.appPort}`);
+  const tunnelServer = await listenLocal(settings.tunnelApiPort, createTunnelApi({ tunnels, direct, appsFile, namedConfigured: settings.cfTunnelToken !== undefined }));
+  log(`portal: tunnel API listening on http://127.0.0.1:${settings.tunnelApiPort}`);
 
   const proxied = selectProxied(apps, settings, log);
   const tls = settings.https && proxied.length > 0
@@ -105,8 +109,10 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
     logs.stop();
     await Promise.all(fronts.map(({ front, listener }) => { front.close(); return listener.close(); }));
     await tunnels.close();
-    appServer.closeAllConnections();
-    await new Promise((resolve) => appServer.close(resolve));
+    for (const server of [appServer, tunnelServer]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   };
   try {
     for (const app of proxied) {
@@ -139,7 +145,7 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
 
   let closing: Promise<void> | undefined;
   return {
-    settings, apps, fronts: fronts.map((f) => f.info), appPort: settings.appPort, tunnels,
+    settings, apps, fronts: fronts.map((f) => f.info), appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
     close() {
       closing ??= closeAll();
       return closing;
@@ -160,6 +166,19 @@ function selectProxied(apps: readonly PortalApp[], settings: PortalSettings, log
     byPort.set(app.external_port, app);
   }
   return [...byPort.values()];
+}
+
+/** An HTTP server on 127.0.0.1 (the portal app and the tunnel API have no auth: loopback only, §4). */
+async function listenLocal(port: number, handler: http.RequestListener): Promise<http.Server> {
+  const server = http.createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 0 }, handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }
 
 function isLoopbackName(hostname: string): boolean {

@@ -206,7 +206,7 @@ export async function startOurFront(env: BenchEnv, sites: readonly { port: numbe
   const appPort = await freePort();
   const portalEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, INSTANCE_ROOT: root, ENABLE_HTTPS: 'true', OPEN_BUTTON_TOKEN: env.token, VAST_CONTAINERLABEL: env.label,
-    PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(appPort), PORTAL_DEFAULT_TUNNELS: 'false',
+    PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(appPort), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_DEFAULT_TUNNELS: 'false',
     PORTAL_CONFIG: sites.map((s, i) => `127.0.0.1:${s.port}:${s.upstream}:/:App ${i}`).join('|'),
     // One malloc arena: the front allocates on one thread, and idle arenas only add RSS.
     MALLOC_ARENA_MAX: '1',

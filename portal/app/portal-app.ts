@@ -14,7 +14,9 @@ import type { PortalSettings } from '../config.ts';
 import type { InstancePathName } from '../paths.ts';
 import type { Route } from './http.ts';
 import { createRouter, notFound, sendJson, sendText } from './http.ts';
-import { AppsFile, hydrate, targetUrl } from './applications.ts';
+import type { AppsFile } from './applications.ts';
+import { hydrate } from './applications.ts';
+import type { DirectUrls } from './direct-urls.ts';
 import type { LogStream } from './log-stream.ts';
 import { createLogSocket } from './ws-logs.ts';
 import type { MetricsCollector } from './metrics.ts';
@@ -32,6 +34,10 @@ export interface PortalAppDeps {
   readonly supervisor: SupervisorClient;
   readonly logs: LogStream;
   readonly metrics: MetricsCollector;
+  /** `/etc/portal.yaml`, read per request. */
+  readonly appsFile: AppsFile;
+  /** Direct links and the learned public IP, shared with the tunnel API. */
+  readonly direct: DirectUrls;
   /** GPU summary for the page header. */
   readonly gpuSummary: () => Promise<string>;
 }
@@ -53,11 +59,10 @@ const IPV4_HOST = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;
 /** Build the portal app. */
 export function createPortalApp(deps: PortalAppDeps): PortalApp {
   const { settings, paths, tunnels, supervisor } = deps;
-  const appsFile = new AppsFile(paths.portalYaml);
+  const { appsFile, direct } = deps;
   const logSocket = createLogSocket({ stream: deps.logs });
   const assets = new Map(Object.keys(ASSETS).map((name) => [name, readAsset(name)]));
   const indexHtml = readAsset('index.html').toString('utf8');
-  let publicIp = settings.publicIp;
   let gpu: Promise<string> | undefined;
 
   const cookieToken = (req: IncomingMessage) => {
@@ -76,7 +81,7 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
       }
       // §4.1: learn the public IP the user really used from the front's X-Forwarded-Host.
       const m = IPV4_HOST.exec(String(req.headers['x-forwarded-host'] ?? ''));
-      if (m !== null && m[2] === settings.mappedPorts.get(1111)) publicIp = m[1];
+      if (m !== null && m[2] === settings.mappedPorts.get(1111)) direct.setPublicIp(m[1] as string);
       gpu ??= deps.gpuSummary();
       const instance = { id: settings.containerId ?? '', gpu: await gpu, direct_https: settings.https ? 'true' : 'false' };
       const json = JSON.stringify(instance).replace(/</g, '\\u003c');
@@ -92,13 +97,9 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
       sendJson(res, 200, hydrate(await appsFile.read(), settings.https, settings.mappedPorts, cookieToken(req)));
     } },
     { method: 'GET', pattern: '/get-direct-url/:port', handler: async ({ res, params }) => {
-      const port = Number(params.port);
-      const mapped = settings.mappedPorts.get(port);
-      if (mapped === undefined || publicIp === undefined) throw notFound('Direct URL unavailable');
-      const apps = await appsFile.read();
-      const app = apps.find((a) => a.external_port === port && a.external_port !== a.internal_port) ?? apps.find((a) => a.external_port === port);
-      const scheme = app === undefined ? (settings.https ? 'https' : 'http') : targetUrl(app, apps, settings.https).split(':')[0];
-      sendJson(res, 200, { result: `${scheme}://${publicIp}:${mapped}` });
+      const url = direct.directUrl(Number(params.port), await appsFile.read());
+      if (url === undefined) throw notFound('Direct URL unavailable');
+      sendJson(res, 200, { result: url });
     } },
     { method: 'GET', pattern: '/get-existing-quick-tunnel/*target', handler: ({ res, params }) => {
       const url = tunnels.existingQuickTunnel(params.target ?? '');

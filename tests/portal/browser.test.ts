@@ -23,7 +23,7 @@ test('a browser opens the portal with ?token=, sees the apps, live logs and crea
   const [front, app] = await Promise.all([freePort(), freePort()]);
   const portal = await startPortal({
     env: {
-      PATH: process.env.PATH, INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app),
+      PATH: process.env.PATH, INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app), PORTAL_TUNNEL_API_PORT: String(await freePort()),
       PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal|localhost:8080:18080:/tree:Jupyter|localhost:8384:18384:/:Syncthing`,
       [`VAST_TCP_PORT_${front}`]: String(front), OPEN_BUTTON_TOKEN: 'obt-secret', VAST_CONTAINERLABEL: 'C.42', CONTAINER_ID: '4242',
       CLOUDFLARED_BIN: FAKE_CLOUDFLARED, PORTAL_DEFAULT_TUNNELS: 'false', PUBLIC_IPADDR: '127.0.0.1',

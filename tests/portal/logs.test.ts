@@ -37,7 +37,7 @@ test('/ws-logs greets, replays history, and streams a new line within a second, 
   await fs.writeFile(logFile, 'old line 1\nold line 2\n');
   const [front, app] = await Promise.all([freePort(), freePort()]);
   const portal = await startPortal({
-    env: { INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app), PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`,
+    env: { INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`,
       [`VAST_TCP_PORT_${front}`]: '1', OPEN_BUTTON_TOKEN: 'tok', VAST_CONTAINERLABEL: 'C.1', PORTAL_DEFAULT_TUNNELS: 'false' },
     log: () => {},
   });
@@ -74,7 +74,7 @@ test('/ws-logs without credentials is refused by the front', async (t) => {
   const root = await tempInstanceRoot(t);
   const [front, app] = await Promise.all([freePort(), freePort()]);
   const portal = await startPortal({
-    env: { INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app), PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`,
+    env: { INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`,
       [`VAST_TCP_PORT_${front}`]: '1', OPEN_BUTTON_TOKEN: 'tok', PORTAL_DEFAULT_TUNNELS: 'false' },
     log: () => {},
   });

@@ -27,7 +27,7 @@ async function start(t: TestContext, env: Record<string, string> = {}, spacingMs
   const lines: string[] = [];
   const portal = await startPortal({
     env: {
-      PATH: process.env.PATH, INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app),
+      PATH: process.env.PATH, INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app), PORTAL_TUNNEL_API_PORT: String(await freePort()),
       PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal|localhost:${jupyterFront}:18080:/tree:Jupyter|localhost:8080:8080:/terminals/1:Jupyter Terminal`,
       [`VAST_TCP_PORT_${front}`]: '41111', VAST_TCP_PORT_1111: '41111', OPEN_BUTTON_TOKEN: 'obt-secret', WEB_PASSWORD: 'pw-secret', VAST_CONTAINERLABEL: 'C.42',
       CLOUDFLARED_BIN: FAKE_CLOUDFLARED, PORTAL_TUNNEL_TIMEOUT_MS: '3000', PORTAL_DEFAULT_TUNNELS: 'false',
@@ -188,6 +188,23 @@ test('unknown routes answer 404 and a malformed PORTAL_CONFIG stops the start wi
   const { app } = await start(t);
   assert.deepEqual(JSON.parse((await get(app, '/nope')).body), { detail: 'Not Found' });
   const root = await tempInstanceRoot(t);
-  await assert.rejects(startPortal({ env: { INSTANCE_ROOT: root, PORTAL_CONFIG: 'localhost:1:2:/:A|broken', PORTAL_APP_PORT: String(await freePort()) }, log: () => {} }), /entry 2 \("broken"\)/);
+  await assert.rejects(startPortal({ env: { INSTANCE_ROOT: root, PORTAL_CONFIG: 'localhost:1:2:/:A|broken', PORTAL_APP_PORT: String(await freePort()), PORTAL_TUNNEL_API_PORT: String(await freePort()) }, log: () => {} }), /entry 2 \("broken"\)/);
   await assert.rejects(fs.stat(path.join(root, 'etc/portal.yaml')), { code: 'ENOENT' });
+});
+
+test('the tunnel API on its own port shares tunnels and the public IP with the portal app (§5.4)', async (t) => {
+  const { portal, app } = await start(t);
+  const tm = portal.tunnelApiPort;
+  assert.equal((await get(tm, '/set-public-ip/not-an-ip', { method: 'PUT' })).status, 500);
+  assert.deepEqual(JSON.parse((await get(tm, '/set-public-ip/203.0.113.9', { method: 'PUT' })).body), { message: 'Public IP set successfully' });
+  assert.deepEqual(JSON.parse((await get(app, '/get-direct-url/1111')).body), { result: 'http://203.0.113.9:41111' });
+  assert.deepEqual(JSON.parse((await get(tm, '/get-direct-url/1111')).body), { result: 'http://203.0.113.9:41111' });
+  assert.equal((await get(tm, '/get-quick-tunnel-if-exists/http://localhost:7000')).status, 404);
+  const created = JSON.parse((await get(tm, '/get-quick-tunnel/http://localhost:7000')).body);
+  assert.match(created.tunnel_url, /trycloudflare\.com$/);
+  assert.equal((await get(app, '/get-existing-quick-tunnel/http%3A%2F%2Flocalhost%3A7000')).body, created.tunnel_url);
+  assert.deepEqual(JSON.parse((await get(tm, '/get-quick-tunnel-if-exists/http://localhost:7000')).body), created);
+  assert.deepEqual(JSON.parse((await get(tm, '/get-named-tunnel/1111')).body), { detail: 'CF_TUNNEL_TOKEN is not set' });
+  assert.equal((await get(tm, '/stop-quick-tunnel/http://localhost:7000', { method: 'POST' })).status, 200);
+  assert.deepEqual(JSON.parse((await get(tm, '/get-all-quick-tunnels')).body), []);
 });

@@ -43,7 +43,7 @@ test('lists, starts, stops and restarts processes; the unstoppable set and skip 
     }
   });
   const app = await freePort();
-  const portal = await startPortal({ env: { INSTANCE_ROOT: root, PORTAL_APP_PORT: String(app), PORTAL_UNSTOPPABLE: 'custom_guard', PORTAL_DEFAULT_TUNNELS: 'false', PATH: process.env.PATH }, log: () => {} });
+  const portal = await startPortal({ env: { INSTANCE_ROOT: root, PORTAL_APP_PORT: String(app), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_UNSTOPPABLE: 'custom_guard', PORTAL_DEFAULT_TUNNELS: 'false', PATH: process.env.PATH }, log: () => {} });
   t.after(() => portal.close());
   // Readiness is a wait, not a presence check (§11): poll until the socket answers.
   const list = await waitFor(async () => {
@@ -83,7 +83,7 @@ test('lists, starts, stops and restarts processes; the unstoppable set and skip 
 test('without supervisord the process list answers 500 naming the cause', async (t) => {
   const root = await tempInstanceRoot(t);
   const app = await freePort();
-  const portal = await startPortal({ env: { INSTANCE_ROOT: root, PORTAL_APP_PORT: String(app), PORTAL_DEFAULT_TUNNELS: 'false' }, log: () => {} });
+  const portal = await startPortal({ env: { INSTANCE_ROOT: root, PORTAL_APP_PORT: String(app), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_DEFAULT_TUNNELS: 'false' }, log: () => {} });
   t.after(() => portal.close());
   const r = await get(app, '/supervisor/processes');
   assert.equal(r.status, 500);
