@@ -5,7 +5,8 @@
  * Needs `bash scripts/docker/setup.sh` and `bash scripts/registry/setup.sh`.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,11 +172,22 @@ test('a running instance is a container of its image: env and injected variables
   assert.equal(started.ports['8080/tcp'][0].HostPort, hostPort, 'the same container, the same host port');
   assert.equal((await probe(hostPort)).env['CONTAINER_ID'], String(id));
 
-  // close() leaves the container running; a new emulator on the same state file takes it back.
+  const other = await rent(emulator, (await cheapestOffer(emulator)).id, { image: probeRef });
+  await waitForStatus(emulator, other, 'running', BOOT_TIMEOUT_MS);
+  const [otherContainer] = await containersOf(emulator, other);
+
+  // close() leaves the containers running; a new emulator on the same state file takes them back
+  // and notices the one removed behind its back.
   await emulator.close();
   assert.equal(await inspect(container, '{{.State.Status}}'), 'running');
+  await docker('rm', '-f', otherContainer as string);
   emulator = await dockerEmulator(statePath);
   assert.equal((await showInstance(emulator, id)).actual_status, 'running');
+  const gone = await waitForStatus(emulator, other, 'exited', BOOT_TIMEOUT_MS);
+  assert.deepEqual([gone.intended_status, gone.status_msg], ['running', `Error response from daemon: No such container: vast-kit-emu-${emulator.containerOwner}-${other}`]);
+  await call(emulator, 'PUT', `/api/v0/instances/${other}/`, { body: { state: 'running' } });
+  await waitForStatus(emulator, other, 'running', BOOT_TIMEOUT_MS);
+  assert.equal((await containersOf(emulator, other)).length, 1, 'a start without a container boots a new one');
   const startedAt = await inspect(container, '{{.State.StartedAt}}');
   await call(emulator, 'PUT', `/api/v0/instances/reboot/${id}/`, { body: {} });
   await waitFor('the container to restart', async () => ((await inspect(container, '{{.State.StartedAt}}')) !== startedAt ? true : undefined), BOOT_TIMEOUT_MS, 100);
@@ -211,4 +223,31 @@ test('an image that cannot be pulled fails the instance with the daemon message;
 
   assert.deepEqual((await call(emulator, 'DELETE', '/_emulator/containers')).body, { removed: 1 });
   assert.deepEqual(await containersOf(emulator, id), []);
+});
+
+test('npm run emulator -- --docker: a SIGTERM exits 0 and leaves the container running for the next emulator on the state file', async (t) => {
+  const statePath = join(workDir, 'cli.sqlite');
+  const child = spawn(process.execPath, ['emulator/cli.ts', '--docker', '--port', '0', '--api-key', API_KEY, '--state', statePath], {
+    cwd: join(import.meta.dirname, '../..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [ready] = (await once(child.stdout, 'data')) as [Buffer];
+  const url = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(ready.toString())?.[1];
+  assert.ok(url, `unexpected ready output: ${ready.toString()}; stderr: ${stderr}`);
+  const id = await rent({ url }, (await cheapestOffer({ url })).id, { image: probeRef });
+  await waitForStatus({ url }, id, 'running', BOOT_TIMEOUT_MS);
+  child.kill('SIGTERM');
+  assert.deepEqual(await once(child, 'exit'), [0, null]);
+  assert.match(stderr, new RegExp(`instance ${id} running: success, running `));
+
+  const emulator = await dockerEmulator(statePath);
+  cleanUp(t, () => emulator);
+  const [container] = await containersOf(emulator, id);
+  assert.equal(await inspect(container as string, '{{.State.Status}}'), 'running');
+  assert.equal((await showInstance(emulator, id)).actual_status, 'running');
 });
