@@ -10,7 +10,7 @@
  *   stop    `docker stop` → `exited` "Exited (<code>), stopped by user"
  *   reboot  `docker restart` → `running`
  *   recycle the container is removed, then a boot
- *   destroy `docker rm -f`, idempotent
+ *   destroy `docker rm -f` at once and again after the queue, idempotent
  *
  * Operations on one instance run one after the other. Containers carry the instance id and an
  * owner (a hash of the state file path) as labels, so a restart on the same state file maps
@@ -86,6 +86,11 @@ export class InstanceContainers {
 
   /** Queues `op` for instance `id` behind the operations already queued for it. */
   run(op: ContainerOp, id: number): void {
+    if (op === 'destroy' && !this.#closed) {
+      // Not behind a stop's 10 s or a pull: remove now, and once more after the queue, since a
+      // boot in flight may still create the container.
+      this.#removeContainers(id).catch((error: unknown) => this.#log?.(`instance ${id} destroy failed: ${(error as Error).message}`));
+    }
     const previous = this.#queues.get(id) ?? Promise.resolve();
     const next = previous
       .then(() => (this.#closed ? undefined : this.#perform(op, id)))

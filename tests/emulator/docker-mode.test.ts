@@ -29,6 +29,7 @@ import { existsSync, readFileSync } from 'node:fs';
 process.on('SIGTERM', () => process.exit(0));
 createServer((req, res) => {
   if (req.url === '/exit') { res.end('bye'); setTimeout(() => process.exit(3), 50); return; }
+  if (req.url === '/ignore-sigterm') { process.removeAllListeners('SIGTERM'); process.on('SIGTERM', () => {}); res.end('ok'); return; }
   const onstart = existsSync('/tmp/onstart') ? readFileSync('/tmp/onstart', 'utf8') : null;
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ env: process.env, argv: process.argv.slice(2), onstart }));
@@ -198,7 +199,7 @@ test('a running instance is a container of its image: env and injected variables
   await waitFor('the container to be removed', async () => ((await containersOf(emulator, id)).length === 0 ? true : undefined), BOOT_TIMEOUT_MS, 100);
 });
 
-test('an image that cannot be pulled fails the instance with the daemon message; a crash shows as exited and a start nudges it', async (t) => {
+test('an image that cannot be pulled fails the instance with the daemon message; a crash shows as exited and a start nudges it; a destroy does not wait for a slow stop', async (t) => {
   const emulator = await dockerEmulator();
   cleanUp(t, () => emulator);
   const missing = await rent(emulator, (await cheapestOffer(emulator)).id, { image: `${REGISTRY}/vast-kit/does-not-exist:1` });
@@ -221,8 +222,18 @@ test('an image that cannot be pulled fails the instance with the daemon message;
   await waitForStatus(emulator, id, 'running', BOOT_TIMEOUT_MS);
   assert.deepEqual((await probe(hostPort)).argv, ['from-args']);
 
+  // A stop of a container that ignores SIGTERM takes docker's 10 s; a destroy does not wait for it.
+  await request(`http://127.0.0.1:${hostPort}/ignore-sigterm`).then((res) => res.body.text());
+  await call(emulator, 'PUT', `/api/v0/instances/${id}/`, { body: { state: 'stopped' } });
+  const destroyed = Date.now();
+  await call(emulator, 'DELETE', `/api/v0/instances/${id}/`, { body: {} });
+  await waitFor('the container to be removed', async () => ((await containersOf(emulator, id)).length === 0 ? true : undefined), 5000, 50);
+  assert.ok(Date.now() - destroyed < 5000);
+
+  const last = await rent(emulator, (await cheapestOffer(emulator)).id, { image: probeRef });
+  await waitForStatus(emulator, last, 'running', BOOT_TIMEOUT_MS);
   assert.deepEqual((await call(emulator, 'DELETE', '/_emulator/containers')).body, { removed: 1 });
-  assert.deepEqual(await containersOf(emulator, id), []);
+  assert.deepEqual(await containersOf(emulator, last), []);
 });
 
 test('npm run emulator -- --docker: a SIGTERM exits 0 and leaves the container running for the next emulator on the state file', async (t) => {
