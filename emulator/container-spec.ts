@@ -14,10 +14,11 @@
  * - args runtype: `args` (or `args_str` split on whitespace) replace the image's CMD. A non-empty
  *   `onstart` replaces the ENTRYPOINT, run by `/bin/sh -c` with the args after it, because the CLI
  *   sends its `--entrypoint` value in that field (§3.2).
+ * - The pull logs in with `image_login`, or the template's `docker_login_*` carried over (§3.2.3).
  */
 import { PUBLIC_IPADDR } from './docker-env.ts';
-import type { ContainerConfig } from './docker-runtime.ts';
-import type { InstanceRecord } from './records.ts';
+import type { ContainerConfig, RegistryAuth } from './docker-runtime.ts';
+import type { InstanceConfig, InstanceRecord } from './records.ts';
 
 /** Container label holding the instance id. */
 export const INSTANCE_LABEL = 'vast-kit.emulator.instance';
@@ -74,4 +75,26 @@ export function containerPlan(record: InstanceRecord, owner: string, secrets: Ar
     },
     onstart: !argsMode && onstart ? ['/bin/sh', '-c', onstart] : null,
   };
+}
+
+/**
+ * The pull's credentials from `image_login` (`-u USER -p TOKEN [REGISTRY]`, the arguments of
+ * `docker login`, §3.2). Without a registry in it, the image's own registry host is meant.
+ */
+export function registryAuth(config: InstanceConfig): RegistryAuth | undefined {
+  if (!config.imageLogin) return undefined;
+  const tokens = config.imageLogin.trim().split(/\s+/);
+  let username = '';
+  let password = '';
+  let server = '';
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] ?? '';
+    if (token === '-u' || token === '--username') username = tokens[++i] ?? '';
+    else if (token === '-p' || token === '--password') password = tokens[++i] ?? '';
+    else server = token;
+  }
+  if (!username || !password) return undefined;
+  const first = config.image.split('/')[0] ?? '';
+  const imageRegistry = config.image.includes('/') && /[.:]|^localhost$/.test(first) ? first : 'docker.io';
+  return { username, password, serveraddress: server || imageRegistry };
 }

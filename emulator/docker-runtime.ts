@@ -40,6 +40,14 @@ export interface ContainerConfig {
   ports: Record<string, string>;
 }
 
+/** Credentials for a pull from a private registry. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  /** The registry host, e.g. `127.0.0.1:5000` or `ghcr.io`. */
+  serveraddress: string;
+}
+
 /** A container as the list shows it. */
 export interface ContainerSummary {
   id: string;
@@ -75,12 +83,12 @@ export function splitReference(ref: string): { name: string; tag: string } {
 export class DockerRuntime {
   #agent = new Agent({ connect: { socketPath: SOCKET } });
 
-  async #call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  async #call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
     try {
       const res = await request(`${BASE}${path}`, {
         method,
         dispatcher: this.#agent,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.statusCode, text: await res.body.text() };
@@ -90,8 +98,13 @@ export class DockerRuntime {
   }
 
   /** Calls the API; a status of 400 or above (other than `allowed`) throws the daemon's message. */
-  async #expect(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, allowed: number[] = []): Promise<{ status: number; text: string }> {
-    const answer = await this.#call(method, path, body);
+  async #expect(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    { allowed = [], headers = {} }: { allowed?: number[]; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; text: string }> {
+    const answer = await this.#call(method, path, body, headers);
     if (answer.status >= 400 && !allowed.includes(answer.status)) {
       const parsed = ErrorBody.safeParse(safeJson(answer.text));
       throw new DockerError(`Error response from daemon: ${parsed.success ? parsed.data.message : answer.text.trim()}`, answer.status);
@@ -104,10 +117,12 @@ export class DockerRuntime {
     await this.#expect('GET', '/_ping');
   }
 
-  /** Pulls `ref` from the registry it names; resolves once every layer is in. */
-  async pull(ref: string): Promise<void> {
+  /** Pulls `ref` from the registry it names, logged in with `auth` if given; resolves once every layer is in. */
+  async pull(ref: string, auth?: RegistryAuth): Promise<void> {
     const { name, tag } = splitReference(ref);
-    const { text } = await this.#expect('POST', `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`);
+    // X-Registry-Auth is URL-safe base64 with padding (the daemon decodes it with Go's URLEncoding).
+    const headers: Record<string, string> = auth ? { 'x-registry-auth': Buffer.from(JSON.stringify(auth)).toString('base64').replaceAll('+', '-').replaceAll('/', '_') } : {};
+    const { text } = await this.#expect('POST', `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`, undefined, { headers });
     // Failures after the manifest (a layer that cannot be fetched) arrive in the progress stream.
     for (const line of text.split('\n')) {
       const parsed = PullLine.safeParse(safeJson(line));
@@ -147,7 +162,7 @@ export class DockerRuntime {
 
   /** `docker rm -f`; a container already gone is not an error. */
   async remove(id: string): Promise<void> {
-    await this.#expect('DELETE', `/containers/${id}?force=true&v=true`, undefined, [404]);
+    await this.#expect('DELETE', `/containers/${id}?force=true&v=true`, undefined, { allowed: [404] });
   }
 
   /** Runs `cmd` inside a running container in the background (`docker exec -d`). */

@@ -20,7 +20,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { INSTANCE_LABEL, OWNER_LABEL, containerPlan } from './container-spec.ts';
+import { INSTANCE_LABEL, OWNER_LABEL, containerPlan, registryAuth } from './container-spec.ts';
 import type { EmulatorDb } from './db.ts';
 import { requestedPorts } from './docker-env.ts';
 import type { DockerRuntime } from './docker-runtime.ts';
@@ -141,7 +141,7 @@ export class InstanceContainers {
     const record = this.#db.getInstance(id);
     if (!record) return;
     this.#report(id, 'running', { actual: 'loading', cur: 'running', status_msg: `Pulling image ${record.config.image}` });
-    await this.#docker.pull(record.config.image);
+    await this.#docker.pull(record.config.image, registryAuth(record.config));
     await this.#removeContainers(id);
     const ports = await allocateHostPorts(requestedPorts(record.config.env, record.config.runtype));
     const current = this.#db.getInstance(id);

@@ -22,6 +22,8 @@ export interface InstanceConfig {
   templateName: string | null;
   jupyterToken: string;
   instanceApiKey: string;
+  /** Registry login for the pull, `-u USER -p TOKEN REGISTRY` (§3.2 `image_login`, or the template's `docker_login_*`); never shown. */
+  imageLogin: string | null;
   /** Generated at launch, given to the container, never returned by the API (vast-api.md §6.4). */
   openButtonToken: string;
   sshIdx: number;

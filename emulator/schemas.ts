@@ -39,6 +39,7 @@ export const CreateInstanceBody = z.looseObject({
   cancel_unavail: flag,
   vm: flag,
   volume_info: VolumeInfo.nullish(),
+  image_login: optionalText,
 });
 export type CreateInstanceBody = z.infer<typeof CreateInstanceBody>;
 

@@ -30,6 +30,13 @@ function imageWithTag(image: string, tag: unknown): string {
   return `${image}:${tag}`;
 }
 
+/** The template's registry credentials as an `image_login` string; they carry over to the instance (§3.2.3). */
+function templateLogin(t: Record<string, unknown>): string | null {
+  const { docker_login_user: user, docker_login_pass: pass, docker_login_repo: repo } = t;
+  if (typeof user !== 'string' || typeof pass !== 'string' || !user || !pass) return null;
+  return `-u ${user} -p ${pass}${typeof repo === 'string' && repo ? ` ${repo}` : ''}`;
+}
+
 /** Resolves `volume_info` (§3.2): a new volume from a volume offer, or an existing one, on the same machine. */
 function resolveVolume(ctx: RequestContext, askId: number, machineId: number, info: CreateInstanceBody['volume_info']): number | null {
   if (!info) return null;
@@ -122,6 +129,7 @@ export const createInstance: Handler = (ctx) => {
     jupyterToken: randomBytes(32).toString('hex'),
     instanceApiKey: randomBytes(32).toString('hex'),
     openButtonToken: randomBytes(32).toString('hex'),
+    imageLogin: body.image_login ?? templateLogin(t),
     sshIdx: 1 + (id % 9),
     sshPort: 10_000 + (id % 50_000),
     ports: assignPorts(env, runtype, { start: offer.direct_port_start, end: offer.direct_port_end }),

@@ -1,7 +1,7 @@
 /** What container an instance becomes in Docker mode: env precedence, entry per runtype, labels. No engine needed. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { INSTANCE_LABEL, OWNER_LABEL, containerPlan } from '../../emulator/container-spec.ts';
+import { INSTANCE_LABEL, OWNER_LABEL, containerPlan, registryAuth } from '../../emulator/container-spec.ts';
 import { splitReference } from '../../emulator/docker-runtime.ts';
 import type { InstanceConfig, InstanceRecord } from '../../emulator/records.ts';
 
@@ -20,6 +20,7 @@ const CONFIG: InstanceConfig = {
   jupyterToken: 'jt',
   instanceApiKey: 'ak',
   openButtonToken: 'obt',
+  imageLogin: null,
   sshIdx: 1,
   sshPort: 10001,
   ports: { '8080/tcp': '41000', '8081/udp': '41001' },
@@ -82,4 +83,16 @@ test('image references split into the pull\'s name and tag or digest', () => {
     [`127.0.0.1:5000/vast-kit/base:cuda@${digest}`, { name: '127.0.0.1:5000/vast-kit/base', tag: digest }],
   ];
   for (const [ref, expected] of cases) assert.deepEqual(splitReference(ref), expected, ref);
+});
+
+test('image_login becomes the pull credentials; without a registry in it, the image\'s registry is meant', () => {
+  const cases: Array<[string, string | null, ReturnType<typeof registryAuth>]> = [
+    ['127.0.0.1:5000/a/b:1', null, undefined],
+    ['127.0.0.1:5000/a/b:1', '-u bob -p s3cret 127.0.0.1:5000', { username: 'bob', password: 's3cret', serveraddress: '127.0.0.1:5000' }],
+    ['127.0.0.1:5000/a/b:1', '-u bob -p s3cret', { username: 'bob', password: 's3cret', serveraddress: '127.0.0.1:5000' }],
+    ['ghcr.io/acme/base:cuda', '-p tok -u acme', { username: 'acme', password: 'tok', serveraddress: 'ghcr.io' }],
+    ['acme/base', '-u acme -p tok', { username: 'acme', password: 'tok', serveraddress: 'docker.io' }],
+    ['acme/base', '-u acme', undefined],
+  ];
+  for (const [image, imageLogin, expected] of cases) assert.deepEqual(registryAuth({ ...CONFIG, image, imageLogin }), expected, `${image} ${imageLogin}`);
 });

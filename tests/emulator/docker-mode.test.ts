@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,4 +263,41 @@ test('npm run emulator -- --docker: a SIGTERM exits 0 and leaves the container r
   const [container] = await containersOf(emulator, id);
   assert.equal(await inspect(container as string, '{{.State.Status}}'), 'running');
   assert.equal((await showInstance(emulator, id)).actual_status, 'running');
+});
+
+test('a private registry: the pull logs in with image_login or the template\'s docker_login_*, and fails without', async (t) => {
+  // Basic auth in front of the local registry, as `auth.htpasswd` would put it (environment.md, Docker).
+  const authorization = `Basic ${Buffer.from('puller:pull-secret-7f').toString('base64')}`;
+  const proxy = createServer((req, res) => {
+    if (req.headers.authorization !== authorization) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="emulator-test"', 'docker-distribution-api-version': 'registry/2.0', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+      return;
+    }
+    const upstream = httpRequest({ host: '127.0.0.1', port: 5000, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+  const server = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const privateRef = probeRef.replace(REGISTRY, server);
+  const emulator = await dockerEmulator();
+  cleanUp(t, () => emulator);
+
+  const anonymous = await rent(emulator, (await cheapestOffer(emulator)).id, { image: privateRef });
+  const refused = await waitForStatus(emulator, anonymous, 'exited', BOOT_TIMEOUT_MS);
+  assert.match(refused.status_msg, /^Error response from daemon: .*no basic auth credentials/);
+
+  const template = await call(emulator, 'POST', '/api/v0/template/', {
+    body: { name: 'private', image: privateRef, runtype: 'ssh', docker_login_user: 'puller', docker_login_pass: 'pull-secret-7f', docker_login_repo: server },
+  });
+  const fromTemplate = await rent(emulator, (await cheapestOffer(emulator)).id, { image: null, template_hash_id: template.body.template.hash_id });
+  await waitForStatus(emulator, fromTemplate, 'running', BOOT_TIMEOUT_MS);
+  const withLogin = await rent(emulator, (await cheapestOffer(emulator)).id, { image: privateRef, image_login: `-u puller -p pull-secret-7f ${server}` });
+  const running = await waitForStatus(emulator, withLogin, 'running', BOOT_TIMEOUT_MS);
+  assert.ok(!JSON.stringify(running).includes('pull-secret-7f'), 'the login is never shown');
 });
