@@ -28,7 +28,7 @@ export interface EmulatorState {
   /** `http://127.0.0.1:<port>`, known once listening. */
   baseUrl: string;
   /** Docker mode's side of every transition (instance-containers.ts); null without `docker: true`. */
-  containers: { run(op: ContainerOp, id: number): void } | null;
+  containers: { run(op: ContainerOp, id: number): void; logs(id: number): Promise<string> } | null;
 }
 
 /** One API request, decoded. */

@@ -83,7 +83,7 @@ export function splitReference(ref: string): { name: string; tag: string } {
 export class DockerRuntime {
   #agent = new Agent({ connect: { socketPath: SOCKET } });
 
-  async #call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  async #call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; bytes: Buffer }> {
     try {
       const res = await request(`${BASE}${path}`, {
         method,
@@ -91,7 +91,8 @@ export class DockerRuntime {
         headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      return { status: res.statusCode, text: await res.body.text() };
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, text: bytes.toString('utf8'), bytes };
     } catch (error) {
       throw new DockerError(`Cannot connect to the Docker daemon at unix://${SOCKET}: ${(error as Error).message}`, 0, { cause: error });
     }
@@ -103,7 +104,7 @@ export class DockerRuntime {
     path: string,
     body?: unknown,
     { allowed = [], headers = {} }: { allowed?: number[]; headers?: Record<string, string> } = {},
-  ): Promise<{ status: number; text: string }> {
+  ): Promise<{ status: number; text: string; bytes: Buffer }> {
     const answer = await this.#call(method, path, body, headers);
     if (answer.status >= 400 && !allowed.includes(answer.status)) {
       const parsed = ErrorBody.safeParse(safeJson(answer.text));
@@ -176,6 +177,21 @@ export class DockerRuntime {
     const filters = encodeURIComponent(JSON.stringify({ label: labels }));
     const { text } = await this.#expect('GET', `/containers/json?all=1&filters=${filters}`);
     return Summaries.parse(safeJson(text)).map((c) => ({ id: c.Id, labels: c.Labels ?? {}, state: c.State }));
+  }
+
+  /**
+   * The last `tail` lines the container wrote to stdout and stderr, interleaved as written. Without
+   * a TTY the daemon frames them: an 8-byte header (stream, 3 zero bytes, big-endian size) per chunk.
+   */
+  async logs(id: string, tail: number | 'all'): Promise<string> {
+    const { bytes } = await this.#expect('GET', `/containers/${id}/logs?stdout=1&stderr=1&tail=${tail}`);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at + 8 <= bytes.length; ) {
+      const size = bytes.readUInt32BE(at + 4);
+      chunks.push(bytes.subarray(at + 8, at + 8 + size));
+      at += 8 + size;
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** The exit code of a container (0 while it runs). */

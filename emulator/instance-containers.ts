@@ -101,6 +101,12 @@ export class InstanceContainers {
     this.#queues.set(id, next);
   }
 
+  /** What the instance's container wrote to stdout and stderr; empty when it has no container. */
+  async logs(id: number): Promise<string> {
+    const container = await this.#find(id);
+    return container ? this.#docker.logs(container, 'all') : '';
+  }
+
   /** Waits for every queued operation, then removes every container of this emulator; returns how many. */
   async removeAll(): Promise<number> {
     await Promise.allSettled([...this.#queues.values()]);

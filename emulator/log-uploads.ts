@@ -11,12 +11,20 @@ const UPLOAD_DELAY_MS = 100;
 const MAX_UPLOADS = 200;
 
 export class LogUploads {
-  #uploads = new Map<string, { readyAt: number; text: string }>();
+  /** `text` is undefined while a Docker-mode upload is still being read from the container. */
+  #uploads = new Map<string, { readyAt: number; text: string | undefined }>();
 
-  /** Stores `text` and returns the file name to serve it under. */
-  add(text: string, now: number): string {
+  /** Stores `text` (or, once it resolves, what it resolves to) and returns the file name to serve it under. */
+  add(text: string | Promise<string>, now: number): string {
     const file = `${randomBytes(12).toString('hex')}.log`;
-    this.#uploads.set(file, { readyAt: now + UPLOAD_DELAY_MS, text });
+    const upload = { readyAt: now + UPLOAD_DELAY_MS, text: typeof text === 'string' ? text : undefined };
+    if (typeof text !== 'string') {
+      text.then(
+        (value) => (upload.text = value),
+        (error: unknown) => (upload.text = `${(error as Error).message}\n`),
+      );
+    }
+    this.#uploads.set(file, upload);
     if (this.#uploads.size > MAX_UPLOADS) {
       const oldest = this.#uploads.keys().next().value;
       if (oldest !== undefined) this.#uploads.delete(oldest);
@@ -28,6 +36,6 @@ export class LogUploads {
   get(file: string, now: number): string | 'pending' | undefined {
     const upload = this.#uploads.get(file);
     if (!upload) return undefined;
-    return now < upload.readyAt ? 'pending' : upload.text;
+    return now < upload.readyAt || upload.text === undefined ? 'pending' : upload.text;
   }
 }

@@ -61,10 +61,16 @@ function logLines(record: InstanceRecord, now: number, daemon: boolean): string[
 export const requestLogs: Handler = (ctx) => {
   const { tail, filter, daemon_logs: daemon } = parseBody(LogsBody, ctx.body);
   const record = requireForAction(ctx);
-  let lines = logLines(record, ctx.now, daemon === true);
-  if (filter) lines = lines.filter((line) => line.includes(filter));
-  if (tail !== undefined && tail !== null && tail >= 0) lines = lines.slice(-tail);
-  const file = ctx.state.logUploads.add(lines.map((line) => `${line}\n`).join(''), ctx.now);
+  const pick = (lines: string[]): string => {
+    let picked = filter ? lines.filter((line) => line.includes(filter)) : lines;
+    if (tail !== undefined && tail !== null && tail >= 0) picked = picked.slice(-tail);
+    return picked.map((line) => `${line}\n`).join('');
+  };
+  // In Docker mode the upload is the container's own output; the daemon log stays the states reached.
+  const text = ctx.state.containers && daemon !== true
+    ? ctx.state.containers.logs(record.id).then((output) => pick(output === '' ? [] : output.replace(/\n$/, '').split('\n')))
+    : pick(logLines(record, ctx.now, daemon === true));
+  const file = ctx.state.logUploads.add(text, ctx.now);
   return json({
     success: true,
     result_url: `${ctx.state.baseUrl}/instance_logs/${file}`,

@@ -35,7 +35,10 @@ createServer((req, res) => {
   const onstart = existsSync('/tmp/onstart') ? readFileSync('/tmp/onstart', 'utf8') : null;
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ env: process.env, argv: process.argv.slice(2), onstart }));
-}).listen(8080);
+}).listen(8080, () => {
+  console.log('probe listening on 8080');
+  console.error('probe says hello on stderr');
+});
 `;
 
 async function docker(...args: string[]): Promise<string> {
@@ -162,6 +165,14 @@ test('a running instance is a container of its image: env and injected variables
   }
   assert.ok(!seen.env['-p 8080:8080'], 'flag keys are not variables');
   await waitFor('onstart to run', async () => ((await probe(hostPort)).onstart === 'ran\n' ? true : undefined), 5000, 100);
+  const logs = await call(emulator, 'PUT', `/api/v0/instances/request_logs/${id}/`, { body: { tail: '5' } });
+  const uploaded = await waitFor('the log upload', async () => {
+    const res = await request(logs.body.result_url as string);
+    const text = await res.body.text();
+    return res.statusCode === 200 ? text : undefined;
+  }, 5000, 50);
+  // stdout and stderr reach the log through separate pipes, so their order is not asserted.
+  assert.deepEqual(uploaded.split('\n').sort(), ['', 'probe listening on 8080', 'probe says hello on stderr'], "request_logs uploads the container's own output");
   for (const path of [`/api/v0/instances/${id}/`, '/api/v1/instances/', '/api/v0/instances/?owner=me']) {
     assert.ok(!(await call(emulator, 'GET', path)).text.includes(secrets.open_button_token), `${path} never shows OPEN_BUTTON_TOKEN`);
   }
