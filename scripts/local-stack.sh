@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Brings the local stack up or down: a Vast API emulator on loopback (state in .data/), a file
-# backend for Pulumi state, and `pulumi up` / `pulumi destroy` of the `local` stack.
+# Brings the local stack up or down: a Docker engine, a local OCI registry on 127.0.0.1:5000, the
+# Vast API emulator in Docker mode on loopback (state in .data/; its instances are real containers),
+# a file backend for Pulumi state, and `pulumi up` / `pulumi destroy` of the `local` stack, which
+# builds and pushes the base image, publishes the template and launches an instance of it.
 #   scripts/local-stack.sh up     # start the emulator if needed, pulumi up --yes
 #   scripts/local-stack.sh down   # pulumi destroy --yes, remove the stack's emulator
 # Run through toolchain/run (the npm scripts `up` and `down` do), so node and pulumi are on PATH.
@@ -35,7 +37,7 @@ start_emulator() {
   emulator_up && return 0
   echo "starting the Vast API emulator on 127.0.0.1:$port (log: .data/emulator.log)"
   # Fully detached (no inherited stdout), so callers piping our output see it end.
-  nohup node "$repo/emulator/cli.ts" --port "$port" --api-key "$VAST_API_KEY" --state "$data/emulator.db" \
+  nohup node "$repo/emulator/cli.ts" --docker --port "$port" --api-key "$VAST_API_KEY" --state "$data/emulator.db" \
     </dev/null >"$data/emulator.log" 2>&1 &
   echo $! >"$data/emulator.pid"
   for _ in $(seq 1 100); do emulator_up && return 0; sleep 0.1; done
@@ -62,13 +64,18 @@ stop_emulator() {
 cd "$repo"
 case "${1:-}" in
   up)
+    bash "$repo/scripts/docker/setup.sh"
+    bash "$repo/scripts/registry/setup.sh"
     start_emulator
     select_local_stack
     pulumi up --yes --stack local --config-file "$stack_config"
     echo
+    echo "Open the portal (the token is the portal password, a stack secret):"
+    pulumi stack output portalUrls --show-secrets --json --stack local | node -e 'for (const u of JSON.parse(require("fs").readFileSync(0, "utf8"))) console.log("  " + u)'
     echo "The emulator keeps running in the background (pid $(cat "$data/emulator.pid" 2>/dev/null || echo ?)); \`npm run down\` tears it all down."
     ;;
   down)
+    bash "$repo/scripts/docker/setup.sh" >/dev/null
     start_emulator
     if pulumi stack select local >/dev/null 2>&1; then
       pulumi destroy --yes --stack local --config-file "$stack_config"

@@ -17,8 +17,8 @@ export interface PulumiStack {
   dir: string;
   /** Runs `pulumi <args>` for this stack; rejects with stdout and stderr on a non-zero exit. */
   pulumi(...args: string[]): Promise<string>;
-  /** The stack's outputs as JSON. */
-  outputs(): Promise<Record<string, unknown>>;
+  /** The stack's outputs as JSON; secrets in clear with `showSecrets`. */
+  outputs(showSecrets?: boolean): Promise<Record<string, any>>;
   /** `pulumi stack export` (secrets stay encrypted). */
   exportState(): Promise<string>;
 }
@@ -60,7 +60,7 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
     stack,
     dir,
     pulumi: (...args: string[]) => pulumi(...args, "--config-file", configFile),
-    outputs: async () => JSON.parse(await pulumi("stack", "output", "--json")),
+    outputs: async (showSecrets = false) => JSON.parse(await pulumi("stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : []))),
     exportState: () => pulumi("stack", "export"),
   };
 }
