@@ -132,7 +132,7 @@ const MAPPED_PORT = /^VAST_TCP_PORT_(\d{1,5})$/;
 
 /**
  * Parse the portal's settings from an environment.
- * @throws PortalError `PORTAL_CONFIG_INVALID` listing every bad key as "→ at KEY"
+ * @throws PortalError `PORTAL_SETTINGS_INVALID` listing every bad key as "→ at KEY"
  */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettings {
   const picked: Record<string, string | undefined> = {};
@@ -140,7 +140,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
   const parsed = PortalEnv.safeParse(picked);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.message} → at ${i.path.join('.')}`);
-    throw new PortalError(PortalErrorCode.CONFIG_INVALID, `invalid portal environment:\n${lines.join('\n')}`, {
+    throw new PortalError(PortalErrorCode.SETTINGS_INVALID, `invalid portal environment:\n${lines.join('\n')}`, {
       details: { keys: parsed.error.issues.map((i) => i.path.join('.')) },
     });
   }

@@ -7,17 +7,23 @@
 
 /** Stable error codes of the portal. */
 export const PortalErrorCode = {
-  CONFIG_INVALID: 'PORTAL_CONFIG_INVALID',
-  PORTAL_CONFIG_INVALID: 'PORTAL_PORTAL_CONFIG_INVALID',
-  PORTAL_CONFIG_MISSING: 'PORTAL_PORTAL_CONFIG_MISSING',
-  TLS_UNUSABLE: 'PORTAL_TLS_UNUSABLE',
-  UPSTREAM_UNAVAILABLE: 'PORTAL_UPSTREAM_UNAVAILABLE',
+  /** The environment does not parse (config.ts); the message lists every key. */
+  SETTINGS_INVALID: 'PORTAL_SETTINGS_INVALID',
+  /** A `PORTAL_CONFIG` entry or an app does not fit the §2.1 grammar; the message names it. */
+  PORTAL_CONFIG_INVALID: 'PORTAL_CONFIG_ENTRY_INVALID',
+  /** cloudflared could not start, exited, or announced no URL in time (§5.1). */
   TUNNEL_FAILED: 'PORTAL_TUNNEL_FAILED',
+  /** The named tunnel's metrics `/config` is unreachable or unusable (§5.2). */
   TUNNEL_NOT_FOUND: 'PORTAL_TUNNEL_NOT_FOUND',
+  /** supervisord's socket does not answer (§7.1). */
   SUPERVISOR_UNAVAILABLE: 'PORTAL_SUPERVISOR_UNAVAILABLE',
+  /** supervisord answered with an XML-RPC fault; the message is its faultString. */
   SUPERVISOR_FAULT: 'PORTAL_SUPERVISOR_FAULT',
+  /** A stop was asked for a process in the unstoppable set (§4.1). */
   PROCESS_UNSTOPPABLE: 'PORTAL_PROCESS_UNSTOPPABLE',
+  /** An API resource does not exist (FastAPI-style 404 detail). */
   NOT_FOUND: 'PORTAL_NOT_FOUND',
+  /** A request argument is invalid. */
   BAD_REQUEST: 'PORTAL_BAD_REQUEST',
 } as const;
 

@@ -28,7 +28,7 @@ const PORT_TEXT = /^\d{1,5}$/;
  * the first four `:` into `hostname:external_port:internal_port:open_path:name`.
  * A duplicate name replaces the earlier entry in its original position
  * (Python dict semantics of the original generator).
- * @throws PortalError `PORTAL_PORTAL_CONFIG_INVALID` naming the first bad entry
+ * @throws PortalError `PORTAL_CONFIG_ENTRY_INVALID` naming the first bad entry
  */
 export function parsePortalConfig(text: string): PortalApp[] {
   const byName = new Map<string, PortalApp>();
@@ -57,7 +57,7 @@ export function parsePortalConfig(text: string): PortalApp[] {
 /**
  * Format apps back into the `PORTAL_CONFIG` grammar, so a component can build
  * the variable from a list of apps (one source of truth with {@link parsePortalConfig}).
- * @throws PortalError `PORTAL_PORTAL_CONFIG_INVALID` when an app cannot be expressed
+ * @throws PortalError `PORTAL_CONFIG_ENTRY_INVALID` when an app cannot be expressed
  */
 export function formatPortalConfig(apps: readonly PortalApp[]): string {
   return apps.map((app, index) => {

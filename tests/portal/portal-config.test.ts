@@ -126,7 +126,7 @@ test('settings: token defaults and sanitising, AUTH_EXCLUDE parsing, and errors 
   assert.equal(loadSettings({ ENABLE_AUTH: 'no' }).auth.enabled, true);
   assert.equal(loadSettings({ ENABLE_AUTH: 'FALSE' }).auth.enabled, false);
   assert.throws(() => loadSettings({ AUTH_EXCLUDE: '8384,abc', PORTAL_APP_PORT: 'x' }), (err: unknown) => {
-    assert.ok(isPortalError(err, PortalErrorCode.CONFIG_INVALID));
+    assert.ok(isPortalError(err, PortalErrorCode.SETTINGS_INVALID));
     assert.match(err.message, /→ at AUTH_EXCLUDE/);
     assert.match(err.message, /→ at PORTAL_APP_PORT/);
     return true;
