@@ -63,6 +63,9 @@ const PortalEnv = z.strictObject({
     }
     return parsed.data;
   }),
+  CADDY_CORS_ALLOWED_ORIGINS: optionalText,
+  CADDY_CORS_ALLOWED_METHODS: z.string().optional().transform((v) => v || 'GET, POST, PUT, DELETE, OPTIONS'),
+  CADDY_CORS_ALLOWED_HEADERS: z.string().optional().transform((v) => v || 'Authorization, Content-Type'),
   PORTAL_FRONT_HOST: z.string().optional().transform((v) => v || '0.0.0.0'),
   PORTAL_APP_PORT: positiveInt(11111),
   PORTAL_TUNNEL_API_PORT: positiveInt(11112),
@@ -103,6 +106,11 @@ export interface PortalSettings {
   readonly https: boolean;
   /** `CADDY_HEADER_UP_LOCALHOST`: `all`, or the internal ports that get `Host: localhost:<port>`. */
   readonly headerUpLocalhost: 'all' | ReadonlySet<number>;
+  /**
+   * CORS headers for authenticated routes as flat pairs, when
+   * `CADDY_CORS_ALLOWED_ORIGINS` is set (with `_METHODS` and `_HEADERS`, §3.2). Defaults to none.
+   */
+  readonly cors: readonly string[] | undefined;
   /** `VAST_TCP_PORT_<ext>` values by external port (only non-empty ones). */
   readonly mappedPorts: ReadonlyMap<number, string>;
   readonly containerId: string | undefined;
@@ -156,6 +164,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
     auth: resolveAuth(e.WEB_PASSWORD, e.OPEN_BUTTON_TOKEN, e.WEB_USERNAME, e.VAST_CONTAINERLABEL, e.ENABLE_AUTH, e.AUTH_EXCLUDE),
     https: e.ENABLE_HTTPS,
     headerUpLocalhost: e.CADDY_HEADER_UP_LOCALHOST,
+    cors: e.CADDY_CORS_ALLOWED_ORIGINS === undefined ? undefined : [
+      'Access-Control-Allow-Origin', e.CADDY_CORS_ALLOWED_ORIGINS,
+      'Access-Control-Allow-Methods', e.CADDY_CORS_ALLOWED_METHODS,
+      'Access-Control-Allow-Headers', e.CADDY_CORS_ALLOWED_HEADERS,
+    ],
     mappedPorts,
     containerId: e.CONTAINER_ID,
     containerLabel: e.VAST_CONTAINERLABEL,

@@ -121,6 +121,7 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
         app, authenticator, tls: tls !== undefined,
         headerUpLocalhost: local === 'all' || local.has(app.internal_port),
         forwardAuthCookie: app.internal_port === settings.appPort && isLoopbackName(app.hostname),
+        cors: settings.cors,
       });
       const listener = await listenFront({
         host: settings.frontHost, port: app.external_port, tls: tls && { cert: tls.cert, key: tls.key },

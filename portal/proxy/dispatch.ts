@@ -69,6 +69,8 @@ function send(ctx: ProxyContext, res: ServerResponse, options: DispatchOptions, 
 
 function relayResponse(ctx: ProxyContext, res: ServerResponse, ures: IncomingMessage): void {
   const headers = downstreamResponseHeaders(ures.rawHeaders);
+  const cors = ctx.route.cors;
+  if (cors !== undefined && ctx.decision !== undefined && ctx.decision.credential !== 'disabled') addMissing(headers, cors);
   const cookie = ctx.decision?.setCookie;
   if (cookie !== undefined) headers.push('Set-Cookie', cookie);
   res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
@@ -77,6 +79,15 @@ function relayResponse(ctx: ProxyContext, res: ServerResponse, ures: IncomingMes
   if (ures.headers['content-length'] === undefined) res.flushHeaders();
   ures.pipe(res);
   ures.on('error', () => res.destroy());
+}
+
+/** Caddy's `header ?Name value`: add each pair only when the response lacks that header. */
+function addMissing(headers: string[], pairs: readonly string[]): void {
+  const present = new Set<string>();
+  for (let i = 0; i < headers.length; i += 2) present.add((headers[i] as string).toLowerCase());
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (!present.has((pairs[i] as string).toLowerCase())) headers.push(pairs[i] as string, pairs[i + 1] as string);
+  }
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -25,6 +25,8 @@ export interface FrontOptions {
   readonly headerUpLocalhost?: boolean;
   /** Forward the auth cookie upstream (the portal app only). Defaults to false. */
   readonly forwardAuthCookie?: boolean;
+  /** CORS header pairs for authenticated routes (`CADDY_CORS_ALLOWED_*`). Defaults to none. */
+  readonly cors?: readonly string[] | undefined;
   /** Connect timeout to the upstream in ms before the not-ready page. Defaults to 5000. */
   readonly connectTimeoutMs?: number;
   /** Idle upstream connections kept per front. Defaults to 64. */
@@ -50,6 +52,7 @@ export function createFront(options: FrontOptions): Front {
     tls: options.tls ?? false,
     headerUpLocalhost: options.headerUpLocalhost ?? false,
     forwardAuthCookie: options.forwardAuthCookie ?? false,
+    cors: options.cors,
   };
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   // LIFO keeps a few hot upstream sockets busy instead of cycling through all of them.

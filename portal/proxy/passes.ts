@@ -25,6 +25,11 @@ export interface FrontRoute {
   readonly headerUpLocalhost: boolean;
   /** Forward the auth cookie (only to the portal app itself, which reads it for launch links, §4.1). */
   readonly forwardAuthCookie: boolean;
+  /**
+   * `CADDY_CORS_ALLOWED_*` as flat header pairs, added to responses of
+   * authenticated routes when the backend did not set them (§3.2, §3.4 6a).
+   */
+  readonly cors: readonly string[] | undefined;
 }
 
 /** State shared by the passes of one request. */

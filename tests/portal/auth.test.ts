@@ -216,3 +216,15 @@ test('failed attempts are limited per client, and other clients are not slowed',
   // A visitor with no credentials at all is not counted.
   assert.equal((await get(port, '/', { headers: { 'cf-connecting-ip': '198.51.100.3' } })).status, 401);
 });
+
+test('CADDY_CORS_ALLOWED_* headers are added to authenticated responses unless the backend set them', async (t) => {
+  const backend = await startEchoBackend(t);
+  const cors = ['Access-Control-Allow-Origin', 'https://app.example', 'Access-Control-Allow-Methods', 'GET', 'Content-Type', 'text/evil'];
+  const port = await startFront(t, backend.port, { front: { cors } });
+  const r = await get(port, '/x', { headers: { Authorization: 'Bearer pw-secret' } });
+  assert.equal(r.headers['access-control-allow-origin'], 'https://app.example');
+  assert.equal(r.headers['access-control-allow-methods'], 'GET');
+  assert.equal(r.headers['content-type'], 'application/json');
+  const open = await startFront(t, backend.port, { front: { cors }, auth: { enabled: false } });
+  assert.equal((await get(open, '/x')).headers['access-control-allow-origin'], undefined);
+});

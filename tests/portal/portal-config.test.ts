@@ -124,6 +124,10 @@ test('settings: token defaults and sanitising, AUTH_EXCLUDE parsing, and errors 
   assert.equal(none.auth.password, none.auth.openButtonToken);
   assert.equal(none.auth.cookieName, 'None_auth_token');
   assert.equal(loadSettings({ ENABLE_AUTH: 'no' }).auth.enabled, true);
+  assert.equal(none.cors, undefined);
+  assert.deepEqual(loadSettings({ CADDY_CORS_ALLOWED_ORIGINS: '*' }).cors, [
+    'Access-Control-Allow-Origin', '*', 'Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers', 'Authorization, Content-Type',
+  ]);
   assert.equal(loadSettings({ ENABLE_AUTH: 'FALSE' }).auth.enabled, false);
   assert.throws(() => loadSettings({ AUTH_EXCLUDE: '8384,abc', PORTAL_APP_PORT: 'x' }), (err: unknown) => {
     assert.ok(isPortalError(err, PortalErrorCode.SETTINGS_INVALID));
