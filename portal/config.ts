@@ -63,6 +63,7 @@ const PortalEnv = z.strictObject({
     }
     return parsed.data;
   }),
+  CADDY_ENABLE_COMPRESSION: flag((v) => v !== 'false'),
   CADDY_CORS_ALLOWED_ORIGINS: optionalText,
   CADDY_CORS_ALLOWED_METHODS: z.string().optional().transform((v) => v || 'GET, POST, PUT, DELETE, OPTIONS'),
   CADDY_CORS_ALLOWED_HEADERS: z.string().optional().transform((v) => v || 'Authorization, Content-Type'),
@@ -111,6 +112,8 @@ export interface PortalSettings {
    * `CADDY_CORS_ALLOWED_ORIGINS` is set (with `_METHODS` and `_HEADERS`, §3.2). Defaults to none.
    */
   readonly cors: readonly string[] | undefined;
+  /** zstd/gzip for clients that accept it (`CADDY_ENABLE_COMPRESSION`, off only for `false`). */
+  readonly compression: boolean;
   /** `VAST_TCP_PORT_<ext>` values by external port (only non-empty ones). */
   readonly mappedPorts: ReadonlyMap<number, string>;
   readonly containerId: string | undefined;
@@ -169,6 +172,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
       'Access-Control-Allow-Methods', e.CADDY_CORS_ALLOWED_METHODS,
       'Access-Control-Allow-Headers', e.CADDY_CORS_ALLOWED_HEADERS,
     ],
+    compression: e.CADDY_ENABLE_COMPRESSION,
     mappedPorts,
     containerId: e.CONTAINER_ID,
     containerLabel: e.VAST_CONTAINERLABEL,

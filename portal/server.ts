@@ -122,6 +122,7 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
         headerUpLocalhost: local === 'all' || local.has(app.internal_port),
         forwardAuthCookie: app.internal_port === settings.appPort && isLoopbackName(app.hostname),
         cors: settings.cors,
+        compress: settings.compression,
       });
       const listener = await listenFront({
         host: settings.frontHost, port: app.external_port, tls: tls && { cert: tls.cert, key: tls.key },

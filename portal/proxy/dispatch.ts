@@ -7,6 +7,8 @@
  */
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import { chooseEncoding, createEncoder, encodedHeaders } from './compression.ts';
 import { downstreamResponseHeaders } from './headers.ts';
 import { sendNotReady } from './not-ready.ts';
 import type { ProxyContext } from './passes.ts';
@@ -73,12 +75,21 @@ function relayResponse(ctx: ProxyContext, res: ServerResponse, ures: IncomingMes
   if (cors !== undefined && ctx.decision !== undefined && ctx.decision.credential !== 'disabled') addMissing(headers, cors);
   const cookie = ctx.decision?.setCookie;
   if (cookie !== undefined) headers.push('Set-Cookie', cookie);
-  res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
+  const status = ures.statusCode ?? 502;
+  const streaming = ures.headers['content-length'] === undefined;
+  const encoding = ctx.route.compress ? chooseEncoding(ctx.req.headers['accept-encoding'], ctx.req.method, status, ures.headers) : undefined;
+  res.writeHead(status, ures.statusMessage, encoding === undefined ? headers : encodedHeaders(headers, encoding));
   // A response without a length is a stream (SSE, chunked logs): send the head
   // now rather than with the first chunk, which may be minutes away.
-  if (ures.headers['content-length'] === undefined) res.flushHeaders();
-  ures.pipe(res);
-  ures.on('error', () => res.destroy());
+  if (streaming) res.flushHeaders();
+  if (encoding === undefined) {
+    ures.pipe(res);
+    ures.on('error', () => res.destroy());
+    return;
+  }
+  pipeline(ures, createEncoder(encoding, streaming), res, (err) => {
+    if (err) res.destroy();
+  });
 }
 
 /** Caddy's `header ?Name value`: add each pair only when the response lacks that header. */

@@ -27,6 +27,8 @@ export interface FrontOptions {
   readonly forwardAuthCookie?: boolean;
   /** CORS header pairs for authenticated routes (`CADDY_CORS_ALLOWED_*`). Defaults to none. */
   readonly cors?: readonly string[] | undefined;
+  /** Compress responses with zstd or gzip when the client accepts it. Defaults to false. */
+  readonly compress?: boolean;
   /** Connect timeout to the upstream in ms before the not-ready page. Defaults to 5000. */
   readonly connectTimeoutMs?: number;
   /** Idle upstream connections kept per front. Defaults to 64. */
@@ -53,6 +55,7 @@ export function createFront(options: FrontOptions): Front {
     headerUpLocalhost: options.headerUpLocalhost ?? false,
     forwardAuthCookie: options.forwardAuthCookie ?? false,
     cors: options.cors,
+    compress: options.compress ?? false,
   };
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   // LIFO keeps a few hot upstream sockets busy instead of cycling through all of them.

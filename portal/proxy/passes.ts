@@ -30,6 +30,8 @@ export interface FrontRoute {
    * authenticated routes when the backend did not set them (§3.2, §3.4 6a).
    */
   readonly cors: readonly string[] | undefined;
+  /** Compress responses for clients that accept it (`CADDY_ENABLE_COMPRESSION`). */
+  readonly compress: boolean;
 }
 
 /** State shared by the passes of one request. */

@@ -159,3 +159,35 @@ test('a response body is not cut when the client is slow, and an aborted client 
   const r = await get(port, '/big', { headers: AUTH });
   assert.equal(r.body.length, big.length);
 });
+
+test('compressible responses are encoded for clients that accept it; small, encoded and event-stream ones are not', async (t) => {
+  const { gunzipSync, zstdDecompressSync } = await import('node:zlib');
+  const text = 'x'.repeat(4096);
+  const server = http.createServer((req, res) => {
+    if (req.url === '/small') { res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '5' }); res.end('small'); return; }
+    if (req.url === '/png') { res.writeHead(200, { 'Content-Type': 'image/png' }); res.end(text); return; }
+    if (req.url === '/events') { res.writeHead(200, { 'Content-Type': 'text/event-stream' }); res.end('data: 1\n\n'); return; }
+    res.writeHead(200, { 'Content-Type': 'application/javascript', 'Content-Length': String(text.length), Vary: 'Origin' });
+    res.end(text);
+  });
+  const upstreamPort = await listenOn(server);
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  const port = await startFront(t, upstreamPort, { front: { compress: true } });
+  const fetchRaw = (path: string, accept: string) => new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, headers: { ...AUTH, 'Accept-Encoding': accept } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+  const gz = await fetchRaw('/app.js', 'gzip, deflate');
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.equal(gz.headers['content-length'], undefined);
+  assert.equal(gz.headers.vary, 'Origin, Accept-Encoding');
+  assert.equal(gunzipSync(gz.body).toString(), text);
+  const zs = await fetchRaw('/app.js', 'gzip, zstd');
+  assert.equal(zs.headers['content-encoding'], 'zstd');
+  assert.equal(zstdDecompressSync(zs.body).toString(), text);
+  assert.equal((await fetchRaw('/app.js', 'gzip;q=0, identity')).headers['content-encoding'], undefined);
+  for (const p of ['/small', '/png', '/events']) assert.equal((await fetchRaw(p, 'gzip')).headers['content-encoding'], undefined, p);
+});
