@@ -38,12 +38,6 @@ export interface ForwardingInfo {
   readonly dropAuthorization: boolean;
   /** Keep `Connection: upgrade` and `Upgrade` (WebSocket handshakes). */
   readonly upgrade: boolean;
-  /**
-   * The client sent a chunked body. `Transfer-Encoding` is hop-by-hop, but the
-   * upstream request must still be framed: Node does not chunk a GET on its own,
-   * and unframed body bytes would be read upstream as a second request.
-   */
-  readonly chunked: boolean;
 }
 
 /**
@@ -70,7 +64,6 @@ export function upstreamRequestHeaders(raw: readonly string[], info: ForwardingI
   }
   if (info.origin !== undefined) out.push('Origin', info.origin);
   if (info.upgrade) out.push('Connection', 'Upgrade', 'Upgrade', 'websocket');
-  if (info.chunked) out.push('Transfer-Encoding', 'chunked');
   out.push('X-Forwarded-Proto', info.proto, 'X-Real-IP', info.realIp, 'X-Forwarded-For', info.forwardedFor);
   if (info.forwardedHost !== undefined) out.push('X-Forwarded-Host', info.forwardedHost);
   return out;

@@ -139,7 +139,6 @@ export const prepareUpstream: Pass = {
       dropCookie: route.forwardAuthCookie ? undefined : route.authenticator.cookieName,
       dropAuthorization: decision.stripAuthorization,
       upgrade: ctx.upgrade,
-      chunked: h['transfer-encoding'] !== undefined,
     });
     return false;
   },
