@@ -150,15 +150,16 @@ function waitRunning(session: VastSession, id: number, timeoutSeconds: number) {
 export async function update(settings: ProviderSettings, id: string, olds: InstanceOutputs, news: InstanceInputs): Promise<pulumi.dynamic.UpdateResult> {
   const session = sessionFor(settings);
   const instanceId = Number(id);
-  if (news.label !== olds.label && (news.label ?? "") !== olds.label) await session.client.manageInstance(instanceId, { label: news.label ?? "" });
+  if ((news.label ?? "") !== olds.label) await session.client.manageInstance(instanceId, { label: news.label ?? "" });
   if (news.bidPrice !== undefined && news.bidPrice !== olds.bidPrice) await session.client.changeBid(instanceId, news.bidPrice);
-  let instance = await session.client.getInstance(instanceId);
-  if (news.state !== olds.intendedStatus || (news.state === "running" && olds.status !== "running")) {
-    await session.client.manageInstance(instanceId, { state: news.state });
-    instance = news.state === "running"
+  // A start also revives an instance that was found not running (e.g. after a failed create).
+  const changeState = news.state !== olds.intendedStatus || (news.state === "running" && olds.status !== "running");
+  if (changeState) await session.client.manageInstance(instanceId, { state: news.state });
+  const instance = !changeState
+    ? await session.client.getInstance(instanceId)
+    : news.state === "running"
       ? await waitRunning(session, instanceId, news.readyTimeoutSeconds)
       : await session.watcher.wait({ id: instanceId, goal: "stop", progress: stoppedProgress, deadline: Date.now() + deleteTimeoutMs });
-  }
   if (!instance) throw new VastError(VastErrorCode.instanceFailed, `instance ${id} is gone; run \`pulumi refresh\` to drop it from the stack`);
   return { outs: { ...news, ...observe(instance), offerId: olds.offerId } };
 }
