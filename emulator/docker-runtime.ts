@@ -60,6 +60,7 @@ const ErrorBody = z.looseObject({ message: z.string() });
 const PullLine = z.looseObject({ error: z.string().optional(), errorDetail: z.looseObject({ message: z.string() }).optional() });
 const Created = z.looseObject({ Id: z.string() });
 const Summaries = z.array(z.looseObject({ Id: z.string(), State: z.string(), Labels: z.record(z.string(), z.string()).nullable() }));
+const ImageInspected = z.looseObject({ Config: z.looseObject({ ExposedPorts: z.record(z.string(), z.unknown()).nullish() }).nullish() });
 const Inspected = z.looseObject({ State: z.looseObject({ Status: z.string(), ExitCode: z.number() }) });
 
 /**
@@ -129,6 +130,12 @@ export class DockerRuntime {
       const parsed = PullLine.safeParse(safeJson(line));
       if (parsed.success && parsed.data.error !== undefined) throw new DockerError(parsed.data.errorDetail?.message ?? parsed.data.error, 200);
     }
+  }
+
+  /** The image's `EXPOSE` ports, as `"8080/tcp"` keys; the image must be pulled. */
+  async exposedPorts(ref: string): Promise<string[]> {
+    const { text } = await this.#expect('GET', `/images/${encodeURI(ref)}/json`);
+    return Object.keys(ImageInspected.parse(safeJson(text)).Config?.ExposedPorts ?? {});
   }
 
   /** Creates (does not start) a container; returns its id. */

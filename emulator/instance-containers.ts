@@ -4,7 +4,8 @@
  * the states the container really reaches (vast-api.md §4.3), so `actual_status` follows the
  * container instead of the timings:
  *
- *   boot    `loading` "Pulling image" → pull → create → start → `running`; a failure → `exited`
+ *   boot    `loading` "Pulling image" → pull → create (the `-p` and EXPOSE ports on free
+ *           loopback ports) → start → `running`; a failure → `exited`
  *           with the daemon's message, intended still running (§4.2 "boot failed")
  *   start   `docker start` (a boot when there is no container yet) → `running`
  *   stop    `docker stop` → `exited` "Exited (<code>), stopped by user"
@@ -149,7 +150,10 @@ export class InstanceContainers {
     this.#report(id, 'running', { actual: 'loading', cur: 'running', status_msg: `Pulling image ${record.config.image}` });
     await this.#docker.pull(record.config.image, registryAuth(record.config));
     await this.#removeContainers(id);
-    const ports = await allocateHostPorts(requestedPorts(record.config.env, record.config.runtype));
+    // The image's EXPOSE ports are mapped too (§6.1).
+    const requested = requestedPorts(record.config.env, record.config.runtype);
+    const exposed = await this.#docker.exposedPorts(record.config.image);
+    const ports = await allocateHostPorts({ ...requested, keys: [...new Set([...requested.keys, ...exposed])] });
     const current = this.#db.getInstance(id);
     if (!current || this.#closed) return;
     const config = { ...current.config, ports };

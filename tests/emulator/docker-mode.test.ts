@@ -24,6 +24,10 @@ const REGISTRY = '127.0.0.1:5000';
 const BASE_IMAGE = 'vast-kit/debian-base:bookworm';
 const PROBE_REPO = `${REGISTRY}/vast-kit/emulator-probe`;
 const BOOT_TIMEOUT_MS = 30_000;
+/** A hang fails the test with its name instead of stalling the run. */
+const TEST_TIMEOUT = { timeout: 90_000 };
+/** Bounds every request to a probe or an upload: a container that accepts and never answers fails fast. */
+const BOUNDED = { headersTimeout: 5000, bodyTimeout: 5000 };
 
 const PROBE = `
 import { createServer } from 'node:http';
@@ -42,7 +46,7 @@ createServer((req, res) => {
 `;
 
 async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(DOCKER, args, { env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 16 << 20 });
+  const { stdout } = await promisify(execFile)(DOCKER, args, { env: { ...process.env, DOCKER_BUILDKIT: '1' }, maxBuffer: 16 << 20, timeout: 120_000 });
   return stdout.trim();
 }
 
@@ -63,7 +67,7 @@ before(async () => {
   writeFileSync(join(context, 'probe.mjs'), PROBE);
   writeFileSync(
     join(context, 'Dockerfile'),
-    `FROM ${BASE_IMAGE}\nCOPY node /usr/local/bin/node\nCOPY probe.mjs /probe.mjs\nENTRYPOINT ["/usr/local/bin/node", "/probe.mjs"]\nCMD ["from-image-cmd"]\n`,
+    `FROM ${BASE_IMAGE}\nCOPY node /usr/local/bin/node\nCOPY probe.mjs /probe.mjs\nEXPOSE 7070\nENTRYPOINT ["/usr/local/bin/node", "/probe.mjs"]\nCMD ["from-image-cmd"]\n`,
   );
   await docker('build', '-q', '-t', `${PROBE_REPO}:test`, context);
   const pushed = await docker('push', `${PROBE_REPO}:test`);
@@ -109,7 +113,7 @@ interface ProbeAnswer {
 async function probe(hostPort: string): Promise<ProbeAnswer> {
   return waitFor(`the probe on 127.0.0.1:${hostPort}`, async () => {
     try {
-      const res = await request(`http://127.0.0.1:${hostPort}/`);
+      const res = await request(`http://127.0.0.1:${hostPort}/`, BOUNDED);
       return res.statusCode === 200 ? ((await res.body.json()) as ProbeAnswer) : undefined;
     } catch {
       return undefined;
@@ -117,7 +121,7 @@ async function probe(hostPort: string): Promise<ProbeAnswer> {
   }, 5000, 50);
 }
 
-test('a running instance is a container of its image: env and injected variables, ports on 127.0.0.1, stop/start, restart on --state, destroy', async (t) => {
+test('a running instance is a container of its image: env and injected variables, ports on 127.0.0.1, stop/start, restart on --state, destroy', TEST_TIMEOUT, async (t) => {
   const statePath = join(workDir, 'state.sqlite');
   let emulator = await dockerEmulator(statePath);
   cleanUp(t, () => emulator);
@@ -137,7 +141,8 @@ test('a running instance is a container of its image: env and injected variables
   assert.equal(instance.public_ipaddr, '127.0.0.1');
   assert.match(instance.status_msg, /^success, running 127\.0\.0\.1:5000\/vast-kit\/emulator-probe@sha256_[0-9a-f]{64}\/ssh$/);
   const hostPort: string = instance.ports['8080/tcp'][0].HostPort;
-  const identity = Object.keys(instance.ports).filter((key) => !['8080/tcp', '9090/tcp'].includes(key));
+  assert.ok(instance.ports['7070/tcp'], "the image's EXPOSE port is mapped too");
+  const identity = Object.keys(instance.ports).filter((key) => !['8080/tcp', '9090/tcp', '7070/tcp'].includes(key));
   assert.equal(identity.length, 1, 'one identity port');
   assert.equal(instance.ports[identity[0] as string][0].HostPort, (identity[0] as string).split('/')[0], 'same number inside and out');
 
@@ -167,7 +172,7 @@ test('a running instance is a container of its image: env and injected variables
   await waitFor('onstart to run', async () => ((await probe(hostPort)).onstart === 'ran\n' ? true : undefined), 5000, 100);
   const logs = await call(emulator, 'PUT', `/api/v0/instances/request_logs/${id}/`, { body: { tail: '5' } });
   const uploaded = await waitFor('the log upload', async () => {
-    const res = await request(logs.body.result_url as string);
+    const res = await request(logs.body.result_url as string, BOUNDED);
     const text = await res.body.text();
     return res.statusCode === 200 ? text : undefined;
   }, 5000, 50);
@@ -212,7 +217,7 @@ test('a running instance is a container of its image: env and injected variables
   await waitFor('the container to be removed', async () => ((await containersOf(emulator, id)).length === 0 ? true : undefined), BOOT_TIMEOUT_MS, 100);
 });
 
-test('an image that cannot be pulled fails the instance with the daemon message; a crash shows as exited and a start nudges it; a destroy does not wait for a slow stop', async (t) => {
+test('an image that cannot be pulled fails the instance with the daemon message; a crash shows as exited and a start nudges it; a destroy does not wait for a slow stop', TEST_TIMEOUT, async (t) => {
   const emulator = await dockerEmulator();
   cleanUp(t, () => emulator);
   const missing = await rent(emulator, (await cheapestOffer(emulator)).id, { image: `${REGISTRY}/vast-kit/does-not-exist:1` });
@@ -228,7 +233,7 @@ test('an image that cannot be pulled fails the instance with the daemon message;
   const running = await waitForStatus(emulator, id, 'running', BOOT_TIMEOUT_MS);
   const hostPort: string = running.ports['8080/tcp'][0].HostPort;
   assert.deepEqual((await probe(hostPort)).argv, ['from-args'], 'args runtype replaces the image CMD');
-  await request(`http://127.0.0.1:${hostPort}/exit`).then((res) => res.body.text());
+  await request(`http://127.0.0.1:${hostPort}/exit`, BOUNDED).then((res) => res.body.text());
   const crashed = await waitForStatus(emulator, id, 'exited', BOOT_TIMEOUT_MS);
   assert.deepEqual([crashed.intended_status, crashed.status_msg], ['running', 'Exited (3)']);
   await call(emulator, 'PUT', `/api/v0/instances/${id}/`, { body: { state: 'running' } });
@@ -236,7 +241,7 @@ test('an image that cannot be pulled fails the instance with the daemon message;
   assert.deepEqual((await probe(hostPort)).argv, ['from-args']);
 
   // A stop of a container that ignores SIGTERM takes docker's 10 s; a destroy does not wait for it.
-  await request(`http://127.0.0.1:${hostPort}/ignore-sigterm`).then((res) => res.body.text());
+  await request(`http://127.0.0.1:${hostPort}/ignore-sigterm`, BOUNDED).then((res) => res.body.text());
   await call(emulator, 'PUT', `/api/v0/instances/${id}/`, { body: { state: 'stopped' } });
   const destroyed = Date.now();
   await call(emulator, 'DELETE', `/api/v0/instances/${id}/`, { body: {} });
@@ -249,7 +254,7 @@ test('an image that cannot be pulled fails the instance with the daemon message;
   assert.deepEqual(await containersOf(emulator, last), []);
 });
 
-test('npm run emulator -- --docker: a SIGTERM exits 0 and leaves the container running for the next emulator on the state file', async (t) => {
+test('npm run emulator -- --docker: a SIGTERM exits 0 and leaves the container running for the next emulator on the state file', TEST_TIMEOUT, async (t) => {
   const statePath = join(workDir, 'cli.sqlite');
   const child = spawn(process.execPath, ['emulator/cli.ts', '--docker', '--port', '0', '--api-key', API_KEY, '--state', statePath], {
     cwd: join(import.meta.dirname, '../..'),
@@ -260,9 +265,12 @@ test('npm run emulator -- --docker: a SIGTERM exits 0 and leaves the container r
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [ready] = (await once(child.stdout, 'data')) as [Buffer];
-  const url = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(ready.toString())?.[1];
-  assert.ok(url, `unexpected ready output: ${ready.toString()}; stderr: ${stderr}`);
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const url = await waitFor('the ready line', async () => {
+    if (child.exitCode !== null) throw new Error(`the emulator exited ${child.exitCode}; stderr: ${stderr}`);
+    return /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout)?.[1];
+  }, 10_000, 50);
   const id = await rent({ url }, (await cheapestOffer({ url })).id, { image: probeRef });
   await waitForStatus({ url }, id, 'running', BOOT_TIMEOUT_MS);
   child.kill('SIGTERM');
@@ -276,7 +284,7 @@ test('npm run emulator -- --docker: a SIGTERM exits 0 and leaves the container r
   assert.equal((await showInstance(emulator, id)).actual_status, 'running');
 });
 
-test('a private registry: the pull logs in with image_login or the template\'s docker_login_*, and fails without', async (t) => {
+test('a private registry: the pull logs in with image_login or the template\'s docker_login_*, and fails without', TEST_TIMEOUT, async (t) => {
   // Basic auth in front of the local registry, as `auth.htpasswd` would put it (environment.md, Docker).
   const authorization = `Basic ${Buffer.from('puller:pull-secret-7f').toString('base64')}`;
   const proxy = createServer((req, res) => {
