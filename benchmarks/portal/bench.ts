@@ -29,8 +29,11 @@ const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 
-/** Node flags for our front: small young and old generations keep RSS down; GC cost stays low for short-lived request objects. */
-const FRONT_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=48'];
+/**
+ * Node flags for our front: a 4 MB semi-space (default 16 MB) cuts peak RSS by
+ * ~25 MB at no measurable cost here; 1 MB saved more but cost ~20 % requests/s.
+ */
+const FRONT_NODE_FLAGS = ['--max-semi-space-size=4'];
 
 interface Subject {
   readonly target: Target;
