@@ -73,3 +73,16 @@ test("bad stack config stops before any resource, naming the key", { timeout: 12
   });
   assert.equal(emulator.stats().total, 0, "no API request was made");
 });
+
+test("a stack with no instances publishes the template alone", { timeout: 120_000 }, async (t) => {
+  const emulator = await startEmulator({ apiKey });
+  t.after(() => emulator.close());
+  const stack = await pulumiStack(t, { "vast:apiUrl": emulator.url, "vast-kit:image": "ghcr.io/acme/vast-base:cuda", "vast-kit:instanceCount": "0", "vast-kit:templateName": "published-only" }, { VAST_API_KEY: apiKey });
+  await stack.pulumi("up", "--yes");
+  const outputs = await stack.outputs();
+  assert.match(outputs.templateHashId as string, /^[0-9a-f]{32}$/);
+  assert.deepEqual(outputs.instanceIds, []);
+  assert.deepEqual(emulator.listInstances(), []);
+  assert.equal(emulator.stats().byEndpoint["PUT /api/v0/asks/:id"] ?? 0, 0, "nothing was rented");
+  await stack.pulumi("destroy", "--yes");
+});
