@@ -58,6 +58,8 @@ export class InstanceContainers {
   #db: EmulatorDb;
   #log: ((line: string) => void) | undefined;
   #queues = new Map<number, Promise<void>>();
+  /** Counts operations queued and finished, so the sync loop can tell its container list went stale. */
+  #activity = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -92,11 +94,13 @@ export class InstanceContainers {
       // boot in flight may still create the container.
       this.#removeContainers(id).catch((error: unknown) => this.#log?.(`instance ${id} destroy failed: ${(error as Error).message}`));
     }
+    this.#activity++;
     const previous = this.#queues.get(id) ?? Promise.resolve();
     const next = previous
       .then(() => (this.#closed ? undefined : this.#perform(op, id)))
       .catch((error: unknown) => this.#log?.(`instance ${id} ${op} failed: ${(error as Error).message}`))
       .finally(() => {
+        this.#activity++;
         if (this.#queues.get(id) === next) this.#queues.delete(id);
       });
     this.#queues.set(id, next);
@@ -168,7 +172,8 @@ export class InstanceContainers {
     const container = await this.#find(id);
     if (!record || this.#closed || !container) return;
     const { onstart } = containerPlan(record, this.owner, []);
-    if (onstart) await this.#docker.execDetached(container, onstart);
+    // A failing onstart does not stop the instance on Vast either; it only shows in the logs.
+    if (onstart) await this.#docker.execDetached(container, onstart).catch((error: unknown) => this.#log?.(`instance ${id} onstart failed: ${(error as Error).message}`));
     this.#report(id, 'running', { actual: 'running', cur: 'running', status_msg: runningMessage(record.config) });
   }
 
@@ -184,8 +189,10 @@ export class InstanceContainers {
 
   /** Marks running instances whose container is gone or exited, and removes containers of destroyed instances. */
   async #sync(): Promise<void> {
+    const activity = this.#activity;
     const containers = await this.#docker.list([`${OWNER_LABEL}=${this.owner}`]);
-    if (this.#closed) return;
+    // An operation that ran meanwhile may have changed a container after it was listed: next round.
+    if (this.#closed || this.#activity !== activity) return;
     const byInstance = new Map(containers.map((container) => [Number(container.labels[INSTANCE_LABEL]), container]));
     const now = Date.now();
     for (const record of this.#db.listInstances()) {
@@ -194,12 +201,13 @@ export class InstanceContainers {
       if (this.#queues.has(record.id) || stateAt(record.timeline, now).actual !== 'running' || container?.state === 'running') continue;
       const code = container ? await this.#docker.exitCode(container.id) : null;
       // The instance may have moved on while the exit code was read.
-      if (this.#queues.has(record.id) || this.#closed) continue;
+      if (this.#closed || this.#activity !== activity) return;
       const msg = code === null ? `Error response from daemon: No such container: vast-kit-emu-${this.owner}-${record.id}` : `Exited (${code})`;
       this.#report(record.id, 'running', { actual: 'exited', cur: 'running', status_msg: msg });
     }
     for (const [id, container] of byInstance) {
-      if (!this.#queues.has(id) && !this.#db.getInstance(id)) await this.#docker.remove(container.id);
+      if (this.#closed || this.#activity !== activity) return;
+      if (!this.#db.getInstance(id)) await this.#docker.remove(container.id);
     }
   }
 
