@@ -320,3 +320,23 @@ test('a private registry: the pull logs in with image_login or the template\'s d
   const running = await waitForStatus(emulator, withLogin, 'running', BOOT_TIMEOUT_MS);
   assert.ok(!JSON.stringify(running).includes('pull-secret-7f'), 'the login is never shown');
 });
+
+test('a boot and a stop cut short by close() are finished by the next emulator on the state file', TEST_TIMEOUT, async (t) => {
+  const statePath = join(workDir, 'cut-short.sqlite');
+  let emulator = await dockerEmulator(statePath);
+  cleanUp(t, () => emulator);
+  const stopping = await rent(emulator, (await cheapestOffer(emulator)).id, { image: probeRef });
+  await waitForStatus(emulator, stopping, 'running', BOOT_TIMEOUT_MS);
+  const booting = await rent(emulator, (await cheapestOffer(emulator)).id, { image: probeRef });
+  await call(emulator, 'PUT', `/api/v0/instances/${stopping}/`, { body: { state: 'stopped' } });
+  await emulator.close();
+
+  emulator = await dockerEmulator(statePath);
+  await waitForStatus(emulator, booting, 'running', BOOT_TIMEOUT_MS);
+  const stopped = await waitForStatus(emulator, stopping, 'exited', BOOT_TIMEOUT_MS);
+  assert.equal(stopped.intended_status, 'stopped');
+  const [bootingContainer, ...extra] = await containersOf(emulator, booting);
+  assert.equal(extra.length, 0, 'one container per instance');
+  assert.equal(await inspect(bootingContainer as string, '{{.State.Status}}'), 'running');
+  assert.equal(await inspect((await containersOf(emulator, stopping))[0] as string, '{{.State.Status}}'), 'exited');
+});
