@@ -64,13 +64,16 @@ mv "${CONFIG}.tmp" "${CONFIG}"
 log "starting ${BIN} on ${ADDR} (log: ${LOG})"
 # setsid: the registry must outlive this script and the shell that called it.
 setsid "${BIN}" serve "${CONFIG}" >>"${LOG}" 2>&1 </dev/null &
-echo $! >"${REGISTRY_DIR}/registry.pid"
+pid=$!
+echo "${pid}" >"${REGISTRY_DIR}/registry.pid"
 for _ in $(seq 1 60); do
   answers && break
+  # Gone already (the port is taken, a bad config): no point in waiting the full 30 s.
+  kill -0 "${pid}" 2>/dev/null || break
   sleep 0.5
 done
 if ! answers; then
-  echo "the registry did not answer http://${ADDR}/v2/ within 30 s; last lines of ${LOG}:" >&2
+  echo "the registry did not answer http://${ADDR}/v2/; last lines of ${LOG}:" >&2
   tail -n 20 "${LOG}" >&2 || true
   exit 1
 fi
