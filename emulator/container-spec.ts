@@ -6,8 +6,9 @@
  *   instance's env with the template's merged in at create (§3.2.3; the `-p`/`-h`/`-v`/`-n` flag
  *   keys are not variables), then what the platform injects (§6.2–§6.4): `CONTAINER_ID`,
  *   `VAST_CONTAINERLABEL` ("C.<id>"), `CONTAINER_API_KEY`, `PUBLIC_IPADDR`, `OPEN_BUTTON_TOKEN`
- *   (a supplied value is overwritten), `VAST_TCP_PORT_<n>`/`VAST_UDP_PORT_<n>` per binding, and
- *   `JUPYTER_TOKEN` unless the env sets one (§6.3 lets a template point it elsewhere).
+ *   (a supplied value is overwritten), `VAST_TCP_PORT_<n>`/`VAST_UDP_PORT_<n>` per binding,
+ *   `GPU_COUNT` (the offer's), `SSH_PUBLIC_KEY` (the instance's keys, one a line, when it has any),
+ *   and `JUPYTER_TOKEN` unless the env sets one (§6.3 lets a template point it elsewhere).
  * - ssh/jupyter runtypes keep the image's ENTRYPOINT and CMD. Vast would start its own launcher
  *   and run `onstart` from it after every container start; here `onstart` is run with `/bin/sh -c`
  *   inside the container (`docker exec -d`) after every start. No sshd or Jupyter is added.
@@ -32,8 +33,14 @@ export interface ContainerPlan {
   onstart: string[] | null;
 }
 
+/** What the account adds to a container: its secrets (§3.7) and the SSH keys attached to the instance (§3.6). */
+export interface AccountExtras {
+  secrets: Array<{ key: string; value: string }>;
+  sshKeys: string[];
+}
+
 /** The platform's variables for an instance (§6.2, §6.4), given its bindings. */
-function injectedEnv(record: InstanceRecord): Record<string, string> {
+function injectedEnv(record: InstanceRecord, sshKeys: string[]): Record<string, string> {
   const { config, id } = record;
   const env: Record<string, string> = {
     CONTAINER_ID: String(id),
@@ -41,7 +48,9 @@ function injectedEnv(record: InstanceRecord): Record<string, string> {
     CONTAINER_API_KEY: config.instanceApiKey,
     PUBLIC_IPADDR,
     OPEN_BUTTON_TOKEN: config.openButtonToken,
+    GPU_COUNT: String(record.offer['num_gpus'] ?? 1),
   };
+  if (sshKeys.length > 0) env['SSH_PUBLIC_KEY'] = sshKeys.join('\n');
   for (const [key, hostPort] of Object.entries(config.ports)) {
     const [port = '', proto = 'tcp'] = key.split('/');
     env[`VAST_${proto.toUpperCase()}_PORT_${port}`] = hostPort;
@@ -49,14 +58,14 @@ function injectedEnv(record: InstanceRecord): Record<string, string> {
   return env;
 }
 
-/** The container for `record`, owned by `owner`, with the account's `secrets`. */
-export function containerPlan(record: InstanceRecord, owner: string, secrets: Array<{ key: string; value: string }>): ContainerPlan {
+/** The container for `record`, owned by `owner`, with what the account adds. */
+export function containerPlan(record: InstanceRecord, owner: string, account: AccountExtras): ContainerPlan {
   const { config, id } = record;
   const env: Record<string, string> = {};
-  for (const { key, value } of secrets) env[key] = value;
+  for (const { key, value } of account.secrets) env[key] = value;
   for (const [key, value] of Object.entries(config.env)) if (!key.startsWith('-')) env[key] = value;
   env['JUPYTER_TOKEN'] ??= config.jupyterToken;
-  Object.assign(env, injectedEnv(record));
+  Object.assign(env, injectedEnv(record, account.sshKeys));
 
   const argsMode = config.runtype.split(' ')[0] === 'args';
   const onstart = config.onstart?.trim() ? config.onstart : null;

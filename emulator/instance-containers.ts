@@ -162,7 +162,8 @@ export class InstanceContainers {
     if (!current || this.#closed) return;
     const config = { ...current.config, ports };
     this.#db.setConfig(id, config);
-    const plan = containerPlan({ ...current, config }, this.owner, this.#db.listSecrets());
+    const account = { secrets: this.#db.listSecrets(), sshKeys: this.#db.instanceSshKeys(id) };
+    const plan = containerPlan({ ...current, config }, this.owner, account);
     await this.#docker.start(await this.#docker.createContainer(plan.config));
   }
 
@@ -171,7 +172,7 @@ export class InstanceContainers {
     const record = this.#db.getInstance(id);
     const container = await this.#find(id);
     if (!record || this.#closed || !container) return;
-    const { onstart } = containerPlan(record, this.owner, []);
+    const { onstart } = containerPlan(record, this.owner, { secrets: [], sshKeys: [] });
     // A failing onstart does not stop the instance on Vast either; it only shows in the logs.
     if (onstart) await this.#docker.execDetached(container, onstart).catch((error: unknown) => this.#log?.(`instance ${id} onstart failed: ${(error as Error).message}`));
     this.#report(id, 'running', { actual: 'running', cur: 'running', status_msg: runningMessage(record.config) });

@@ -26,12 +26,15 @@ const CONFIG: InstanceConfig = {
   ports: { '8080/tcp': '41000', '8081/udp': '41001' },
 };
 
+const NO_ACCOUNT = { secrets: [], sshKeys: [] };
+
 function record(config: Partial<InstanceConfig> = {}): InstanceRecord {
-  return { id: 27100001, offerId: 1, label: null, intendedStatus: 'running', timeline: [], config: { ...CONFIG, ...config }, offer: {}, createdAt: 0 };
+  return { id: 27100001, offerId: 1, label: null, intendedStatus: 'running', timeline: [], config: { ...CONFIG, ...config }, offer: { num_gpus: 2 }, createdAt: 0 };
 }
 
-test('env: account secrets, then the instance env, then what Vast injects; flag keys are not variables', () => {
-  const { config } = containerPlan(record(), 'abc123', [{ key: 'SHARED', value: 'account' }, { key: 'ACCOUNT_ONLY', value: 'a' }]);
+test('env: account secrets, then the instance env, then what Vast injects (SSH_PUBLIC_KEY only with keys); flag keys are not variables', () => {
+  const account = { secrets: [{ key: 'SHARED', value: 'account' }, { key: 'ACCOUNT_ONLY', value: 'a' }], sshKeys: ['ssh-ed25519 AAAA one', 'ssh-ed25519 BBBB two'] };
+  const { config } = containerPlan(record(), 'abc123', account);
   assert.deepEqual(config.env, {
     SHARED: 'instance',
     ACCOUNT_ONLY: 'a',
@@ -42,9 +45,12 @@ test('env: account secrets, then the instance env, then what Vast injects; flag 
     VAST_CONTAINERLABEL: 'C.27100001',
     CONTAINER_API_KEY: 'ak',
     PUBLIC_IPADDR: '127.0.0.1',
+    GPU_COUNT: '2',
+    SSH_PUBLIC_KEY: 'ssh-ed25519 AAAA one\nssh-ed25519 BBBB two',
     VAST_TCP_PORT_8080: '41000',
     VAST_UDP_PORT_8081: '41001',
   });
+  assert.equal(containerPlan(record(), 'abc123', NO_ACCOUNT).config.env['SSH_PUBLIC_KEY'], undefined);
   assert.equal(config.hostname, 'box');
   assert.deepEqual(config.labels, { [INSTANCE_LABEL]: '27100001', [OWNER_LABEL]: 'abc123' });
   assert.equal(config.name, 'vast-kit-emu-abc123-27100001');
@@ -52,7 +58,7 @@ test('env: account secrets, then the instance env, then what Vast injects; flag 
 });
 
 test('a JUPYTER_TOKEN in the env points Jupyter elsewhere and is kept (§6.3)', () => {
-  assert.equal(containerPlan(record({ env: { JUPYTER_TOKEN: 'mine' } }), 'o', []).config.env['JUPYTER_TOKEN'], 'mine');
+  assert.equal(containerPlan(record({ env: { JUPYTER_TOKEN: 'mine' } }), 'o', NO_ACCOUNT).config.env['JUPYTER_TOKEN'], 'mine');
 });
 
 test('entry per runtype: ssh and jupyter keep the image entry and run onstart by exec; args replaces CMD, and ENTRYPOINT when onstart is set', () => {
@@ -67,7 +73,7 @@ test('entry per runtype: ssh and jupyter keep the image entry and run onstart by
     ['blank onstart', { onstart: '  ' }, {}, null],
   ];
   for (const [name, config, entry, onstart] of cases) {
-    const plan = containerPlan(record(config), 'o', []);
+    const plan = containerPlan(record(config), 'o', NO_ACCOUNT);
     assert.deepEqual({ entrypoint: plan.config.entrypoint, cmd: plan.config.cmd }, { entrypoint: entry.entrypoint, cmd: entry.cmd }, name);
     assert.deepEqual(plan.onstart, onstart, name);
   }

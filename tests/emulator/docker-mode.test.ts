@@ -126,6 +126,7 @@ test('a running instance is a container of its image: env and injected variables
   let emulator = await dockerEmulator(statePath);
   cleanUp(t, () => emulator);
   await call(emulator, 'POST', '/api/v0/secrets/', { body: { key: 'ACCOUNT_SECRET', value: 'from-the-account' } });
+  await call(emulator, 'POST', '/api/v0/ssh/', { body: { ssh_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDockerModeKey probe@test' } });
   const template = await call(emulator, 'POST', '/api/v0/template/', {
     body: { name: 'probe', image: probeRef, runtype: 'ssh', env: '-e FROM_TEMPLATE=yes -e GREETING=template -p 9090:9090' },
   });
@@ -158,6 +159,8 @@ test('a running instance is a container of its image: env and injected variables
   assert.equal(seen.env['GREETING'], 'hello', 'the request wins over the template');
   assert.equal(seen.env['FROM_TEMPLATE'], 'yes');
   assert.equal(seen.env['ACCOUNT_SECRET'], 'from-the-account');
+  assert.equal(seen.env['SSH_PUBLIC_KEY'], 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDockerModeKey probe@test');
+  assert.equal(seen.env['GPU_COUNT'], String(instance.num_gpus));
   assert.equal(seen.env['CONTAINER_ID'], String(id));
   assert.equal(seen.env['VAST_CONTAINERLABEL'], `C.${id}`);
   assert.equal(seen.env['PUBLIC_IPADDR'], '127.0.0.1');
