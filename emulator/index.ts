@@ -65,7 +65,7 @@ export interface RunningEmulator {
   /**
    * Docker mode: waits for pending container operations, then removes every container of this
    * emulator (`docker rm -f`) and resolves how many. Resolves 0 without Docker mode. For test
-   * cleanup: `close()` leaves containers running so a stack survives a restart.
+   * cleanup, before `close()`: `close()` leaves containers running so a stack survives a restart.
    */
   removeContainers(): Promise<number>;
   /** Stops listening, drops open connections and closes the database; containers are left as they are. */
@@ -75,8 +75,11 @@ export interface RunningEmulator {
 /** Starts an emulator. Resolves once it is listening. */
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const opts = parseOptions(EmulatorOptions, options, 'emulator options');
-  const docker = opts.docker ? await connectDocker() : null;
   const db = new EmulatorDb(opts.statePath);
+  const docker = opts.docker ? await connectDocker().catch((error: unknown) => {
+    db.close();
+    throw error;
+  }) : null;
   const containers = docker ? new InstanceContainers(db, docker, containerOwner(opts.statePath), opts.log) : null;
   const faults = new FaultInjector();
   if (opts.faults) faults.set(opts.faults);
