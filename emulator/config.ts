@@ -81,10 +81,12 @@ export const EmulatorOptions = z.strictObject({
   latencyMs: delayMs.optional(),
   /**
    * Docker mode: every running instance is a real container of its image, pulled from the
-   * registry it names (instance-containers.ts). Needs the engine at /var/run/docker.sock.
+   * registry it names (instance-containers.ts). Needs an engine on `dockerSocket`.
    * Defaults to false: the lifecycle is simulated from the timings.
    */
   docker: z.boolean().optional(),
+  /** The engine's Unix socket in Docker mode. Defaults to `/var/run/docker.sock`. */
+  dockerSocket: z.string().min(1).optional(),
   /** Receives one line per API request (method, route, status, ms; never the key). Defaults to none. */
   log: z.custom<(line: string) => void>((value) => typeof value === 'function').optional(),
 });

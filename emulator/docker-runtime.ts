@@ -1,6 +1,6 @@
 /**
  * The emulator's only door to Docker (Docker mode): a small client of the Engine API v1.41
- * (Debian's docker.io 20.10) over /var/run/docker.sock. It knows images and containers, nothing
+ * (Debian's docker.io 20.10) over a Unix socket. It knows images and containers, nothing
  * of instances. Every answer is parsed with zod here. A daemon refusal becomes a `DockerError`
  * whose message reads like the docker CLI's ("Error response from daemon: ..."), which is the text
  * Vast puts in `status_msg` when a pull or a create fails (vast-api.md §4.1, §4.2).
@@ -9,7 +9,6 @@ import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { EmulatorError } from './errors.ts';
 
-const SOCKET = '/var/run/docker.sock';
 /** The host part is ignored on a Unix socket; the version pins the API Docker 20.10 speaks. */
 const BASE = 'http://docker/v1.41';
 
@@ -82,7 +81,13 @@ export function splitReference(ref: string): { name: string; tag: string } {
 
 /** One Engine API connection pool. */
 export class DockerRuntime {
-  #agent = new Agent({ connect: { socketPath: SOCKET } });
+  #socket: string;
+  #agent: Agent;
+
+  constructor(socket: string) {
+    this.#socket = socket;
+    this.#agent = new Agent({ connect: { socketPath: socket } });
+  }
 
   async #call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; bytes: Buffer }> {
     try {
@@ -95,7 +100,7 @@ export class DockerRuntime {
       const bytes = Buffer.from(await res.body.arrayBuffer());
       return { status: res.statusCode, text: bytes.toString('utf8'), bytes };
     } catch (error) {
-      throw new DockerError(`Cannot connect to the Docker daemon at unix://${SOCKET}: ${(error as Error).message}`, 0, { cause: error });
+      throw new DockerError(`Cannot connect to the Docker daemon at unix://${this.#socket}: ${(error as Error).message}`, 0, { cause: error });
     }
   }
 

@@ -76,7 +76,7 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const opts = parseOptions(EmulatorOptions, options, 'emulator options');
   const db = new EmulatorDb(opts.statePath);
-  const docker = opts.docker ? await connectDocker().catch((error: unknown) => {
+  const docker = opts.docker ? await connectDocker(opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET).catch((error: unknown) => {
     db.close();
     throw error;
   }) : null;
@@ -167,9 +167,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   };
 }
 
+const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
 /** A Docker client that has answered a ping, or an error that says how to get an engine. */
-async function connectDocker(): Promise<DockerRuntime> {
-  const docker = new DockerRuntime();
+async function connectDocker(socket: string): Promise<DockerRuntime> {
+  const docker = new DockerRuntime(socket);
   try {
     await docker.ping();
     return docker;
@@ -177,7 +179,7 @@ async function connectDocker(): Promise<DockerRuntime> {
     await docker.close();
     throw new EmulatorError(
       'EMU_DOCKER_UNAVAILABLE',
-      `Docker mode needs a Docker engine on /var/run/docker.sock (bash scripts/docker/setup.sh starts one): ${(error as Error).message}`,
+      `Docker mode needs a Docker engine on ${socket} (bash scripts/docker/setup.sh starts one): ${(error as Error).message}`,
       { cause: error },
     );
   }
