@@ -18,4 +18,6 @@ export { createFront } from './proxy/front.ts';
 export type { Front, FrontOptions } from './proxy/front.ts';
 export { createPortalApp } from './app/portal-app.ts';
 export { startPortal } from './server.ts';
-export type { FrontInfo, PortalHandle, StartPortalOptions } from './server.ts';
+export type { PortalHandle, StartPortalOptions } from './server.ts';
+export { openFronts } from './fronts.ts';
+export type { FrontInfo, FrontSetup, FrontSpec, OpenFronts } from './fronts.ts';

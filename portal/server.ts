@@ -8,17 +8,16 @@
  */
 import http from 'node:http';
 import fs from 'node:fs/promises';
-import { Authenticator } from './auth.ts';
 import { loadSettings } from './config.ts';
 import type { PortalSettings } from './config.ts';
-import { listenFront } from './listen.ts';
-import type { FrontListener } from './listen.ts';
+import { frontThreadSetup, serveFrontThread, startFrontThreads } from './front-threads.ts';
+import type { FrontThreads } from './front-threads.ts';
+import { openFronts } from './fronts.ts';
+import type { FrontInfo, FrontSetup, OpenFronts } from './fronts.ts';
 import { resolveInstancePaths } from './paths.ts';
 import { loadPortalApps } from './portal-config.ts';
 import type { PortalApp } from './portal-config.ts';
-import { createFront } from './proxy/front.ts';
-import type { Front } from './proxy/front.ts';
-import { FailureLimiter } from './rate-limit.ts';
+import type { FailureLimiter } from './rate-limit.ts';
 import { ensureCertificatePair } from './tls.ts';
 import { AppsFile, defaultTunnelTargets } from './app/applications.ts';
 import { DirectUrls } from './app/direct-urls.ts';
@@ -41,15 +40,7 @@ export interface StartPortalOptions {
   readonly defaultTunnelPacing?: { readonly spacingMs: number; readonly retryDelaysMs: readonly number[] };
 }
 
-/** A listening front. */
-export interface FrontInfo {
-  readonly name: string;
-  readonly externalPort: number;
-  readonly internalPort: number;
-  /** The bound port (equal to `externalPort`). */
-  readonly port: number;
-  readonly tls: boolean;
-}
+export type { FrontInfo } from './fronts.ts';
 
 /** The running portal. */
 export interface PortalHandle {
@@ -70,6 +61,8 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const env = options.env ?? process.env;
   const settings = loadSettings(env);
+  const threadSetup = frontThreadSetup();
+  if (threadSetup !== undefined) return runAsFrontThread(threadSetup, settings, env);
   const paths = resolveInstancePaths(settings.instanceRoot);
   const { apps, source } = await loadPortalApps({ yamlPath: paths.portalYaml, portalConfig: settings.portalConfig, log });
   log(`portal: ${apps.length} app(s) from ${source === 'cache' ? paths.portalYaml : source === 'env' ? 'PORTAL_CONFIG' : 'nothing configured'}`);
@@ -101,13 +94,24 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   const tls = settings.https && proxied.length > 0
     ? await ensureCertificatePair({ certPath: paths.certificate, keyPath: paths.privateKey, log })
     : undefined;
-  const authenticator = new Authenticator(settings.auth, options.limiter ?? new FailureLimiter());
-  const fronts: { front: Front; listener: FrontListener; info: FrontInfo }[] = [];
+  const local = settings.headerUpLocalhost;
+  const setup: FrontSetup = {
+    specs: proxied.map((app) => ({
+      app,
+      headerUpLocalhost: local === 'all' || local.has(app.internal_port),
+      // Only the portal app itself reads the auth cookie (launch links, §4.1).
+      forwardAuthCookie: app.internal_port === settings.appPort && isLoopbackName(app.hostname),
+    })),
+    auth: settings.auth, cors: settings.cors, compress: settings.compression, host: settings.frontHost,
+    tls: tls && { cert: tls.cert, key: tls.key }, reusePort: settings.frontThreads > 1,
+  };
+  let fronts: OpenFronts | undefined;
+  let threads: FrontThreads | undefined;
   const closeAll = async () => {
     // The app first: ending its WebSockets ends the proxied ones, so the fronts close without waiting.
     portalApp.close();
     logs.stop();
-    await Promise.all(fronts.map(({ front, listener }) => { front.close(); return listener.close(); }));
+    await Promise.all([fronts?.close(), threads?.close()]);
     await tunnels.close();
     for (const server of [appServer, tunnelServer]) {
       server.closeAllConnections();
@@ -115,26 +119,19 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
     }
   };
   try {
-    for (const app of proxied) {
-      const local = settings.headerUpLocalhost;
-      const front = createFront({
-        app, authenticator, tls: tls !== undefined,
-        headerUpLocalhost: local === 'all' || local.has(app.internal_port),
-        forwardAuthCookie: app.internal_port === settings.appPort && isLoopbackName(app.hostname),
-        cors: settings.cors,
-        compress: settings.compression,
-      });
-      const listener = await listenFront({
-        host: settings.frontHost, port: app.external_port, tls: tls && { cert: tls.cert, key: tls.key },
-        handleRequest: front.handleRequest, handleUpgrade: front.handleUpgrade,
-      });
-      const info = { name: app.name, externalPort: app.external_port, internalPort: app.internal_port, port: listener.port, tls: tls !== undefined };
-      fronts.push({ front, listener, info });
-      log(`portal: front "${app.name}" listening on ${tls ? 'https' : 'http'}://${settings.frontHost}:${listener.port} → ${app.hostname}:${app.internal_port}${authenticator.protects(app.external_port) ? '' : ' (no auth)'}`);
+    fronts = await openFronts(setup, options.limiter);
+    if (settings.frontThreads > 1 && setup.specs.length > 0) {
+      // This module's URL is server.ts from source (run as the thread's main module, so main()
+      // calls startPortal), or the bundle itself, whose entry calls startPortal the same way.
+      threads = await startFrontThreads(settings.frontThreads - 1, setup, new URL(import.meta.url));
     }
   } catch (err) {
     await closeAll();
     throw err;
+  }
+  for (const f of fronts.infos) {
+    const app = proxied.find((a) => a.external_port === f.externalPort) as PortalApp;
+    log(`portal: front "${f.name}" listening on ${f.tls ? 'https' : 'http'}://${settings.frontHost}:${f.port} → ${app.hostname}:${f.internalPort}${f.auth ? '' : ' (no auth)'}${settings.frontThreads > 1 ? ` (${settings.frontThreads} threads)` : ''}`);
   }
 
   if (settings.defaultTunnels) {
@@ -147,11 +144,24 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
 
   let closing: Promise<void> | undefined;
   return {
-    settings, apps, fronts: fronts.map((f) => f.info), appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
+    settings, apps, fronts: fronts.infos, appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
     close() {
       closing ??= closeAll();
       return closing;
     },
+  };
+}
+
+/**
+ * In a front thread: open the fronts only (the main thread runs everything
+ * else) and return a handle whose `close` ends them.
+ */
+async function runAsFrontThread(setup: FrontSetup, settings: PortalSettings, env: NodeJS.ProcessEnv): Promise<PortalHandle> {
+  const fronts = await serveFrontThread(setup);
+  const tunnels = new TunnelManager({ cloudflared: settings.cloudflared, timeoutMs: settings.tunnelTimeoutMs, metrics: settings.cloudflareMetrics, env, log: () => {} });
+  return {
+    settings, apps: setup.specs.map((s) => s.app), fronts: fronts.infos, appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
+    close: () => fronts.close(),
   };
 }
 

@@ -54,3 +54,29 @@ test('a malformed PORTAL_CONFIG exits 1 with the entry named on stderr', { timeo
   assert.equal(code, 1);
   assert.match(stderr, /PORTAL_CONFIG entry 2 \("localhost:80:x:\/:Bad"\): internal_port "x" is not a port number/);
 });
+
+test('PORTAL_FRONT_THREADS=2 serves the fronts from two threads on one port and still exits 0 on SIGTERM', { timeout: 30_000 }, async (t) => {
+  const root = await tempInstanceRoot(t);
+  const [front, app, tm] = await Promise.all([freePort(), freePort(), freePort()]);
+  const child = spawn(process.execPath, [SERVER], {
+    env: { PATH: process.env.PATH, INSTANCE_ROOT: root, PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`,
+      [`VAST_TCP_PORT_${front}`]: '1', OPEN_BUTTON_TOKEN: 'tok', PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app),
+      PORTAL_TUNNEL_API_PORT: String(tm), PORTAL_DEFAULT_TUNNELS: 'false', PORTAL_FRONT_THREADS: '2' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const lines: string[] = [];
+  await new Promise<void>((resolve) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes('listening on http://127.0.0.1:' + front)) resolve();
+    });
+  });
+  assert.ok(lines.some((l) => l.endsWith('(2 threads)')), lines.join('\n'));
+  const results = await Promise.all(Array.from({ length: 40 }, () => get(front, '/health', { headers: { Authorization: 'Bearer tok' } })));
+  assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);
+  assert.equal((await get(front, '/health')).status, 401);
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+});
