@@ -12,23 +12,18 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
-import { startEmulator } from "../../emulator/index.ts";
+import { OWNER_LABEL, startEmulator } from "../../emulator/index.ts";
 import { pulumiStack } from "./_pulumi.ts";
 
 const run = promisify(execFile);
 const apiKey = "chain-test-key-7d41e0b2";
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
-/** Instance containers of any emulator, minus those that existed before this test. */
-async function emulatorContainers(before: ReadonlySet<string> = new Set()): Promise<string[]> {
-  const { stdout } = await run("/usr/bin/docker", ["ps", "-aq", "--no-trunc", "--filter", "label=vast-kit.emulator.instance"]);
-  return stdout.split("\n").filter((id) => id && !before.has(id));
-}
-
-/** The containers once their count reaches `expected` (at most 15 s): hosts tear containers down just after a destroy answers. */
-async function settledContainers(before: ReadonlySet<string>, expected: number): Promise<string[]> {
-  let found = await emulatorContainers(before);
-  for (const deadline = Date.now() + 15_000; found.length !== expected && Date.now() < deadline; found = await emulatorContainers(before)) {
+/** The instance containers this emulator owns, once their count reaches `expected` (at most 15 s): hosts tear containers down just after a destroy answers. */
+async function settledContainers(owner: string, expected: number): Promise<string[]> {
+  const list = async () => (await run("/usr/bin/docker", ["ps", "-aq", "--filter", `label=${OWNER_LABEL}=${owner}`])).stdout.split("\n").filter(Boolean);
+  let found = await list();
+  for (const deadline = Date.now() + 15_000; found.length !== expected && Date.now() < deadline; found = await list()) {
     await new Promise((r) => setTimeout(r, 250));
   }
   return found;
@@ -48,7 +43,6 @@ async function portalStatus(url: string, headers: Record<string, string> = {}): 
 }
 
 test("pulumi up builds, pushes and launches the image; the portal answers; a new revision rolls the fleet; destroy leaves nothing", { timeout: 1_200_000 }, async (t) => {
-  const before = new Set(await emulatorContainers());
   const emulator = await startEmulator({ apiKey, docker: true, timings: { schedulingMs: 100, loadingMs: 100, stoppingMs: 100, startingMs: 100, rebootMs: 100 } });
   let stack: Awaited<ReturnType<typeof pulumiStack>> | undefined;
   t.after(async () => {
@@ -57,6 +51,7 @@ test("pulumi up builds, pushes and launches the image; the portal answers; a new
     await emulator.removeContainers();
     await emulator.close();
   });
+  const owner = emulator.containerOwner!;
   stack = await pulumiStack(t, {
     "vast:apiUrl": emulator.url,
     "vast-kit:instanceCount": "1",
@@ -76,7 +71,7 @@ test("pulumi up builds, pushes and launches the image; the portal answers; a new
   const withToken = await portalStatus(portalUrl!, { accept: "text/html" });
   assert.equal(withToken.status, 302);
   assert.match(String(withToken.headers["set-cookie"]), /^C\.\d+_auth_token=/);
-  assert.equal((await emulatorContainers(before)).length, 1);
+  assert.equal((await settledContainers(owner, 1)).length, 1);
 
   // A new image revision: new digest, so the template changes and the instance is replaced.
   await stack.pulumi("config", "set", "vast-kit:imageRevision", "second");
@@ -86,7 +81,7 @@ test("pulumi up builds, pushes and launches the image; the portal answers; a new
   assert.notEqual(second.templateHashId, first.templateHashId);
   assert.notDeepEqual(second.instanceIds, first.instanceIds);
   assert.deepEqual(emulator.listInstances().map((i) => i.id), second.instanceIds);
-  assert.equal((await settledContainers(before, 1)).length, 1, "the old container is gone");
+  assert.equal((await settledContainers(owner, 1)).length, 1, "the old container is gone");
   assert.equal((await portalStatus(second.portalUrls[0], { accept: "text/html" })).status, 302);
 
   // No secret in clear anywhere in the state: the API key and the portal password.
@@ -100,5 +95,5 @@ test("pulumi up builds, pushes and launches the image; the portal answers; a new
 
   await stack.pulumi("destroy", "--yes");
   assert.deepEqual(emulator.listInstances(), []);
-  assert.deepEqual(await settledContainers(before, 0), [], "no instance container is left");
+  assert.deepEqual(await settledContainers(owner, 0), [], "no instance container is left");
 });
