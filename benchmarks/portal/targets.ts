@@ -196,9 +196,9 @@ export async function bundleFront(dir: string): Promise<string> {
   return path.join(out, 'portal.mjs');
 }
 
-/** Our front: the bundled portal with the same apps, TLS on and auth on. */
-export async function startOurFront(env: BenchEnv, sites: readonly { port: number; upstream: number }[], nodeFlags: readonly string[], bundle: string): Promise<Target> {
-  const root = path.join(env.dir, 'instance');
+/** Our front: the bundled portal with the same apps, TLS on and auth on; `threads` sets PORTAL_FRONT_THREADS. */
+export async function startOurFront(env: BenchEnv, sites: readonly { port: number; upstream: number }[], nodeFlags: readonly string[], bundle: string, threads = 1): Promise<Target> {
+  const root = path.join(env.dir, `instance-${threads}`);
   await fs.mkdir(path.join(root, 'etc'), { recursive: true });
   await fs.mkdir(path.join(root, 'var/log/portal'), { recursive: true });
   await fs.copyFile(env.cert, path.join(root, 'etc/instance.crt'));
@@ -210,14 +210,15 @@ export async function startOurFront(env: BenchEnv, sites: readonly { port: numbe
     PORTAL_CONFIG: sites.map((s, i) => `127.0.0.1:${s.port}:${s.upstream}:/:App ${i}`).join('|'),
     // One malloc arena: the front allocates on one thread, and idle arenas only add RSS.
     MALLOC_ARENA_MAX: '1',
+    PORTAL_FRONT_THREADS: String(threads),
   };
   for (const s of sites) portalEnv[`VAST_TCP_PORT_${s.port}`] = String(s.port);
-  const runner = path.join(path.dirname(bundle), 'run.mjs');
+  const runner = path.join(path.dirname(bundle), `run-${threads}.mjs`);
   await fs.writeFile(runner, `const { startPortal } = await import(${JSON.stringify(bundle)});\nawait startPortal({ log: () => {} });\nprocess.on('SIGTERM', () => process.exit(0));\n`);
   const child = spawn(process.execPath, [...nodeFlags, runner], { stdio: ['ignore', 'ignore', 'inherit'], env: portalEnv });
   const stop = track(child, 'portal');
   for (const s of sites) await waitForPort(s.port);
-  return { name: 'our front', pids: async () => [child.pid as number], stop };
+  return { name: threads === 1 ? 'our front' : `our front ×${threads}`, pids: async () => [child.pid as number], stop };
 }
 
 function childPids(pid: number): number[] {
