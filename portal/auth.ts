@@ -85,21 +85,27 @@ export class Authenticator {
     return this.#settings.enabled && !this.#settings.excludedPorts.has(port);
   }
 
-  /** Decide one request (§3.5, in Caddy's route order). */
+  /**
+   * Decide one request (§3.5, in Caddy's route order). Whatever lets the
+   * request through, our own credentials never go upstream: `token`
+   * parameters holding one of our tokens and an `Authorization` header
+   * holding our bearer or basic credentials are removed.
+   */
   decide(req: AuthRequest): AuthDecision {
     const { target, headers } = req;
-    if (!this.protects(req.port)) return proxy('disabled', target.query);
+    const authorization = headers.authorization;
+    if (!this.protects(req.port)) return this.#proxy('disabled', target.query, authorization);
     if (target.canonical && (NOAUTH_EXACT.has(target.path) || target.path.startsWith(NOAUTH_PREFIX))) {
-      return proxy('noauth', target.query);
+      return this.#proxy('noauth', target.query, authorization);
     }
     const { tokens, rest } = extractTokenParams(target.query);
     const cookieValues = this.#cookieValues(headers.cookie);
-    const authorization = headers.authorization;
     const presented = tokens.length > 0 || cookieValues.length > 0 || authorization !== undefined;
     if (presented && this.#limiter !== undefined) {
       const wait = this.#limiter.retryAfterMs(req.client);
       if (wait > 0) return { action: 'limited', retryAfterSeconds: Math.ceil(wait / 1000) };
     }
+    const ours = authorization !== undefined && this.#isOurAuthorization(authorization);
     // Caddy reads the first `token` value ({http.request.uri.query.token}).
     const first = tokens[0];
     if (first !== undefined && this.#isToken(first)) {
@@ -109,20 +115,44 @@ export class Authenticator {
         const local = `/${target.path.replace(/^[/\\]+/, '')}`;
         return { action: 'redirect', location: rest === undefined ? local : `${local}?${rest}`, setCookie: this.#tokenCookie };
       }
-      return { action: 'proxy', credential: 'token', query: rest, setCookie: this.#tokenCookie, stripAuthorization: false };
+      return { action: 'proxy', credential: 'token', query: rest, setCookie: this.#tokenCookie, stripAuthorization: ours };
     }
-    if (cookieValues.some((v) => this.#isToken(v))) return proxy('cookie', target.query);
-    if (authorization !== undefined) {
-      const bearer = digest(authorization);
-      if (this.#bearers.some((b) => timingSafeEqual(b, bearer))) {
-        return { action: 'proxy', credential: 'bearer', query: target.query, setCookie: undefined, stripAuthorization: true };
-      }
-      if (this.#isBasic(authorization)) {
-        return { action: 'proxy', credential: 'basic', query: target.query, setCookie: this.#basicCookie, stripAuthorization: true };
-      }
+    if (cookieValues.some((v) => this.#isToken(v))) {
+      return { action: 'proxy', credential: 'cookie', query: this.#withoutOurTokens(target.query), setCookie: undefined, stripAuthorization: ours };
+    }
+    if (ours) {
+      const basic = !this.#bearers.some((b) => timingSafeEqual(b, digest(authorization as string)));
+      return {
+        action: 'proxy', credential: basic ? 'basic' : 'bearer', query: this.#withoutOurTokens(target.query),
+        setCookie: basic ? this.#basicCookie : undefined, stripAuthorization: true,
+      };
     }
     if (presented) this.#limiter?.recordFailure(req.client);
     return { action: 'deny' };
+  }
+
+  #proxy(credential: Credential, query: string | undefined, authorization: string | undefined): AuthDecision {
+    return {
+      action: 'proxy', credential, query: this.#withoutOurTokens(query), setCookie: undefined,
+      stripAuthorization: authorization !== undefined && this.#isOurAuthorization(authorization),
+    };
+  }
+
+  /** The query without `token` parameters that hold one of our tokens (others may be the backend's, e.g. Jupyter's). */
+  #withoutOurTokens(query: string | undefined): string | undefined {
+    if (query === undefined || !query.includes('token')) return query;
+    const kept = query.split('&').filter((part) => {
+      const single = extractTokenParams(part);
+      return single.tokens.length === 0 || !this.#isToken(single.tokens[0] as string);
+    });
+    return kept.length === 0 ? undefined : kept.join('&');
+  }
+
+  #isOurAuthorization(authorization: string): boolean {
+    const d = digest(authorization);
+    let bearer = false;
+    for (const b of this.#bearers) bearer = timingSafeEqual(b, d) || bearer;
+    return bearer || this.#isBasic(authorization);
   }
 
   #isToken(value: string): boolean {
@@ -157,8 +187,4 @@ export class Authenticator {
     }
     return values;
   }
-}
-
-function proxy(credential: Credential, query: string | undefined): AuthDecision {
-  return { action: 'proxy', credential, query, setCookie: undefined, stripAuthorization: false };
 }

@@ -79,7 +79,7 @@ export function renderPortalYaml(apps: readonly PortalApp[]): string {
   return YAML.stringify({ applications }, { indent: 2 });
 }
 
-/** Why a cached `/etc/portal.yaml` was not used, or `undefined` when it was. */
+/** The apps of a usable `/etc/portal.yaml`, or the reason it is unusable. */
 export type CacheVerdict = { readonly apps: PortalApp[] } | { readonly reason: string };
 
 /** Read and validate a `/etc/portal.yaml` document; `reason` says why it is unusable (§2.2, §11 bug 1). */

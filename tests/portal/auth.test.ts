@@ -228,3 +228,23 @@ test('CADDY_CORS_ALLOWED_* headers are added to authenticated responses unless t
   const open = await startFront(t, backend.port, { front: { cors }, auth: { enabled: false } });
   assert.equal((await get(open, '/x')).headers['access-control-allow-origin'], undefined);
 });
+
+test('our credentials never go upstream, whichever credential let the request in', async (t) => {
+  const backend = await startEchoBackend(t);
+  const port = await startFront(t, backend.port);
+  await get(port, '/a?token=obt-secret&keep=1', { headers: { Cookie: 'C.42_auth_token=pw-secret', Authorization: 'Bearer obt-secret' } });
+  await get(port, '/manifest.json?token=pw-secret', { headers: { Authorization: `Basic ${Buffer.from('vastai:pw-secret').toString('base64')}` } });
+  await get(port, '/b?token=jupyter-own-token', { headers: { Cookie: 'C.42_auth_token=obt-secret', Authorization: 'token jupyter-own' } });
+  const [a, manifest, b] = backend.seen;
+  assert.equal(a?.url, '/a?keep=1');
+  assert.equal(a?.headers.authorization, undefined);
+  assert.equal(manifest?.url, '/manifest.json');
+  assert.equal(manifest?.headers.authorization, undefined);
+  // Credentials that are not ours belong to the backend and pass through.
+  assert.equal(b?.url, '/b?token=jupyter-own-token');
+  assert.equal(b?.headers.authorization, 'token jupyter-own');
+  const open = await startFront(t, backend.port, { auth: { enabled: false } });
+  await get(open, '/c?token=pw-secret&x=1', { headers: { Authorization: 'Bearer pw-secret' } });
+  assert.equal(backend.seen.at(-1)?.url, '/c?x=1');
+  assert.equal(backend.seen.at(-1)?.headers.authorization, undefined);
+});
