@@ -7,6 +7,7 @@
  * @module
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { chooseEncoding, createEncoder, encodedHeaders } from './compression.ts';
 import { downstreamResponseHeaders } from './headers.ts';
@@ -25,7 +26,7 @@ function send(ctx: ProxyContext, res: ServerResponse, pool: Dispatcher, mayRetry
   const body = hasBody(req) ? req : null;
   let controller: Dispatcher.DispatchController | undefined;
   let started = false;
-  let sink: { write(chunk: Buffer): boolean; end(): void } = res;
+  let sink: Writable = res;
   const onClose = () => {
     if (!res.writableFinished) controller?.abort(new Error('client went away'));
   };
@@ -50,7 +51,7 @@ function send(ctx: ProxyContext, res: ServerResponse, pool: Dispatcher, mayRetry
     onResponseData(c, chunk) {
       if (!sink.write(chunk)) {
         c.pause();
-        res.once('drain', () => c.resume());
+        sink.once('drain', () => c.resume());
       }
     },
     onResponseEnd() {
@@ -74,7 +75,8 @@ function send(ctx: ProxyContext, res: ServerResponse, pool: Dispatcher, mayRetry
   });
 }
 
-function relayHead(ctx: ProxyContext, res: ServerResponse, status: number, parsed: IncomingHttpHeaders, statusMessage: string | undefined): { write(chunk: Buffer): boolean; end(): void } {
+/** Write the response head; returns where the body goes (the response, or an encoder piped into it). */
+function relayHead(ctx: ProxyContext, res: ServerResponse, status: number, parsed: IncomingHttpHeaders, statusMessage: string | undefined): Writable {
   const raw: string[] = [];
   for (const [name, value] of Object.entries(parsed)) {
     if (Array.isArray(value)) for (const v of value) raw.push(name, v);
@@ -95,7 +97,7 @@ function relayHead(ctx: ProxyContext, res: ServerResponse, status: number, parse
   const encoder = createEncoder(encoding, streaming);
   encoder.pipe(res);
   encoder.on('error', () => res.destroy());
-  return { write: (chunk) => encoder.write(chunk), end: () => encoder.end() };
+  return encoder;
 }
 
 /** Caddy's `header ?Name value`: add each pair only when the response lacks that header. */

@@ -191,3 +191,22 @@ test('compressible responses are encoded for clients that accept it; small, enco
   assert.equal((await fetchRaw('/app.js', 'gzip;q=0, identity')).headers['content-encoding'], undefined);
   for (const p of ['/small', '/png', '/events']) assert.equal((await fetchRaw(p, 'gzip')).headers['content-encoding'], undefined, p);
 });
+
+test('a large compressed body to a slow reader keeps flowing through the encoder (backpressure on the encoder, not the socket)', async (t) => {
+  const { gunzipSync } = await import('node:zlib');
+  const { randomBytes } = await import('node:crypto');
+  // Random hex compresses only ~2:1, so the encoder fills up before the socket does.
+  const text = randomBytes(4 * 1024 * 1024).toString('hex');
+  const server = http.createServer((_req, res) => { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end(text); });
+  const upstreamPort = await listenOn(server);
+  t.after(() => { server.closeAllConnections(); server.close(); });
+  const port = await startFront(t, upstreamPort, { front: { compress: true } });
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/big.txt', headers: { ...AUTH, 'Accept-Encoding': 'gzip' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => { chunks.push(c); res.pause(); setTimeout(() => res.resume(), 1); });
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+    }).on('error', reject);
+  });
+  assert.equal(gunzipSync(body).toString().length, text.length);
+});
