@@ -119,6 +119,19 @@ export function app(external: number, internal: number, name = 'App'): PortalApp
   return { hostname: 'localhost', external_port: external, internal_port: internal, open_path: '/', name };
 }
 
+/**
+ * Start a front in front of a port that refuses connections. The port stays
+ * bound until the front listens, so the front's own port-0 listener cannot
+ * be handed the same number (and proxy to itself).
+ */
+export async function startFrontOnDeadPort(t: TestContext, opts: Parameters<typeof startFront>[2] = {}): Promise<number> {
+  const hold = net.createServer();
+  const dead = await listenOn(hold);
+  const port = await startFront(t, dead, opts);
+  await new Promise((r) => hold.close(r));
+  return port;
+}
+
 /** Start a front listener for `internalPort`; resolves its port. */
 export async function startFront(
   t: TestContext,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FailureLimiter } from '../../portal/rate-limit.ts';
-import { freePort, get, startEchoBackend, startFront } from './_helpers.ts';
+import { get, startEchoBackend, startFront, startFrontOnDeadPort } from './_helpers.ts';
 
 const COOKIE_OBT = 'C.42_auth_token=obt-secret; Path=/; Max-Age=604800; HttpOnly; SameSite=lax';
 const COOKIE_PW = 'C.42_auth_token=pw-secret; Path=/; Max-Age=604800; HttpOnly; SameSite=lax';
@@ -124,7 +124,7 @@ test('no-auth paths are proxied without credentials, but only in canonical form'
 });
 
 test('/portal-resolver answers 200 with CORS and no auth, even with the backend down', async (t) => {
-  const port = await startFront(t, await freePort());
+  const port = await startFrontOnDeadPort(t);
   const r = await get(port, '/portal-resolver?t=123');
   assert.equal(r.status, 200);
   assert.equal(r.headers['access-control-allow-origin'], '*');
@@ -134,7 +134,7 @@ test('/portal-resolver answers 200 with CORS and no auth, even with the backend 
 });
 
 test('a backend that refuses gets the not-ready page: 502, or 200 with Cf-Ray, marker and no-store', async (t) => {
-  const port = await startFront(t, await freePort());
+  const port = await startFrontOnDeadPort(t);
   const auth = { Authorization: 'Bearer pw-secret' };
   const r = await get(port, '/', { headers: auth });
   assert.equal(r.status, 502);
@@ -169,7 +169,7 @@ test('an AUTH_EXCLUDE port and ENABLE_AUTH=false proxy without auth, and show th
   const disabled = await startFront(t, backend.port, { auth: { enabled: false } });
   assert.equal((await get(disabled, '/anything?token=zzz')).status, 200);
   assert.equal(backend.seen.at(-1)?.url, '/anything?token=zzz');
-  const down = await startFront(t, await freePort(), { auth: { enabled: false } });
+  const down = await startFrontOnDeadPort(t, { auth: { enabled: false } });
   const r = await get(down, '/');
   assert.equal(r.status, 502);
   assert.equal(r.headers['x-portal-placeholder'], 'true');
