@@ -43,10 +43,9 @@ function send(ctx: ProxyContext, res: ServerResponse, pool: Dispatcher, mayRetry
     onRequestStart(c) {
       controller = c;
     },
-    onResponseStart(c, statusCode, headers, statusMessage) {
+    onResponseStart(_c, statusCode, headers, statusMessage) {
       started = true;
       sink = relayHead(ctx, res, statusCode, headers, statusMessage);
-      c.resume();
     },
     onResponseData(c, chunk) {
       if (!sink.write(chunk)) {
