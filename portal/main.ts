@@ -15,26 +15,8 @@ switch (mode) {
     break;
   }
   case 'portal': {
-    const { startPortal } = await import('./server.ts');
-    const handle = await startPortal();
-    // Same shutdown as `node portal/server.ts`: close on the first signal, exit 1 on a second one
-    // or when closing takes over 10 s (supervisord's stopwaitsecs).
-    let stopping = false;
-    const stop = (sig: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`portal: second ${sig} while closing; exiting now\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      process.stdout.write(`portal: ${sig}: closing\n`);
-      setTimeout(() => {
-        process.stderr.write('portal: close took longer than 10 s; exiting\n');
-        process.exit(1);
-      }, 10_000).unref();
-      void handle.close().then(() => process.exit(0));
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    const { runPortalForeground } = await import('./server.ts');
+    await runPortalForeground();
     break;
   }
   default:

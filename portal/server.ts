@@ -197,8 +197,12 @@ function isLoopbackName(hostname: string): boolean {
   return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '::1';
 }
 
-/** Foreground mode: start, print one line per listener, stop on SIGTERM/SIGINT (a second signal exits 1). */
-async function main(): Promise<void> {
+/**
+ * Foreground mode (`node portal/server.ts`, and `node main.js portal` in the image): start, print
+ * one line per listener, close on SIGTERM/SIGINT; a second signal, or closing for over 10 s
+ * (supervisord's stopwaitsecs), exits 1.
+ */
+export async function runPortalForeground(): Promise<void> {
   let handle: PortalHandle;
   try {
     handle = await startPortal();
@@ -225,4 +229,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runPortalForeground();
