@@ -31,7 +31,7 @@ export VAST_API_KEY=$(cat "$data/emulator-api-key")
 export PULUMI_CONFIG_PASSPHRASE_FILE="$data/passphrase"
 export PULUMI_BACKEND_URL="file://$data/state"
 
-emulator_up() { curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v0/gpu_names/unique/" 2>/dev/null; }
+emulator_up() { node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "http://127.0.0.1:$port/api/v0/gpu_names/unique/"; }
 
 start_emulator() {
   emulator_up && return 0

@@ -27,15 +27,18 @@ if answers; then
 fi
 
 # --- 1. package ------------------------------------------------------------------------------
-if [ ! -x "${BIN}" ]; then
+missing=()
+[ -x "${BIN}" ] || missing+=(docker-registry)
+command -v curl >/dev/null || missing+=(curl)   # the readiness probe below
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "docker-registry is not installed and installing it needs root: apt-get install -y docker-registry" >&2
+    echo "${missing[*]} not installed and installing needs root: apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
-  log "installing docker-registry"
+  log "installing ${missing[*]}"
   # Another apt run (scripts/docker/setup.sh in parallel) may hold the dpkg lock: wait for it.
   apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq docker-registry >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # The package's own service (init script, config in /etc/docker/registry) listens on every
