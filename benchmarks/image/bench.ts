@@ -12,11 +12,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
+import { freePort } from '../../tests/_utils.ts';
 
 const DOCKER = '/usr/bin/docker';
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -36,14 +35,6 @@ if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`--runs mu
 
 async function docker(...a: string[]): Promise<string> {
   return (await run(DOCKER, a, { maxBuffer: 64 * 1024 * 1024 })).stdout;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function status(port: number): Promise<number> {

@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../tests/_utils.ts';
 
 /** A started process and how to reach it. */
 export interface Target {
@@ -42,14 +43,7 @@ export async function waitForPort(port: number, ms = 15_000): Promise<void> {
   }
 }
 
-/** A free port. */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort };
 
 function track(child: ChildProcess, name: string): () => Promise<void> {
   child.on('error', (err) => { process.stderr.write(`${name}: ${err.message}\n`); });

@@ -13,12 +13,12 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Agent, WebSocket } from 'undici';
+import { freePort } from '../_utils.ts';
 import { REPO, waitFor } from './_utils.ts';
 
 const DOCKER = '/usr/bin/docker';
@@ -36,15 +36,6 @@ async function docker(...args: string[]): Promise<string> {
 
 async function exec(container: string, script: string): Promise<string> {
   return docker('exec', container, 'bash', '-c', script);
-}
-
-/** A free port on 127.0.0.1 (used for both `-p 127.0.0.1:<port>:…` and VAST_TCP_PORT_*). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 interface Reply {

@@ -13,20 +13,9 @@ import type { FrontOptions } from '../../portal/proxy/front.ts';
 import { createFront } from '../../portal/proxy/front.ts';
 import { listenFront } from '../../portal/listen.ts';
 import type { FailureLimiter } from '../../portal/rate-limit.ts';
+import { listenOn } from '../_utils.ts';
 
-/** Bind `server` on 127.0.0.1, port 0, and resolve the port. */
-export async function listenOn(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as net.AddressInfo).port;
-}
-
-/** A port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  const port = await listenOn(s);
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort, listenOn } from '../_utils.ts';
 
 /** What the echo backend saw. */
 export interface Seen {
