@@ -70,7 +70,6 @@ const PortalEnv = z.strictObject({
   PORTAL_FRONT_HOST: z.string().optional().transform((v) => v || '0.0.0.0'),
   PORTAL_APP_PORT: positiveInt(11111),
   PORTAL_TUNNEL_API_PORT: positiveInt(11112),
-  PORTAL_FRONT_THREADS: positiveInt(1).refine((n) => n >= 1 && n <= 64, 'must be between 1 and 64'),
   PORTAL_UNSTOPPABLE: z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')),
   CLOUDFLARED_BIN: z.string().optional().transform((v) => v || 'cloudflared'),
   CF_TUNNEL_TOKEN: optionalText,
@@ -126,8 +125,6 @@ export interface PortalSettings {
   readonly appPort: number;
   /** Port of the tunnel API on 127.0.0.1 (§5.4). Defaults to 11112. */
   readonly tunnelApiPort: number;
-  /** Threads accepting on the front ports (`front-threads.ts`). Defaults to 1. */
-  readonly frontThreads: number;
   /** Processes that cannot be stopped from the portal (§4.1). */
   readonly unstoppable: ReadonlySet<string>;
   /** The cloudflared executable (`CLOUDFLARED_BIN`, default `cloudflared` on PATH). */
@@ -183,7 +180,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
     frontHost: e.PORTAL_FRONT_HOST,
     appPort: e.PORTAL_APP_PORT,
     tunnelApiPort: e.PORTAL_TUNNEL_API_PORT,
-    frontThreads: e.PORTAL_FRONT_THREADS,
     unstoppable: new Set(['instance_portal', 'caddy', 'tunnel_manager', ...e.PORTAL_UNSTOPPABLE]),
     cloudflared: e.CLOUDFLARED_BIN,
     cfTunnelToken: e.CF_TUNNEL_TOKEN,

@@ -1,7 +1,6 @@
 /**
  * Opening the fronts of instance-runtime.md §3.4 from a plain, cloneable
- * description, so the main thread and front threads (`front-threads.ts`)
- * open identical listeners.
+ * description, which the portal sends to its front process (`front-process.ts`).
  * @module
  */
 import { Authenticator } from './auth.ts';
@@ -20,7 +19,7 @@ export interface FrontSpec {
   readonly forwardAuthCookie: boolean;
 }
 
-/** Everything needed to open the fronts; structured-cloneable for front threads. */
+/** Everything needed to open the fronts; structured-cloneable, so it can cross the IPC channel. */
 export interface FrontSetup {
   readonly specs: readonly FrontSpec[];
   readonly auth: AuthSettings;
@@ -30,8 +29,6 @@ export interface FrontSetup {
   readonly host: string;
   /** PEM pair when the fronts speak TLS. */
   readonly tls: { readonly cert: string; readonly key: string } | undefined;
-  /** Bind with SO_REUSEPORT (several threads share each port). */
-  readonly reusePort: boolean;
 }
 
 /** A listening front. */
@@ -53,8 +50,8 @@ export interface OpenFronts {
 }
 
 /** Open every front of `setup`; on failure the ones already open are closed again. */
-export async function openFronts(setup: FrontSetup, limiter: FailureLimiter = new FailureLimiter()): Promise<OpenFronts> {
-  const authenticator = new Authenticator(setup.auth, limiter);
+export async function openFronts(setup: FrontSetup): Promise<OpenFronts> {
+  const authenticator = new Authenticator(setup.auth, new FailureLimiter());
   const opened: { front: Front; listener: FrontListener; info: FrontInfo }[] = [];
   const close = async () => {
     await Promise.all(opened.map(({ front, listener }) => { front.close(); return listener.close(); }));
@@ -66,7 +63,7 @@ export async function openFronts(setup: FrontSetup, limiter: FailureLimiter = ne
         forwardAuthCookie: spec.forwardAuthCookie, cors: setup.cors, compress: setup.compress,
       });
       const listener = await listenFront({
-        host: setup.host, port: spec.app.external_port, tls: setup.tls, reusePort: setup.reusePort,
+        host: setup.host, port: spec.app.external_port, tls: setup.tls,
         handleRequest: front.handleRequest, handleUpgrade: front.handleUpgrade,
       });
       opened.push({

@@ -21,8 +21,6 @@ export interface ListenOptions {
   readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Milliseconds a client gets to send a complete request head. Defaults to 15 000. */
   readonly headersTimeoutMs?: number;
-  /** Bind with SO_REUSEPORT so front threads share the port (`front-threads.ts`). Defaults to false. */
-  readonly reusePort?: boolean;
 }
 
 /** A bound listener. */
@@ -102,7 +100,7 @@ export async function listenFront(options: ListenOptions): Promise<FrontListener
   });
   await new Promise<void>((resolve, reject) => {
     outer.once('error', reject);
-    outer.listen({ port: options.port, host: options.host, reusePort: options.reusePort ?? false }, () => {
+    outer.listen({ port: options.port, host: options.host }, () => {
       outer.off('error', reject);
       resolve();
     });

@@ -1,6 +1,7 @@
 /**
  * The single entry of the bundled image program (/opt/portal/main.js):
  *   node main.js portal   runs the instance portal (supervisor program `instance_portal`)
+ *   node main.js front    runs its fronts; started by the portal only (front-process.ts)
  *   node main.js boot     runs the container entrypoint (portal/entrypoint/)
  * Each mode is imported only when chosen, so one does not pay for the other's start-up.
  * @module
@@ -12,6 +13,11 @@ switch (mode) {
   case 'boot': {
     const { runBoot } = await import('./entrypoint/index.ts');
     process.exit(await runBoot({ argv: args }));
+    break;
+  }
+  case 'front': {
+    const { serveFrontProcess } = await import('./front-process.ts');
+    await serveFrontProcess();
     break;
   }
   case 'portal': {

@@ -1,8 +1,9 @@
 /**
- * Starts the instance portal from the environment: one front listener per
- * proxied app (instance-runtime.md §3.4: `external_port` ≠ `internal_port`
- * and `VAST_TCP_PORT_<ext>` set), the portal app on 127.0.0.1:11111, and the
- * default and named tunnels. The only module that deals with TLS, ports and
+ * Starts the instance portal from the environment: the portal app on
+ * 127.0.0.1:11111, the tunnel API, the default and named tunnels, and the
+ * front process (`front-process.ts`) with one listener per proxied app
+ * (instance-runtime.md §3.4: `external_port` ≠ `internal_port` and
+ * `VAST_TCP_PORT_<ext>` set). The only module that deals with TLS, ports and
  * signals. `node portal/server.ts` runs it in the foreground.
  * @module
  */
@@ -10,14 +11,12 @@ import http from 'node:http';
 import fs from 'node:fs/promises';
 import { loadSettings } from './config.ts';
 import type { PortalSettings } from './config.ts';
-import { frontThreadSetup, serveFrontThread, startFrontThreads } from './front-threads.ts';
-import type { FrontThreads } from './front-threads.ts';
-import { openFronts } from './fronts.ts';
-import type { FrontInfo, FrontSetup, OpenFronts } from './fronts.ts';
+import { startFrontProcess } from './front-process.ts';
+import type { FrontProcess } from './front-process.ts';
+import type { FrontInfo, FrontSetup } from './fronts.ts';
 import { resolveInstancePaths } from './paths.ts';
 import { loadPortalApps } from './portal-config.ts';
 import type { PortalApp } from './portal-config.ts';
-import type { FailureLimiter } from './rate-limit.ts';
 import { ensureCertificatePair } from './tls.ts';
 import { AppsFile, defaultTunnelTargets } from './app/applications.ts';
 import { DirectUrls } from './app/direct-urls.ts';
@@ -34,8 +33,6 @@ export interface StartPortalOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Receives every log line. Defaults to stdout. */
   readonly log?: (line: string) => void;
-  /** Failure limiter for auth. Defaults to 10 failures in a burst, one more every 3 s. */
-  readonly limiter?: FailureLimiter;
   /** Spacing and retry delays of default tunnels (§5.1 defaults: 2 s; 10/20/30 s). */
   readonly defaultTunnelPacing?: { readonly spacingMs: number; readonly retryDelaysMs: readonly number[] };
 }
@@ -52,6 +49,8 @@ export interface PortalHandle {
   /** Port of the tunnel API on 127.0.0.1. */
   readonly tunnelApiPort: number;
   readonly tunnels: TunnelManager;
+  /** Process id of the front process, if any front is open. */
+  readonly frontPid: () => number | undefined;
   /** Stop listeners, tunnels and watchers. */
   close(): Promise<void>;
 }
@@ -61,8 +60,6 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const env = options.env ?? process.env;
   const settings = loadSettings(env);
-  const threadSetup = frontThreadSetup();
-  if (threadSetup !== undefined) return runAsFrontThread(threadSetup, settings, env);
   const paths = resolveInstancePaths(settings.instanceRoot);
   const { apps, source } = await loadPortalApps({ yamlPath: paths.portalYaml, portalConfig: settings.portalConfig, log });
   log(`portal: ${apps.length} app(s) from ${source === 'cache' ? paths.portalYaml : source === 'env' ? 'PORTAL_CONFIG' : 'nothing configured'}`);
@@ -103,15 +100,14 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
       forwardAuthCookie: app.internal_port === settings.appPort && isLoopbackName(app.hostname),
     })),
     auth: settings.auth, cors: settings.cors, compress: settings.compression, host: settings.frontHost,
-    tls: tls && { cert: tls.cert, key: tls.key }, reusePort: settings.frontThreads > 1,
+    tls: tls && { cert: tls.cert, key: tls.key },
   };
-  let fronts: OpenFronts | undefined;
-  let threads: FrontThreads | undefined;
+  let fronts: FrontProcess | undefined;
   const closeAll = async () => {
     // The app first: ending its WebSockets ends the proxied ones, so the fronts close without waiting.
     portalApp.close();
     logs.stop();
-    await Promise.all([fronts?.close(), threads?.close()]);
+    await fronts?.close();
     await tunnels.close();
     for (const server of [appServer, tunnelServer]) {
       server.closeAllConnections();
@@ -119,19 +115,15 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
     }
   };
   try {
-    fronts = await openFronts(setup, options.limiter);
-    if (settings.frontThreads > 1 && setup.specs.length > 0) {
-      // This module's URL is server.ts from source (run as the thread's main module, so main()
-      // calls startPortal), or the bundle itself, whose entry calls startPortal the same way.
-      threads = await startFrontThreads(settings.frontThreads - 1, setup, new URL(import.meta.url));
-    }
+    if (setup.specs.length > 0) fronts = await startFrontProcess(setup, { env, log });
   } catch (err) {
     await closeAll();
     throw err;
   }
-  for (const f of fronts.infos) {
+  const frontInfos = fronts?.infos ?? [];
+  for (const f of frontInfos) {
     const app = proxied.find((a) => a.external_port === f.externalPort) as PortalApp;
-    log(`portal: front "${f.name}" listening on ${f.tls ? 'https' : 'http'}://${settings.frontHost}:${f.port} → ${app.hostname}:${f.internalPort}${f.auth ? '' : ' (no auth)'}${settings.frontThreads > 1 ? ` (${settings.frontThreads} threads)` : ''}`);
+    log(`portal: front "${f.name}" listening on ${f.tls ? 'https' : 'http'}://${settings.frontHost}:${f.port} → ${app.hostname}:${f.internalPort}${f.auth ? '' : ' (no auth)'}`);
   }
 
   if (settings.defaultTunnels) {
@@ -144,24 +136,12 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
 
   let closing: Promise<void> | undefined;
   return {
-    settings, apps, fronts: fronts.infos, appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
+    settings, apps, fronts: frontInfos, appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
+    frontPid: () => fronts?.pid(),
     close() {
       closing ??= closeAll();
       return closing;
     },
-  };
-}
-
-/**
- * In a front thread: open the fronts only (the main thread runs everything
- * else) and return a handle whose `close` ends them.
- */
-async function runAsFrontThread(setup: FrontSetup, settings: PortalSettings, env: NodeJS.ProcessEnv): Promise<PortalHandle> {
-  const fronts = await serveFrontThread(setup);
-  const tunnels = new TunnelManager({ cloudflared: settings.cloudflared, timeoutMs: settings.tunnelTimeoutMs, metrics: settings.cloudflareMetrics, env, log: () => {} });
-  return {
-    settings, apps: setup.specs.map((s) => s.app), fronts: fronts.infos, appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
-    close: () => fronts.close(),
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * Portal benchmark (issue 5, not a test): in one run on this machine, start
  * nginx as the backend, Caddy 2.6 configured like the original image (TLS
- * and cookie auth) and our front (bundled as the image ships it) with the
- * same settings (once with one thread, once with PORTAL_FRONT_THREADS=2), and print for each: requests/s and p99 latency (small
- * responses, keep-alive, TLS), MB/s on 1 MiB bodies, WebSocket echo
- * messages/s, and peak RSS; then the ratios against Caddy.
+ * and cookie auth) and our portal (bundled and started as the image runs it)
+ * with the same settings, and print for each: requests/s and p99 latency
+ * (small responses, keep-alive, TLS), MB/s on 1 MiB bodies, WebSocket echo
+ * messages/s, and peak RSS of the proxying process (our front process; the
+ * portal app's own process is printed beside it); then the ratios against Caddy.
  *
  * The machine is shared, so load comes and goes: all three targets run at
  * once and are measured in interleaved rounds (A, B, C, A, B, C, …); each
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSelfSignedPair } from '../../portal/tls.ts';
 import { wrk, wsEcho } from './load.ts';
-import { bundleFront, freePort, peakRssMb, startCaddy, startNginx, startOurFront, waitForPort } from './targets.ts';
+import { bundlePortal, freePort, peakRssMb, startCaddy, startNginx, startOurFront, waitForPort } from './targets.ts';
 import type { BenchEnv, Target } from './targets.ts';
 
 const { values } = parseArgs({ options: {
@@ -28,14 +29,6 @@ const { values } = parseArgs({ options: {
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
-
-/**
- * Node flags for our front. Measured per phase on this machine: the defaults
- * peak at ~158 MB (1 MiB bodies grow the old space freely); a 2 MB semi-space
- * and a 32 MB old space peak at ~114 MB with no measurable loss of requests/s.
- * About 53 MB of that is the node binary's own file-backed pages.
- */
-const FRONT_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=32'];
 
 interface Subject {
   readonly target: Target;
@@ -64,11 +57,11 @@ async function main(): Promise<void> {
   const env: BenchEnv = { dir, cert: path.join(dir, 'instance.crt'), key: path.join(dir, 'instance.key'), token: 'bench-token-0123456789', label: 'C.1' };
   await fs.writeFile(env.cert, pair.cert);
   await fs.writeFile(env.key, pair.key, { mode: 0o600 });
-  const ports = await Promise.all(Array.from({ length: 9 }, freePort));
-  const [backendHttp, backendTls, echoPort, caddyFiles, caddyWs, frontFiles, frontWs, front2Files, front2Ws] = ports as [number, number, number, number, number, number, number, number, number];
+  const ports = await Promise.all(Array.from({ length: 7 }, freePort));
+  const [backendHttp, backendTls, echoPort, caddyFiles, caddyWs, frontFiles, frontWs] = ports as [number, number, number, number, number, number, number];
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    const bundle = await bundleFront(dir);
+    const main = await bundlePortal(dir);
     const nginx = await startNginx(env, backendHttp, backendTls);
     cleanups.push(nginx.stop);
     const echo = spawn(process.execPath, [new URL('./ws-echo.ts', import.meta.url).pathname, String(echoPort)], { stdio: 'inherit' });
@@ -76,17 +69,14 @@ async function main(): Promise<void> {
     await waitForPort(echoPort);
     const caddy = await startCaddy(env, [{ port: caddyFiles, upstream: backendHttp }, { port: caddyWs, upstream: echoPort }]);
     cleanups.push(caddy.stop);
-    const ours = await startOurFront(env, [{ port: frontFiles, upstream: backendHttp }, { port: frontWs, upstream: echoPort }], FRONT_NODE_FLAGS, bundle);
+    const ours = await startOurFront(env, [{ port: frontFiles, upstream: backendHttp }, { port: frontWs, upstream: echoPort }], main);
     cleanups.push(ours.stop);
-    const ours2 = await startOurFront(env, [{ port: front2Files, upstream: backendHttp }, { port: front2Ws, upstream: echoPort }], FRONT_NODE_FLAGS, bundle, 2);
-    cleanups.push(ours2.stop);
     const subjects: Subject[] = [
       { target: nginx, port: backendTls, wsPort: undefined },
       { target: caddy, port: caddyFiles, wsPort: caddyWs },
       { target: ours, port: frontFiles, wsPort: frontWs },
-      { target: ours2, port: front2Files, wsPort: front2Ws },
     ];
-    report(await run(subjects, env));
+    report(await run(subjects, env), await peakRssMb([ours.portalPid]));
   } finally {
     for (const stop of cleanups.reverse()) await stop();
     await fs.rm(dir, { recursive: true, force: true });
@@ -124,7 +114,7 @@ async function run(subjects: readonly Subject[], env: BenchEnv): Promise<Row[]> 
   }));
 }
 
-function report(rows: readonly Row[]): void {
+function report(rows: readonly Row[], portalAppRssMb: number): void {
   const f = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
   const lines = [
     `portal benchmark: ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; median of ${ROUNDS} interleaved rounds;`,
@@ -143,6 +133,7 @@ function report(rows: readonly Row[]): void {
       `  ws msg/s   ${f((ours.wsPerSec ?? Number.NaN) / (caddy.wsPerSec ?? Number.NaN), 2)}×`,
       `  peak RSS   ${f(ours.rssMb, 1)} MB vs ${f(caddy.rssMb, 1)} MB (goal < 80 MB)`);
   }
+  lines.push('', `our portal app's own process (landing page, API, tunnels, logs; Caddy has none of it): peak RSS ${f(portalAppRssMb, 1)} MB`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

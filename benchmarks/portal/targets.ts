@@ -174,45 +174,41 @@ export async function startCaddy(env: BenchEnv, sites: readonly { port: number; 
 }
 
 /**
- * Bundle `portal/server.ts` with esbuild as the image ships it (one ESM file
- * next to a copy of `portal/static/`), so the front runs without type
- * stripping, whose compiler would otherwise sit in the measured memory.
+ * Bundle the portal exactly as the image ships it (`scripts/docker/bundle.ts`:
+ * main.js and its chunks, next to a copy of `portal/static/`), so it runs
+ * without type stripping, whose compiler would otherwise sit in the measured memory.
  */
-export async function bundleFront(dir: string): Promise<string> {
+export async function bundlePortal(dir: string): Promise<string> {
   const out = path.join(dir, 'portal-bundle');
-  await fs.mkdir(out, { recursive: true });
   const repo = new URL('../../', import.meta.url).pathname;
-  execFileSync(path.join(repo, 'node_modules/.bin/esbuild'), [
-    path.join(repo, 'portal/server.ts'), '--bundle', '--platform=node', '--format=esm', '--target=node24', `--outfile=${path.join(out, 'portal.mjs')}`,
-    '--banner:js=import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);', '--log-level=warning',
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [path.join(repo, 'scripts/docker/bundle.ts'), out], { stdio: ['ignore', 'ignore', 'inherit'] });
   await fs.cp(path.join(repo, 'portal/static'), path.join(out, 'static'), { recursive: true });
-  return path.join(out, 'portal.mjs');
+  return path.join(out, 'main.js');
 }
 
-/** Our front: the bundled portal with the same apps, TLS on and auth on; `threads` sets PORTAL_FRONT_THREADS. */
-export async function startOurFront(env: BenchEnv, sites: readonly { port: number; upstream: number }[], nodeFlags: readonly string[], bundle: string, threads = 1): Promise<Target> {
-  const root = path.join(env.dir, `instance-${threads}`);
+/**
+ * Our front: `node main.js portal` as the image's supervisor runs it, with the
+ * same apps, TLS on and auth on. The measured process is the front process the
+ * portal starts (with its own Node flags, `portal/front-process.ts`); the
+ * portal app's process is reported beside it.
+ */
+export async function startOurFront(env: BenchEnv, sites: readonly { port: number; upstream: number }[], main: string): Promise<Target & { readonly portalPid: number }> {
+  const root = path.join(env.dir, 'instance');
   await fs.mkdir(path.join(root, 'etc'), { recursive: true });
   await fs.mkdir(path.join(root, 'var/log/portal'), { recursive: true });
   await fs.copyFile(env.cert, path.join(root, 'etc/instance.crt'));
   await fs.copyFile(env.key, path.join(root, 'etc/instance.key'));
-  const appPort = await freePort();
   const portalEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, INSTANCE_ROOT: root, ENABLE_HTTPS: 'true', OPEN_BUTTON_TOKEN: env.token, VAST_CONTAINERLABEL: env.label,
-    PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(appPort), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_DEFAULT_TUNNELS: 'false',
+    PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(await freePort()), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_DEFAULT_TUNNELS: 'false',
     PORTAL_CONFIG: sites.map((s, i) => `127.0.0.1:${s.port}:${s.upstream}:/:App ${i}`).join('|'),
-    // One malloc arena: the front allocates on one thread, and idle arenas only add RSS.
-    MALLOC_ARENA_MAX: '1',
-    PORTAL_FRONT_THREADS: String(threads),
   };
   for (const s of sites) portalEnv[`VAST_TCP_PORT_${s.port}`] = String(s.port);
-  const runner = path.join(path.dirname(bundle), `run-${threads}.mjs`);
-  await fs.writeFile(runner, `const { startPortal } = await import(${JSON.stringify(bundle)});\nawait startPortal({ log: () => {} });\nprocess.on('SIGTERM', () => process.exit(0));\n`);
-  const child = spawn(process.execPath, [...nodeFlags, runner], { stdio: ['ignore', 'ignore', 'inherit'], env: portalEnv });
+  const child = spawn(process.execPath, [main, 'portal'], { stdio: ['ignore', 'ignore', 'inherit'], env: portalEnv });
   const stop = track(child, 'portal');
   for (const s of sites) await waitForPort(s.port);
-  return { name: threads === 1 ? 'our front' : `our front ×${threads}`, pids: async () => [child.pid as number], stop };
+  const portalPid = child.pid as number;
+  return { name: 'our front', pids: async () => childPids(portalPid), stop, portalPid };
 }
 
 function childPids(pid: number): number[] {

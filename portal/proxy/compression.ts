@@ -8,20 +8,21 @@
  */
 import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { headerValue } from './headers.ts';
 
 const COMPRESSIBLE = /^(text\/(?!event-stream)|application\/(json|javascript|x-javascript|xml|xhtml\+xml|rss\+xml|atom\+xml|wasm|manifest\+json|ld\+json)|image\/svg\+xml)/i;
 const MIN_LENGTH = 512;
 
-/** The encoding to use for a response, or undefined to send it as is. */
+/** The encoding to use for a response (`headers`: the upstream's, flat raw), or undefined to send it as is. */
 export function chooseEncoding(
-  acceptEncoding: string | undefined, method: string | undefined, status: number, headers: Readonly<Record<string, string | string[] | undefined>>,
+  acceptEncoding: string | undefined, method: string | undefined, status: number, headers: readonly string[],
 ): 'zstd' | 'gzip' | undefined {
   if (acceptEncoding === undefined || method === 'HEAD' || status < 200 || status === 204 || status === 206 || status === 304) return undefined;
-  if (headers['content-encoding'] !== undefined || headers['content-range'] !== undefined) return undefined;
-  const type = headers['content-type'];
-  if (typeof type !== 'string' || !COMPRESSIBLE.test(type)) return undefined;
-  const length = headers['content-length'];
-  if (typeof length === 'string' && Number(length) < MIN_LENGTH) return undefined;
+  if (headerValue(headers, 'content-encoding') !== undefined || headerValue(headers, 'content-range') !== undefined) return undefined;
+  const type = headerValue(headers, 'content-type');
+  if (type === undefined || !COMPRESSIBLE.test(type)) return undefined;
+  const length = headerValue(headers, 'content-length');
+  if (length !== undefined && Number(length) < MIN_LENGTH) return undefined;
   const accepted = parseAccept(acceptEncoding);
   if (accepted.has('zstd')) return 'zstd';
   if (accepted.has('gzip')) return 'gzip';

@@ -97,6 +97,15 @@ export function downstreamResponseHeaders(raw: readonly string[], keepUpgrade = 
   return out;
 }
 
+/** The first value of header `name` (lower case) in a flat raw array, if any. */
+export function headerValue(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const candidate = raw[i] as string;
+    if (candidate.length === name.length && candidate.toLowerCase() === name) return raw[i + 1];
+  }
+  return undefined;
+}
+
 function removeCookie(header: string, name: string): string | undefined {
   if (!header.includes(name)) return header;
   const kept: string[] = [];

