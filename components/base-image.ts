@@ -1,17 +1,13 @@
 /**
  * `BaseImage`: the instance base image, built from one Dockerfile per variant (CUDA and ROCm
- * bases) with @pulumi/docker-build and pushed; its outputs are digest-pinned references, so a
- * change of what the image is built from rolls the template and the instances launched from it.
+ * bases) and pushed; its outputs are digest-pinned references, so a source change rolls the
+ * template and the instances launched from it.
  */
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { promisify } from "node:util";
-import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-
-const run = promisify(execFile);
+import { DockerImage } from "../providers/docker/docker-image.ts";
+import { hashSources } from "./source-hash.ts";
 
 /** An image variant and the base it builds on. */
 export const ImageVariant = { cuda: "cuda", rocm: "rocm" } as const;
@@ -35,9 +31,9 @@ export interface BaseImageArgs {
   readonly buildArgs?: Record<string, pulumi.Input<string>>;
   /** Image labels, e.g. `{"org.opencontainers.image.revision": "<git sha>"}`; a change rebuilds. */
   readonly labels?: Record<string, pulumi.Input<string>>;
-  /** Build secrets, id → file (e.g. `build_ca` for a TLS-intercepting proxy's CA). Never baked in; the contents reach the state only as secrets. */
+  /** Build secrets, id → file (e.g. `build_ca` for a TLS-intercepting proxy's CA). Never baked in. */
   readonly secretFiles?: Record<string, pulumi.Input<string>>;
-  /** Registry credentials; kept in the state as a secret. */
+  /** Registry credentials; the password should be a secret. */
   readonly registryAuth?: pulumi.Input<{ address: pulumi.Input<string>; username: pulumi.Input<string>; password: pulumi.Input<string> }>;
 }
 
@@ -45,7 +41,7 @@ export interface BaseImageArgs {
 const kitRoot = resolve(import.meta.dirname, "..");
 
 export class BaseImage extends pulumi.ComponentResource {
-  /** Digest-pinned reference per built variant, `<repository>@sha256:…`, e.g. `refs.cuda`. */
+  /** Digest-pinned reference per built variant, e.g. `refs.cuda`. */
   readonly refs: Partial<Record<ImageVariant, pulumi.Output<string>>>;
 
   constructor(name: string, args: BaseImageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -55,53 +51,23 @@ export class BaseImage extends pulumi.ComponentResource {
     }
     // Paths are relative to the project directory, so state does not depend on where a clone lives.
     const fromProject = (path: string) => relative(process.cwd(), resolve(kitRoot, path)) || ".";
-    // docker-build hashes the context when it diffs, previews included, so the generated part
-    // (the bundled portal, the pinned Node) must be in place before the images register: the
-    // images then rebuild exactly when what they are built from changes.
-    const context = prepareBuildContext(this).then(() => fromProject("image"));
-    const secrets = Object.fromEntries(Object.entries(args.secretFiles ?? {}).map(([id, file]) => [id, pulumi.secret(pulumi.output(file).apply((path) => readFile(path, "utf8")))]));
-    const registries = args.registryAuth ? [pulumi.secret(args.registryAuth)] : [];
+    const sourceHash = hashSources(kitRoot, ["image", "portal", "scripts/docker", "package-lock.json"], ["node_modules", ".git", ".build"]);
     this.refs = {};
     for (const variant of args.variants ?? [ImageVariant.cuda, ImageVariant.rocm]) {
-      const tag = pulumi.interpolate`${args.repository}:${variant}`;
-      const image = new dockerBuild.Image(`${name}-${variant}`, {
-        tags: [tag],
-        push: true,
-        context: { location: context },
-        dockerfile: { location: fromProject("image/Dockerfile") },
+      const image = new DockerImage(`${name}-${variant}`, {
+        context: fromProject("image"),
+        dockerfile: fromProject("image/Dockerfile"),
+        ref: pulumi.interpolate`${args.repository}:${variant}`,
         buildArgs: { ...args.buildArgs, BASE_IMAGE: args.baseImages?.[variant] ?? defaultBaseImages[variant] },
-        labels: args.labels ?? {},
-        secrets,
-        registries,
-        // The inline cache travels with the pushed image, so the last push seeds the next build.
-        cacheFrom: [{ registry: { ref: tag } }],
-        cacheTo: [{ inline: {} }],
-        // Build on the local Docker engine's own BuildKit, as `docker build` does: base images in
-        // its image store resolve, and no builder container has to be pulled. docker-build's
-        // embedded buildx lacks that (docker) driver, so it runs the docker-buildx CLI instead
-        // (toolchain/docker-build-plugin.sh builds the one it pins).
-        exec: true,
-        builder: { name: "default" },
-        // A preview diffs the context hash and never spends a build on it.
-        buildOnPreview: false,
-      }, {
-        parent: this,
-        // Pushed tags stay on destroy: other stacks may launch this ref, and registries do not bill per tag.
-        retainOnDelete: true,
-      });
-      this.refs[variant] = pulumi.interpolate`${args.repository}@${image.digest}`;
+        ...(args.labels ? { labels: args.labels } : {}),
+        ...(args.secretFiles ? { secretFiles: args.secretFiles } : {}),
+        sourceHash,
+        prepare: ["bash", fromProject("scripts/docker/build-context.sh")],
+        cacheFrom: [pulumi.interpolate`${args.repository}:${variant}`],
+        ...(args.registryAuth ? { registryAuth: args.registryAuth } : {}),
+      }, { parent: this });
+      this.refs[variant] = image.imageRef;
     }
     this.registerOutputs({ refs: this.refs });
-  }
-}
-
-/** Runs scripts/docker/build-context.sh, which fills image/.build/ (and leaves unchanged files untouched). */
-async function prepareBuildContext(parent: pulumi.Resource): Promise<void> {
-  try {
-    await run("bash", [resolve(kitRoot, "scripts/docker/build-context.sh")], { maxBuffer: 16 << 20 });
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    const detail = (e.stderr?.trim() || e.message).split("\n").slice(-15).join("\n");
-    throw new pulumi.ResourceError(`preparing the image build context (scripts/docker/build-context.sh) failed:\n${detail}`, parent);
   }
 }

@@ -5,6 +5,7 @@
  * including their delete and refresh, which run the provider code stored in old state.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import * as dockerImage from "./docker/image-provider.ts";
 import * as randomSecret from "./random/secret-provider.ts";
 import type { ProviderSettings } from "./vast/config.ts";
 import * as envVar from "./vast/env-var-provider.ts";
@@ -22,5 +23,5 @@ export interface KindImplementation {
   remove(settings: ProviderSettings, id: string, props: any): Promise<void>;
 }
 
-export const kinds = { template, instance, sshKey, envVar, randomSecret } satisfies Record<string, KindImplementation>;
+export const kinds = { template, instance, sshKey, envVar, dockerImage, randomSecret } satisfies Record<string, KindImplementation>;
 export type Kind = keyof typeof kinds;

@@ -15,7 +15,7 @@ execFileSync(join(repo, "node_modules/.bin/tsc"), ["-p", join(repo, "tsconfig.bu
 
 const source = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
 const compiled = (path: string) => ({ types: `./${path}.d.ts`, default: `./${path}.js` });
-const runtimeDependencies = ["@pulumi/pulumi", "@pulumi/cloudflare", "@pulumi/docker-build", "undici", "zod", "yaml"];
+const runtimeDependencies = ["@pulumi/pulumi", "@pulumi/cloudflare", "undici", "zod", "yaml"];
 const manifest = {
   name: source.name,
   version: source.version,

@@ -6,11 +6,7 @@ export VAST_KIT_NODE_DIR=$VAST_KIT_CACHE/node$VAST_KIT_NODE_VERSION
 # Keep in step with toolchain/pulumi-cli/go.mod and toolchain/pulumi-language-nodejs/go.mod.
 export VAST_KIT_PULUMI_VERSION=v3.192.0
 export VAST_KIT_PULUMI_BIN=$VAST_KIT_CACHE/pulumi-$VAST_KIT_PULUMI_VERSION/bin
-# Keep in step with @pulumi/docker-build in package.json (toolchain/docker-build-plugin.sh).
-export VAST_KIT_DOCKER_BUILD_VERSION=v0.0.22
-export VAST_KIT_DOCKER_BUILD_BIN=$VAST_KIT_CACHE/docker-build-$VAST_KIT_DOCKER_BUILD_VERSION/bin
-# The engine finds pulumi-resource-docker-build on PATH, whatever PULUMI_HOME a run uses.
-export PATH=$VAST_KIT_PULUMI_BIN:$VAST_KIT_DOCKER_BUILD_BIN:$VAST_KIT_NODE_DIR/node_modules/.bin:$PATH
+export PATH=$VAST_KIT_PULUMI_BIN:$VAST_KIT_NODE_DIR/node_modules/.bin:$PATH
 # No network beyond package registries: never try to download plugins or check for updates.
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

@@ -5,8 +5,7 @@
 #   - the Pulumi CLI and its Node.js language host, built from Go modules at the pinned version
 #     (release downloads are unreachable here; see ../../shared/reference/pulumi.md §7), unless a
 #     `pulumi` of at least that version is already on PATH;
-#   - the dynamic-provider shim next to the CLI;
-#   - the @pulumi/docker-build provider plugin and the docker-buildx it runs (docker-build-plugin.sh).
+#   - the dynamic-provider shim next to the CLI.
 # Prints nothing but progress on stderr; `toolchain/env.sh` puts the results on PATH.
 set -euo pipefail
 
@@ -67,5 +66,4 @@ shim="$repo/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 if ! cmp -s "$shim" "$pulumi_dir/pulumi-resource-pulumi-nodejs" 2>/dev/null; then
   install -m 0755 "$shim" "$pulumi_dir/pulumi-resource-pulumi-nodejs"
 fi
-"$repo/toolchain/docker-build-plugin.sh"
 log "ready: node $(node --version), pulumi $(pulumi version)"

@@ -52,7 +52,7 @@ try {
   // The non-interactive display ends each resource with `<type> <name> created (<seconds>s)`.
   const span = (type: string) => Math.max(...[...upLog.matchAll(new RegExp(`${type.replace(/[/:]/g, "\\$&")} \\S+ created \\((\\d+(?:\\.\\d+)?)s\\)`, "g"))].map((m) => Number(m[1])));
   const phases: Array<[string, number]> = [
-    ["image build + push (docker-build Image)", span("docker-build:index:Image")],
+    ["image build + push (DockerImage)", span("pulumi-nodejs:dynamic/docker:Image")],
     ["template (VastTemplate)", span("pulumi-nodejs:dynamic/vast:Template")],
     ["instance rent → running (VastInstance)", span("pulumi-nodejs:dynamic/vast:Instance")],
     ["portal boot after up (first 302 with the token)", (portalDone - upDone) / 1000],

@@ -40,7 +40,7 @@ await pulumi.runtime.setMocks({
     if (args.type === "pulumi-nodejs:dynamic/vast:Template") Object.assign(state, { templateId: 4242, hashId: "0123456789abcdef0123456789abcdef" });
     if (args.type === "pulumi-nodejs:dynamic/vast:Instance") Object.assign(state, { instanceId: 7, status: "running", publicIp: "203.0.113.7", hostPorts: { "1111/tcp": 41111 }, sshCommand: "ssh -p 40022 root@203.0.113.7" });
     if (args.type === "pulumi-nodejs:dynamic/random:Secret") Object.assign(state, { value: mockRandom(args.name, inputs.bytes ?? 24) });
-    if (args.type === "docker-build:index:Image") Object.assign(state, { digest: `sha256:${"ab".repeat(32)}`, ref: `${inputs.tags[0]}@sha256:${"ab".repeat(32)}` });
+    if (args.type === "pulumi-nodejs:dynamic/docker:Image") Object.assign(state, { imageRef: `${String(inputs.ref).replace(/:[^:]+$/, "")}@sha256:${"ab".repeat(32)}` });
     return { id: args.type.includes("cloudflare") ? `${args.name}-id` : `${args.name}_id`, state };
   },
   call(args) {

@@ -1,0 +1,35 @@
+/** `DockerImage`: an image built with the local Docker engine and pushed, pinned by digest. */
+import * as pulumi from "@pulumi/pulumi";
+import { delegatingProvider } from "../dynamic-provider.ts";
+
+/** Arguments of {@link DockerImage}; paths are relative to the Pulumi project directory. */
+export interface DockerImageArgs {
+  readonly context: pulumi.Input<string>;
+  readonly dockerfile: pulumi.Input<string>;
+  /** Where to push, `registry/repository:tag`. */
+  readonly ref: pulumi.Input<string>;
+  readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Image labels. */
+  readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Build secrets: id → file path. */
+  readonly secretFiles?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Hash of the build's inputs; a change rebuilds and pushes. */
+  readonly sourceHash: pulumi.Input<string>;
+  /** Command run in the project directory before each build. */
+  readonly prepare?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly cacheFrom?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Registry credentials; pass the password as a secret. */
+  readonly registryAuth?: pulumi.Input<{ address: pulumi.Input<string>; username: pulumi.Input<string>; password: pulumi.Input<string> }>;
+  readonly dockerCli?: pulumi.Input<string>;
+}
+
+export class DockerImage extends pulumi.dynamic.Resource {
+  /** `sha256:…` of the pushed manifest. */
+  declare readonly digest: pulumi.Output<string>;
+  /** `registry/repository@sha256:…`. */
+  declare readonly imageRef: pulumi.Output<string>;
+
+  constructor(name: string, args: DockerImageArgs, opts?: pulumi.CustomResourceOptions) {
+    super(delegatingProvider("dockerImage"), name, { digest: undefined, imageRef: undefined, ...args }, { ...opts, additionalSecretOutputs: ["registryAuth", ...(opts?.additionalSecretOutputs ?? [])] }, "docker", "Image");
+  }
+}
