@@ -25,17 +25,17 @@ export const readBuffer = Buffer.allocUnsafeSlow(BLOCK_BYTES);
 const SMALL = 4096;
 
 const free: Buffer[] = [];
-const noop = () => {};
 
-/** A copy of a chunk, and what to call once it has been written (or its write failed). */
+/** A copy of a chunk, and what to call once it has been written (or its write failed), if anything. */
 export interface BlockCopy {
   readonly data: Buffer;
-  readonly release: () => void;
+  readonly release: (() => void) | undefined;
 }
 
 /** Copy `chunk` (at most {@link BLOCK_BYTES}) into memory that stays valid until `release`. */
 export function copyIntoBlock(chunk: Buffer): BlockCopy {
-  if (chunk.length < SMALL || chunk.length > BLOCK_BYTES) return { data: Buffer.from(chunk), release: noop };
+  // No callback for these: a write callback has a cost of its own on every small response.
+  if (chunk.length < SMALL || chunk.length > BLOCK_BYTES) return { data: Buffer.from(chunk), release: undefined };
   const block = free.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
   chunk.copy(block);
   let released = false;
