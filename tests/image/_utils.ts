@@ -7,13 +7,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
+const instanceRoots: string[] = [];
+// Removed once the file's tests are done (a root outlives its test when a second boot reuses it).
+after(() => Promise.all(instanceRoots.map((root) => fs.rm(root, { recursive: true, force: true }))));
+
 /** A temp folder laid out like a fresh container: root's SSH key, a `user` home, a workspace file. */
 export async function makeInstanceRoot(): Promise<string> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'vk-boot-'));
+  instanceRoots.push(root);
   await fs.mkdir(path.join(root, 'root/.ssh'), { recursive: true });
   await fs.writeFile(path.join(root, 'root/.ssh/authorized_keys'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBootTestKey root@test\n');
   await fs.mkdir(path.join(root, 'home/user'), { recursive: true });

@@ -139,6 +139,7 @@ before(async () => {
   await fs.mkdir(path.join(keyDir, '.ssh'), { mode: 0o700 });
   await fs.writeFile(path.join(keyDir, '.ssh/authorized_keys'), `${ROOT_KEY}\n`, { mode: 0o600 });
   await docker('cp', path.join(keyDir, '.ssh'), `${A}:/root/`);
+  await fs.rm(keyDir, { recursive: true, force: true });
   const started = performance.now();
   await docker('start', A);
   await waitFor('the portal on container A', async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 60_000, 100);
