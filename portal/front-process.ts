@@ -26,7 +26,7 @@ import type { FrontInfo, FrontSetup, OpenFronts } from './fronts.ts';
  * faster; `--optimize-for-size` saved ~2 MB but cost ~10% of requests/s.
  * The old space never needs more than 32 MiB.
  */
-export const FRONT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=32', '--no-maglev'];
+const FRONT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=32', '--no-maglev'];
 
 /**
  * glibc malloc for a small proxy: one arena (the front allocates on one
@@ -58,8 +58,6 @@ export interface FrontProcessOptions {
 export interface FrontProcess {
   /** The listeners, as the first start opened them. */
   readonly infos: readonly FrontInfo[];
-  /** Process id of the current child (for tests and the benchmark). */
-  readonly pid: () => number | undefined;
   /** Stop the child (SIGTERM, SIGKILL after 5 s) and stop restarting it. */
   close(): Promise<void>;
 }
@@ -112,7 +110,6 @@ export async function startFrontProcess(setup: FrontSetup, options: FrontProcess
   const infos = await spawnChild();
   return {
     infos,
-    pid: () => child.pid,
     async close() {
       closing = true;
       clearTimeout(restartTimer);

@@ -49,8 +49,6 @@ export interface PortalHandle {
   /** Port of the tunnel API on 127.0.0.1. */
   readonly tunnelApiPort: number;
   readonly tunnels: TunnelManager;
-  /** Process id of the front process, if any front is open. */
-  readonly frontPid: () => number | undefined;
   /** Stop listeners, tunnels and watchers. */
   close(): Promise<void>;
 }
@@ -137,7 +135,6 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   let closing: Promise<void> | undefined;
   return {
     settings, apps, fronts: frontInfos, appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
-    frontPid: () => fronts?.pid(),
     close() {
       closing ??= closeAll();
       return closing;
