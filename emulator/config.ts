@@ -56,6 +56,10 @@ export const Faults = z.strictObject({
   serverError: z
     .record(endpointKey, z.strictObject({ next: count, status: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional() }))
     .optional(),
+  /** The next N calls of an endpoint wait `ms` before they are handled (the work itself happens late). */
+  slowRequest: z.record(endpointKey, z.strictObject({ next: count, ms: delayMs })).optional(),
+  /** The next N calls of an endpoint are handled at once, and answered `ms` later (a create commits, then answers late). */
+  slowAnswer: z.record(endpointKey, z.strictObject({ next: count, ms: delayMs })).optional(),
   /** The next N `PUT /asks/{id}/` commit the instance, then drop the connection unanswered. */
   dropCreateResponse: z.strictObject({ next: count }).optional(),
   /** The next N `PUT /asks/{id}/` find their offer taken by someone else (410, gone from search). */
@@ -77,6 +81,11 @@ export const EmulatorOptions = z.strictObject({
   timings: TimingsPatch.optional(),
   /** Faults switched on from the start. Defaults to none. */
   faults: Faults.optional(),
+  /**
+   * Enforce the documented rate limits (rate-limits.ts): 429 with Vast's body once an endpoint's
+   * budget for an identity is spent. Defaults to true; false for speed tests and route tests.
+   */
+  rateLimits: z.boolean().optional(),
   /** Delay added to every API request. Defaults to 0. */
   latencyMs: delayMs.optional(),
   /**

@@ -3,27 +3,7 @@
  * Set programmatically or through `PUT /_emulator/faults`; setting replaces everything.
  */
 import type { Faults } from './config.ts';
-
-/** `threshold=` values from the API's rate-limit table (vast-api.md §5.1), by endpoint key. */
-const THRESHOLDS: Record<string, string> = {
-  'PUT /api/v0/asks/:id': '4.5',
-  'GET /api/v0/instances/:id': '2.0',
-  'GET /api/v1/instances': '1.0',
-  'PUT /api/v0/instances/:id': '1.0',
-  'PUT /api/v0/instances/reboot/:id': '1.0',
-  'PUT /api/v0/instances/recycle/:id': '1.0',
-  'DELETE /api/v0/instances/:id': '3.0',
-  'GET /api/v0/template': '3.0',
-  'POST /api/v0/ssh': '1.0',
-  'DELETE /api/v0/instances/:id/ssh/:keyId': '2.0',
-  'POST /api/v0/secrets': '3.0',
-  'PUT /api/v0/secrets': '3.0',
-  'DELETE /api/v0/secrets': '3.0',
-  'GET /api/v0/secrets': '5.0',
-  'GET /api/v0/volumes': '5.5',
-  'PUT /api/v0/volumes': '5.5',
-  'DELETE /api/v0/volumes': '5.5',
-};
+import { thresholdOf } from './rate-limits.ts';
 
 /** How a rate-limited call is answered: 429 with no Retry-After (§5.1). */
 export interface RateLimitAnswer {
@@ -59,7 +39,7 @@ export class FaultInjector {
     if (!rule) return null;
     const call = (this.#calls.get(endpoint) ?? 0) + 1;
     this.#calls.set(endpoint, call);
-    const answer = { plainText: rule.plainText ?? false, threshold: THRESHOLDS[endpoint] ?? '2.0' };
+    const answer = { plainText: rule.plainText ?? false, threshold: thresholdOf(endpoint) };
     if (rule.next !== undefined && rule.next > 0) {
       rule.next--;
       return answer;
@@ -74,6 +54,22 @@ export class FaultInjector {
     if (!rule || rule.next <= 0) return null;
     rule.next--;
     return rule.status ?? 500;
+  }
+
+  /** Milliseconds to wait before handling this request (fault `slowRequest`), counted down. */
+  slowRequestMs(endpoint: string): number {
+    return this.#takeDelay(this.#faults.slowRequest?.[endpoint]);
+  }
+
+  /** Milliseconds to hold this request's answer after it was handled (fault `slowAnswer`), counted down. */
+  slowAnswerMs(endpoint: string): number {
+    return this.#takeDelay(this.#faults.slowAnswer?.[endpoint]);
+  }
+
+  #takeDelay(rule: { next: number; ms: number } | undefined): number {
+    if (!rule || rule.next <= 0) return 0;
+    rule.next--;
+    return rule.ms;
   }
 
   /** True (and counted down) when this create must commit but get no answer. */

@@ -1,7 +1,8 @@
 /**
  * The request pipeline, in order: normalise the path, route `/_emulator/` to the admin API,
- * match the route, count it, add latency, check the key, apply rate-limit and 5xx faults, parse
- * the body, run the handler, render. Every answer goes through `sendJson`/`sendText`.
+ * match the route, count it, add latency, check the key, apply the documented rate limits and the
+ * 429/5xx faults, parse the body, run the handler (after a `slowRequest` delay), render (after a
+ * `slowAnswer` delay). Every answer goes through `sendJson`/`sendText`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiResult, EmulatorState } from './context.ts';
 import { ApiError } from './errors.ts';
 import type { RequestStats } from './faults.ts';
+import type { RateLimiter } from './rate-limits.ts';
 import { bearerKey, normalisePath, presentedKey, readBody, sendJson, sendText } from './http-io.ts';
 import { type AdminControls, handleAdmin } from './routes/admin.ts';
 import { HANDLERS } from './routes/index.ts';
@@ -21,6 +23,7 @@ const AUTH_ERROR = { success: false, error: 'auth_error', msg: 'Invalid user key
 export interface PipelineOptions {
   state: EmulatorState;
   stats: RequestStats;
+  limits: RateLimiter;
   admin: AdminControls;
   apiKey: string;
   /** Base latency of every API request, in ms. */
@@ -67,7 +70,7 @@ function render(res: ServerResponse, result: ApiResult): void {
 
 /** Builds the `(req, res)` listener of the emulator's HTTP server. */
 export function createRequestListener(options: PipelineOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { state, stats, admin, log } = options;
+  const { state, stats, limits, admin, log } = options;
   const expected = digest(options.apiKey);
   const keyMatches = (key: string | undefined): boolean => key !== undefined && timingSafeEqual(digest(key), expected);
 
@@ -103,9 +106,14 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
         return `${match.key} 401`;
       }
     }
+    // No Retry-After header on either kind of 429: Vast never sends one (§5.1).
+    const overLimit = limits.take(match.key, presentedKey(req, query), req.socket.remoteAddress ?? '', Date.now());
+    if (overLimit) {
+      sendJson(res, 429, { detail: `API requests too frequent endpoint threshold=${overLimit}` });
+      return `${match.key} 429`;
+    }
     const limited = state.faults.rateLimit(match.key);
     if (limited) {
-      // No Retry-After header: Vast never sends one (§5.1).
       if (limited.plainText) sendText(res, 429, 'API requests too frequent', 'text/plain');
       else sendJson(res, 429, { detail: `API requests too frequent endpoint threshold=${limited.threshold}` });
       return `${match.key} 429 (fault)`;
@@ -126,6 +134,8 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
         return `${match.key} 400`;
       }
     }
+    const slowRequest = state.faults.slowRequestMs(match.key);
+    if (slowRequest > 0) await sleep(slowRequest);
     const handler = HANDLERS[match.key];
     let result: ApiResult;
     try {
@@ -134,6 +144,8 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
       if (!(error instanceof ApiError)) throw error;
       result = { kind: 'json', status: error.status, body: error.body };
     }
+    const slowAnswer = state.faults.slowAnswerMs(match.key);
+    if (slowAnswer > 0) await sleep(slowAnswer);
     render(res, result);
     return `${match.key} ${result.kind === 'drop' ? 'dropped' : result.status}`;
   }

@@ -17,6 +17,7 @@ import { DockerRuntime } from './docker-runtime.ts';
 import { EmulatorError } from './errors.ts';
 import { InstanceContainers, containerOwner } from './instance-containers.ts';
 import { FaultInjector, RequestStats } from './faults.ts';
+import { RateLimiter } from './rate-limits.ts';
 import { createRequestListener } from './http-handler.ts';
 import { stateAt } from './lifecycle.ts';
 import { LogUploads } from './log-uploads.ts';
@@ -48,6 +49,8 @@ export interface RunningEmulator {
   port: number;
   /** Replaces every active fault (validated; throws `InvalidOptionsError`). */
   setFaults(faults: Faults): void;
+  /** Turns the documented rate limits on or off (`EmulatorOptions.rateLimits`). */
+  setRateLimits(enabled: boolean): void;
   /** Changes some lifecycle delays; transitions already under way keep theirs. */
   setTimings(timings: Partial<LifecycleTimings>): void;
   /** API requests received since start or the last reset (admin requests excluded). */
@@ -84,6 +87,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const faults = new FaultInjector();
   if (opts.faults) faults.set(opts.faults);
   const stats = new RequestStats();
+  const limits = new RateLimiter(opts.rateLimits ?? true);
   const state: EmulatorState = {
     db,
     catalog: buildCatalog(),
@@ -121,7 +125,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   };
 
   const server = createServer(
-    createRequestListener({ state, stats, admin: controls, apiKey: opts.apiKey, latencyMs: opts.latencyMs ?? 0, log: opts.log }),
+    createRequestListener({ state, stats, limits, admin: controls, apiKey: opts.apiKey, latencyMs: opts.latencyMs ?? 0, log: opts.log }),
   );
   try {
     await new Promise<void>((resolve, reject) => {
@@ -146,6 +150,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     port,
     setFaults: controls.setFaults,
     setTimings: controls.setTimings,
+    setRateLimits: (enabled: boolean) => limits.setEnabled(enabled),
     stats: controls.stats,
     resetStats: controls.resetStats,
     listInstances,

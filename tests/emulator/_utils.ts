@@ -11,9 +11,13 @@ export const API_KEY = 'emulator-test-key-5f2c';
 /** Timings short enough for tests, long enough to observe each state. */
 export const FAST_TIMINGS = { schedulingMs: 80, loadingMs: 150, stoppingMs: 80, startingMs: 80, rebootMs: 80 };
 
-/** Starts an emulator with `FAST_TIMINGS` and closes it when the test ends. */
+/**
+ * Starts an emulator with `FAST_TIMINGS` and closes it when the test ends. Route tests call
+ * endpoints back to back, so the documented rate limits are off unless a test turns them on
+ * (rate-limits.test.ts does).
+ */
 export async function emulatorFor(t: TestContext, options: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
-  const emulator = await startEmulator({ apiKey: API_KEY, timings: FAST_TIMINGS, ...options });
+  const emulator = await startEmulator({ apiKey: API_KEY, timings: FAST_TIMINGS, rateLimits: false, ...options });
   t.after(() => emulator.close());
   return emulator;
 }

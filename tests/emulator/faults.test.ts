@@ -149,3 +149,22 @@ test('admin over HTTP: faults replace, stats count API calls only, timings chang
   assert.deepEqual(peek.body, [{ id, label: 'peek', actual_status: 'running', intended_status: 'running', image_uuid: 'pytorch/pytorch' }]);
   assert.equal(emulator.stats().byEndpoint['GET /_emulator/instances'], undefined, 'admin calls are not counted');
 });
+
+test('slowRequest delays the work itself; slowAnswer does the work at once and answers late', async (t) => {
+  const emulator = await emulatorFor(t);
+  const [first, second] = (await call(emulator, 'POST', '/api/v0/bundles/', { body: { order: [['dph_total', 'asc']], limit: 2 } })).body.offers;
+  emulator.setFaults({ slowRequest: { 'PUT /api/v0/asks/:id': { next: 1, ms: 400 } } });
+  let pending = call(emulator, 'PUT', `/api/v0/asks/${first.id}/`, { body: { image: 'img', label: 'slow-request' } });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(emulator.listInstances(), [], 'nothing is committed while the request waits');
+  assert.equal((await pending).status, 200);
+  assert.equal(emulator.listInstances().length, 1);
+
+  emulator.setFaults({ slowAnswer: { 'PUT /api/v0/asks/:id': { next: 1, ms: 400 } } });
+  const started = Date.now();
+  pending = call(emulator, 'PUT', `/api/v0/asks/${second.id}/`, { body: { image: 'img', label: 'slow-answer' } });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(emulator.listInstances().map((i) => i.label).sort(), ['slow-answer', 'slow-request'], 'committed before the answer');
+  assert.equal((await pending).status, 200);
+  assert.ok(Date.now() - started >= 390);
+});

@@ -22,7 +22,7 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 
 test('instances, templates, keys, secrets, rented offers and id counters survive a restart on the state file', async (t) => {
   const statePath = join(tempDir(t), 'state.sqlite');
-  const first = await startEmulator({ apiKey: API_KEY, statePath, timings: FAST_TIMINGS });
+  const first = await startEmulator({ apiKey: API_KEY, statePath, timings: FAST_TIMINGS, rateLimits: false });
   const template = (await call(first, 'POST', '/api/v0/template/', { body: { name: 'persist', image: 'img' } })).body.template;
   await call(first, 'POST', '/api/v0/ssh/', { body: { ssh_key: 'ssh-ed25519 AAAA persist@host' } });
   await call(first, 'POST', '/api/v0/secrets/', { body: { key: 'TOKEN', value: 'abc' } });
@@ -33,7 +33,7 @@ test('instances, templates, keys, secrets, rented offers and id counters survive
   await call(first, 'PUT', `/api/v0/instances/${stopped}/`, { body: { state: 'stopped' } });
   await first.close();
 
-  const second = await startEmulator({ apiKey: API_KEY, statePath, timings: FAST_TIMINGS });
+  const second = await startEmulator({ apiKey: API_KEY, statePath, timings: FAST_TIMINGS, rateLimits: false });
   t.after(() => second.close());
   const survivor = await showInstance(second, id);
   assert.deepEqual([survivor.label, survivor.actual_status, survivor.intended_status], ['survivor', 'running', 'running']);
