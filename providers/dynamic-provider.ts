@@ -26,8 +26,8 @@ export function delegatingProvider(kind: Kind): pulumi.dynamic.ResourceProvider 
     async check(olds: unknown, news: unknown) {
       return (await load()).check(olds, news);
     },
-    async diff(id: string, olds: unknown, news: unknown) {
-      return (await load()).diff(id, olds, news);
+    async diff(this: DelegatingProvider, id: string, olds: unknown, news: unknown) {
+      return (await load()).diff(id, olds, news, this.settings ?? {});
     },
     async create(this: DelegatingProvider, inputs: unknown) {
       return (await load()).create(this.settings ?? {}, inputs);

@@ -16,7 +16,7 @@ import * as template from "./vast/template-provider.ts";
 /** The provider methods of one resource kind; settings come from `configure`. */
 export interface KindImplementation {
   check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult>;
-  diff(id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult>;
+  diff(id: string, olds: any, news: any, settings: ProviderSettings): Promise<pulumi.dynamic.DiffResult>;
   create(settings: ProviderSettings, inputs: any): Promise<pulumi.dynamic.CreateResult>;
   update?(settings: ProviderSettings, id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult>;
   read(settings: ProviderSettings, id: string, props: any): Promise<pulumi.dynamic.ReadResult>;

@@ -5,6 +5,7 @@
 import { Agent, interceptors, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { VastError, VastErrorCode } from "./errors.ts";
+import { Pacer, type PaceClass } from "./pacer.ts";
 import {
   CreateInstanceResult, ErrorBody, Instance, InstancePage, InstanceRead, OfferList, SecretList, SshKey,
   SshKeyCreated, Template, TemplateSearch, TemplateWrite,
@@ -19,9 +20,16 @@ export interface VastClientOptions {
   apiKey: string;
   /** Per-request deadline for headers and for body gaps. Defaults to 30 000 ms. */
   timeoutMs?: number;
-  /** Retries after the first attempt for retryable failures. Defaults to 4. */
+  /** Deadline of a create (`PUT /asks/`), at least the official CLI's 120 s (§1.5). Defaults to 120 000 ms. */
+  createTimeoutMs?: number;
+  /** Retries after the first attempt on 5xx and network failures (idempotent calls only). Defaults to 4. */
   maxRetries?: number;
-  /** First backoff delay; doubles per attempt with ±50 % jitter. Defaults to 1000 ms (429 needs ≥ 1 s, §5.2). */
+  /**
+   * Retries after a 429, which Vast answers before doing anything (§5.2), so every call may
+   * repeat it. Defaults to 15: about four minutes of backoff before the call fails.
+   */
+  maxRateLimitRetries?: number;
+  /** First backoff delay; doubles per attempt up to 20 s, with ±50 % jitter. Defaults to 1000 ms (429 needs ≥ 1 s, §5.2). */
   minRetryDelayMs?: number;
 }
 
@@ -79,6 +87,10 @@ interface CallOptions<S extends z.ZodType> {
   schema: S;
   /** `refusedOnly` retries only 429, which Vast answers before doing anything (§5.2). */
   retry: RetryClass;
+  /** The rate-limit class the call is paced in (pacer.ts). */
+  pace: PaceClass;
+  /** Overrides the client's per-request timeout. */
+  timeoutMs?: number;
   /** Statuses that are an answer rather than an error (e.g. 404 on a read). */
   acceptStatus?: readonly number[];
 }
@@ -90,6 +102,8 @@ export class VastClient {
   readonly #base: URL;
   readonly #apiKey: string;
   readonly #timeoutMs: number;
+  readonly #createTimeoutMs: number;
+  readonly #pacer = new Pacer();
   readonly #agent: Agent;
   readonly #dispatchers: Record<RetryClass, Dispatcher>;
 
@@ -97,12 +111,12 @@ export class VastClient {
     this.#base = new URL(options.apiUrl.replace(/\/+$/, "") + "/");
     this.#apiKey = options.apiKey;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#createTimeoutMs = options.createTimeoutMs ?? 120_000;
     this.#agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 });
-    const maxRetries = options.maxRetries ?? 4;
-    const minDelay = options.minRetryDelayMs ?? 1000;
+    const limits = { maxRetries: options.maxRetries ?? 4, maxRateLimitRetries: options.maxRateLimitRetries ?? 15, minDelay: options.minRetryDelayMs ?? 1000 };
     this.#dispatchers = {
-      idempotent: this.#agent.compose(interceptors.retry(retryOptions("idempotent", maxRetries, minDelay))),
-      refusedOnly: this.#agent.compose(interceptors.retry(retryOptions("refusedOnly", maxRetries, minDelay))),
+      idempotent: this.#agent.compose(interceptors.retry(retryOptions("idempotent", limits))),
+      refusedOnly: this.#agent.compose(interceptors.retry(retryOptions("refusedOnly", limits))),
     };
   }
 
@@ -115,7 +129,7 @@ export class VastClient {
 
   /** Searches offers; `query` is the `/bundles/` body. */
   async searchOffers(query: OfferQuery): Promise<Offer[]> {
-    const res = await this.#call({ operation: "search offers", method: "POST", path: "api/v0/bundles/", body: query, schema: OfferList, retry: "idempotent" });
+    const res = await this.#call({ operation: "search offers", method: "POST", path: "api/v0/bundles/", body: query, schema: OfferList, retry: "idempotent", pace: "search" });
     return res.offers;
   }
 
@@ -123,13 +137,13 @@ export class VastClient {
 
   /** Rents an offer. Never retried except on 429: a lost answer may still have rented it (§5.4). */
   async createInstance(offerId: number, body: CreateInstanceBody): Promise<number> {
-    const res = await this.#call({ operation: `create instance on offer ${offerId}`, method: "PUT", path: `api/v0/asks/${offerId}/`, body, schema: CreateInstanceResult, retry: "refusedOnly" });
+    const res = await this.#call({ operation: `create instance on offer ${offerId}`, method: "PUT", path: `api/v0/asks/${offerId}/`, body, schema: CreateInstanceResult, retry: "refusedOnly", pace: "create", timeoutMs: this.#createTimeoutMs });
     return res.new_contract;
   }
 
   /** Reads one instance; `undefined` when Vast says it is gone (404, null, `{}` or no id: §3.3.1). */
   async getInstance(id: number): Promise<Instance | undefined> {
-    const res = await this.#call({ operation: `read instance ${id}`, method: "GET", path: `api/v0/instances/${id}/`, query: { owner: "me" }, schema: InstanceRead, retry: "idempotent", acceptStatus: [404] });
+    const res = await this.#call({ operation: `read instance ${id}`, method: "GET", path: `api/v0/instances/${id}/`, query: { owner: "me" }, schema: InstanceRead, retry: "idempotent", pace: "read", acceptStatus: [404] });
     const parsed = Instance.safeParse(res?.instances);
     return parsed.success ? parsed.data : undefined;
   }
@@ -141,7 +155,7 @@ export class VastClient {
     for (let page = 0; page < 1000; page++) {
       const query: Record<string, string> = { select_filters: JSON.stringify(filters), limit: "25" };
       if (token) query.after_token = token;
-      const res = await this.#call({ operation: "list instances", method: "GET", path: "api/v1/instances/", query, schema: InstancePage, retry: "idempotent" });
+      const res = await this.#call({ operation: "list instances", method: "GET", path: "api/v1/instances/", query, schema: InstancePage, retry: "idempotent", pace: "list" });
       all.push(...res.instances);
       token = res.next_token;
       if (!token) return all;
@@ -151,30 +165,30 @@ export class VastClient {
 
   /** Sets the desired state and/or label (`PUT /instances/{id}/`); idempotent in effect (§5.2). */
   async manageInstance(id: number, change: { state?: "running" | "stopped"; label?: string }): Promise<void> {
-    await this.#call({ operation: `update instance ${id}`, method: "PUT", path: `api/v0/instances/${id}/`, body: change, schema: ErrorBody, retry: "idempotent" });
+    await this.#call({ operation: `update instance ${id}`, method: "PUT", path: `api/v0/instances/${id}/`, body: change, schema: ErrorBody, retry: "idempotent", pace: "manage" });
   }
 
   /** Changes an interruptible instance's bid (§3.4). */
   async changeBid(id: number, price: number): Promise<void> {
-    await this.#call({ operation: `change bid of instance ${id}`, method: "PUT", path: `api/v0/instances/bid_price/${id}/`, body: { client_id: "me", price }, schema: ErrorBody, retry: "idempotent" });
+    await this.#call({ operation: `change bid of instance ${id}`, method: "PUT", path: `api/v0/instances/bid_price/${id}/`, body: { client_id: "me", price }, schema: ErrorBody, retry: "idempotent", pace: "manage" });
   }
 
   /** Destroys an instance; a 404 means it is already gone, which is success (§5.4). */
   async destroyInstance(id: number): Promise<void> {
-    await this.#call({ operation: `destroy instance ${id}`, method: "DELETE", path: `api/v0/instances/${id}/`, body: {}, schema: ErrorBody, retry: "idempotent", acceptStatus: [404] });
+    await this.#call({ operation: `destroy instance ${id}`, method: "DELETE", path: `api/v0/instances/${id}/`, body: {}, schema: ErrorBody, retry: "idempotent", pace: "destroy", acceptStatus: [404] });
   }
 
   // ---- templates (§3.5) ----
 
   /** Creates a template; identical content returns the existing record, so a retry after 429 is safe. */
   async createTemplate(body: TemplateBody): Promise<Template> {
-    const res = await this.#call({ operation: `create template "${body.name}"`, method: "POST", path: "api/v0/template/", body, schema: TemplateWrite, retry: "refusedOnly" });
+    const res = await this.#call({ operation: `create template "${body.name}"`, method: "POST", path: "api/v0/template/", body, schema: TemplateWrite, retry: "refusedOnly", pace: "template" });
     return res.template;
   }
 
   /** Edits the template whose current hash is `hashId`; the id stays, the hash changes. */
   async updateTemplate(hashId: string, body: TemplateBody): Promise<Template> {
-    const res = await this.#call({ operation: `update template ${hashId}`, method: "PUT", path: "api/v0/template/", body: { hash_id: hashId, ...body }, schema: TemplateWrite, retry: "idempotent" });
+    const res = await this.#call({ operation: `update template ${hashId}`, method: "PUT", path: "api/v0/template/", body: { hash_id: hashId, ...body }, schema: TemplateWrite, retry: "idempotent", pace: "template" });
     return res.template;
   }
 
@@ -183,33 +197,33 @@ export class VastClient {
     const res = await this.#call({
       operation: `find template ${id}`, method: "GET", path: "api/v0/template/",
       query: { select_cols: JSON.stringify(["*"]), select_filters: JSON.stringify({ id: { eq: id } }) },
-      schema: TemplateSearch, retry: "idempotent",
+      schema: TemplateSearch, retry: "idempotent", pace: "template",
     });
     return res.templates.find((t) => t.id === id);
   }
 
   /** Deletes a template by numeric id (the documented key, §3.5); unknown means done. */
   async deleteTemplate(id: number): Promise<void> {
-    await this.#call({ operation: `delete template ${id}`, method: "DELETE", path: "api/v0/template/", body: { template_id: id }, schema: ErrorBody, retry: "idempotent", acceptStatus: [404] });
+    await this.#call({ operation: `delete template ${id}`, method: "DELETE", path: "api/v0/template/", body: { template_id: id }, schema: ErrorBody, retry: "idempotent", pace: "template", acceptStatus: [404] });
   }
 
   // ---- SSH keys (§3.6) ----
 
   async createSshKey(publicKey: string): Promise<SshKey> {
-    const res = await this.#call({ operation: "create SSH key", method: "POST", path: "api/v0/ssh/", body: { ssh_key: publicKey }, schema: SshKeyCreated, retry: "refusedOnly" });
+    const res = await this.#call({ operation: "create SSH key", method: "POST", path: "api/v0/ssh/", body: { ssh_key: publicKey }, schema: SshKeyCreated, retry: "refusedOnly", pace: "account" });
     return res.key;
   }
 
   /** Lists account SSH keys; Vast answers 404 when there are none. */
   async listSshKeys(): Promise<SshKey[]> {
-    const res = await this.#call({ operation: "list SSH keys", method: "GET", path: "api/v0/ssh/", schema: SshKey.array().or(ErrorBody), retry: "idempotent", acceptStatus: [404] });
+    const res = await this.#call({ operation: "list SSH keys", method: "GET", path: "api/v0/ssh/", schema: SshKey.array().or(ErrorBody), retry: "idempotent", pace: "account", acceptStatus: [404] });
     return Array.isArray(res) ? res : [];
   }
 
   /** Deletes an SSH key; Vast answers 400 `no_ssh_key` for an unknown one, which is done. */
   async deleteSshKey(id: number): Promise<void> {
     try {
-      await this.#call({ operation: `delete SSH key ${id}`, method: "DELETE", path: `api/v0/ssh/${id}/`, body: {}, schema: ErrorBody, retry: "idempotent" });
+      await this.#call({ operation: `delete SSH key ${id}`, method: "DELETE", path: `api/v0/ssh/${id}/`, body: {}, schema: ErrorBody, retry: "idempotent", pace: "account" });
     } catch (error) {
       if (error instanceof VastError && error.vastError === "no_ssh_key") return;
       throw error;
@@ -221,23 +235,23 @@ export class VastClient {
   /** Creates or updates an account env var (create, then update on `existing_key`, §5.4). */
   async putSecret(key: string, value: string): Promise<void> {
     try {
-      await this.#call({ operation: `create env var ${key}`, method: "POST", path: "api/v0/secrets/", body: { key, value }, schema: ErrorBody, retry: "refusedOnly" });
+      await this.#call({ operation: `create env var ${key}`, method: "POST", path: "api/v0/secrets/", body: { key, value }, schema: ErrorBody, retry: "refusedOnly", pace: "account" });
     } catch (error) {
       if (!(error instanceof VastError && error.vastError === "existing_key")) throw error;
-      await this.#call({ operation: `update env var ${key}`, method: "PUT", path: "api/v0/secrets/", body: { key, value }, schema: ErrorBody, retry: "idempotent" });
+      await this.#call({ operation: `update env var ${key}`, method: "PUT", path: "api/v0/secrets/", body: { key, value }, schema: ErrorBody, retry: "idempotent", pace: "account" });
     }
   }
 
   /** Names of the account env vars (values may come back masked, so only names are trusted). */
   async listSecretNames(): Promise<string[]> {
-    const res = await this.#call({ operation: "list env vars", method: "GET", path: "api/v0/secrets/", schema: SecretList, retry: "idempotent" });
+    const res = await this.#call({ operation: "list env vars", method: "GET", path: "api/v0/secrets/", schema: SecretList, retry: "idempotent", pace: "account" });
     return Object.keys(res.secrets ?? {});
   }
 
   /** Deletes an account env var; `nonexistent_key` means done. */
   async deleteSecret(key: string): Promise<void> {
     try {
-      await this.#call({ operation: `delete env var ${key}`, method: "DELETE", path: "api/v0/secrets/", body: { key }, schema: ErrorBody, retry: "idempotent" });
+      await this.#call({ operation: `delete env var ${key}`, method: "DELETE", path: "api/v0/secrets/", body: { key }, schema: ErrorBody, retry: "idempotent", pace: "account" });
     } catch (error) {
       if (error instanceof VastError && error.vastError === "nonexistent_key") return;
       throw error;
@@ -252,6 +266,7 @@ export class VastClient {
     const where = { operation: call.operation, method: call.method, path: url.pathname };
     let status: number;
     let text: string;
+    await this.#pacer.take(call.pace);
     try {
       const res = await this.#dispatchers[call.retry].request({
         origin: url.origin,
@@ -264,8 +279,8 @@ export class VastClient {
           "user-agent": "vast-kit",
         },
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
+        headersTimeout: call.timeoutMs ?? this.#timeoutMs,
+        bodyTimeout: call.timeoutMs ?? this.#timeoutMs,
       });
       status = res.statusCode;
       text = await res.body.text();
@@ -291,7 +306,7 @@ export class VastClient {
   }
 }
 
-function retryOptions(kind: RetryClass, maxRetries: number, minDelay: number) {
+function retryOptions(kind: RetryClass, limits: { maxRetries: number; maxRateLimitRetries: number; minDelay: number }) {
   return {
     throwOnError: false,
     statusCodes: retryableStatus,
@@ -300,8 +315,8 @@ function retryOptions(kind: RetryClass, maxRetries: number, minDelay: number) {
     retry(err: Error & { statusCode?: number; code?: string }, { state }: { state: { counter: number } }, done: (err?: Error | null) => void) {
       const status = err.statusCode;
       const retryable = status === 429 || (kind === "idempotent" && (status !== undefined ? retryableStatus.includes(status) : retryableNetworkCodes.includes(err.code ?? "")));
-      if (!retryable || state.counter > maxRetries) return done(err);
-      const backoff = Math.min(minDelay * 2 ** (state.counter - 1), 30_000);
+      if (!retryable || state.counter > (status === 429 ? limits.maxRateLimitRetries : limits.maxRetries)) return done(err);
+      const backoff = Math.min(limits.minDelay * 2 ** (state.counter - 1), 20_000);
       return setTimeout(() => done(null), backoff * (0.5 + Math.random()));
     },
   };
@@ -315,10 +330,19 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** First present of `msg`, `message`, `detail`, `error`, else the raw text, capped (§2.1). */
+/**
+ * First present of `msg`, `message`, `detail`, `error`, else the raw text, capped (§2.1). A gateway's
+ * HTML error page is reduced to its title, so no markup ever reaches an error message.
+ */
 function vastMessage(body: ErrorBody | undefined, text: string): string {
-  const message = body?.msg ?? body?.message ?? body?.detail ?? body?.error ?? text.trim();
+  const message = body?.msg ?? body?.message ?? body?.detail ?? body?.error ?? plainText(text);
   return (message || "(no message)").slice(0, 300);
+}
+
+function plainText(text: string): string {
+  if (!/^\s*</.test(text)) return text.trim();
+  const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+  return `an HTML error page${title ? ` ("${title}")` : ""}`;
 }
 
 function httpError(operation: string, where: { operation: string; method: string; path: string }, status: number, json: unknown, text: string): VastError {

@@ -4,12 +4,19 @@
  * Nothing here is ever captured into the serialized provider (pulumi.md §2.5, §2.6).
  */
 import { z } from "zod";
+import type { VastClientOptions } from "./client.ts";
 import { VastError, VastErrorCode } from "./errors.ts";
 
 /** What `configure` hands over: the raw stack config values, if set. */
 export interface ProviderSettings {
   apiUrl?: string | undefined;
   apiKey?: string | undefined;
+  /** Shorter timeouts and windows for tests that call provider methods directly; never set from stack config. */
+  tuning?: {
+    client?: Pick<VastClientOptions, "timeoutMs" | "createTimeoutMs" | "minRetryDelayMs">;
+    /** Defaults to 180 000 ms. */
+    unknownOutcomeWindowMs?: number;
+  };
 }
 
 const ResolvedConfig = z.strictObject({

@@ -22,6 +22,8 @@ export const VastErrorCode = {
   instanceFailed: "VAST_INSTANCE_FAILED",
   /** An instance did not become ready before its deadline. */
   timeout: "VAST_TIMEOUT",
+  /** A create got no answer and Vast could not be asked whether it rented: nothing else was rented. */
+  outcomeUnknown: "VAST_OUTCOME_UNKNOWN",
 } as const;
 export type VastErrorCode = (typeof VastErrorCode)[keyof typeof VastErrorCode];
 

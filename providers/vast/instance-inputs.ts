@@ -3,6 +3,7 @@
  * `check`. The resource class's `Input<>` args mirror these fields.
  */
 import { z } from "zod";
+import { maxUserLabelLength } from "./instance-tag.ts";
 
 const filterOperators = z.strictObject({
   eq: z.unknown(), neq: z.unknown(), gt: z.unknown(), gte: z.unknown(), lt: z.unknown(), lte: z.unknown(),
@@ -18,6 +19,8 @@ export const OfferCriteriaInput = z.strictObject({
 });
 
 export const InstanceInputs = z.strictObject({
+  /** Project, stack and resource name: the tag in the instance's label (instance-tag.ts). */
+  owner: z.strictObject({ project: z.string().min(1), stack: z.string().min(1), resource: z.string().min(1) }),
   offer: OfferCriteriaInput.optional(),
   offerId: z.number().int().positive().optional(),
   templateHashId: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-hex-digit template hash_id").optional(),
@@ -25,7 +28,7 @@ export const InstanceInputs = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
   ports: z.array(z.string()).default([]),
   diskGb: z.number().min(8, "Vast needs at least 8 GB of disk").default(16),
-  label: z.string().max(1024).optional(),
+  label: z.string().max(maxUserLabelLength, `must be at most ${maxUserLabelLength} characters: the kit's tag follows it within Vast's 256`).regex(/^[^\n]*$/, "must be one line").optional(),
   runtype: z.enum(["ssh", "jupyter", "args"]).optional(),
   args: z.array(z.string()).optional(),
   onstart: z.string().max(4048).optional(),
@@ -37,5 +40,5 @@ export const InstanceInputs = z.strictObject({
   .refine((i) => i.image !== undefined || i.templateHashId !== undefined, { message: "set image, templateHashId, or both", path: ["image"] });
 export type InstanceInputs = z.infer<typeof InstanceInputs>;
 
-/** Inputs that Vast cannot change on a live instance: changing one replaces it. */
+/** Inputs that Vast cannot change on a live instance: changing one replaces it (and changes the tag's spec hash). */
 export const replacingInputs = ["offer", "offerId", "templateHashId", "image", "env", "ports", "diskGb", "runtype", "args", "onstart", "imageLogin"] as const;

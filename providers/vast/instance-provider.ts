@@ -1,9 +1,15 @@
 /**
- * What a `VastInstance` does: find an offer, rent it without ever renting twice, wait for it, and
- * keep label, state and bid in step. Create records the id before waiting, so a failed wait leaves
- * the instance in Pulumi's state rather than billing unseen (pulumi.md §2.2).
+ * What a `VastInstance` does: rent an offer without ever billing twice or unseen, wait for it, keep
+ * label, state and bid in step, and notice on every `up` an instance changed outside Pulumi.
+ *
+ * Money safety rests on the tag (instance-tag.ts): every rent carries it in its label, and before
+ * renting, create looks for live instances that carry it and adopts one, so a `pulumi up` that
+ * was killed mid-create and is run again ends with the same instances, not twice as many. A create
+ * whose answer is lost is never followed by another rent until the list says what happened.
+ * Create records the id before waiting, so a failed wait leaves the instance in Pulumi's state
+ * (pulumi.md §2.2).
  */
-import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkInputs } from "../_check.ts";
 import type { CreateInstanceBody } from "./client.ts";
@@ -12,11 +18,13 @@ import { envProblems, toInstanceEnv } from "./env-spec.ts";
 import { isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
 import { InstanceInputs, replacingInputs } from "./instance-inputs.ts";
 import { goneProgress, observe, runningProgress, stoppedProgress, type ObservedInstance } from "./instance-status.ts";
+import { instanceTag, labelWithTag, specHash } from "./instance-tag.ts";
 import { buildOfferQuery, defaultOfferTries } from "./offer-query.ts";
+import type { Instance } from "./schemas.ts";
 import { sessionFor, type VastSession } from "./session.ts";
 
-/** Outputs of a `VastInstance`: its inputs plus what was observed. */
-export type InstanceOutputs = InstanceInputs & ObservedInstance & { offerId: number };
+/** Outputs of a `VastInstance`: its inputs plus what was observed. `offerId` is null for an adopted instance. */
+export type InstanceOutputs = InstanceInputs & ObservedInstance & { offerId: number | null };
 
 const deleteTimeoutMs = 5 * 60_000;
 
@@ -25,72 +33,129 @@ function progressLine(id: number | string, message: string): void {
   console.error(`vast instance ${id}: ${message}`);
 }
 
+/** The tag of the instance these inputs describe: a replacement's inputs give a new one. */
+export function tagFor(inputs: InstanceInputs): string {
+  const spec = Object.fromEntries(replacingInputs.map((key) => [key, inputs[key]]));
+  return instanceTag(inputs.owner, specHash({ ...spec, interruptible: inputs.bidPrice !== undefined }));
+}
+
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   return checkInputs(InstanceInputs, news, (inputs) =>
     envProblems(inputs.env, inputs.ports, false).map((reason) => ({ property: "env", reason })));
 }
 
-export async function diff(_id: string, olds: InstanceOutputs, news: InstanceInputs): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(id: string, olds: InstanceOutputs, news: InstanceInputs, settings: ProviderSettings = {}): Promise<pulumi.dynamic.DiffResult> {
   const changed = (key: keyof InstanceInputs) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null);
   const replaces: string[] = replacingInputs.filter((key) => key !== "offerId" ? changed(key) : news.offerId !== undefined && changed(key));
   // Switching between on-demand and interruptible is a new contract; a new bid on a bid is not.
   if ((olds.bidPrice === undefined) !== (news.bidPrice === undefined)) replaces.push("bidPrice");
-  const inPlace = (["label", "state", "bidPrice", "readyTimeoutSeconds"] as const).filter(changed);
+  const inPlace: string[] = (["label", "state", "bidPrice", "readyTimeoutSeconds"] as const).filter(changed);
+  // An instance rented before tags existed, or relabelled in the console, gets its tag back.
+  if (replaces.length === 0 && olds.tag !== tagFor(news)) inPlace.push("tag");
+  if (replaces.length === 0) replaces.push(...(await driftOf(sessionFor(settings), id, news, inPlace)));
   return { changes: replaces.length > 0 || inPlace.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/**
+ * What changed on Vast since the last deployment, so `up` acts on it without a `refresh`: a gone
+ * instance is replaced; one stopped, exited or preempted against the desired state is updated
+ * (which starts or stops it). Returns the properties that force a replacement.
+ */
+async function driftOf(session: VastSession, id: string, news: InstanceInputs, inPlace: string[]): Promise<string[]> {
+  let instance: Instance | undefined;
+  try {
+    instance = await session.lookup.withId(Number(id));
+  } catch (error) {
+    progressLine(id, `could not check for changes made outside Pulumi (${(error as Error).message}); comparing inputs only`);
+    return [];
+  }
+  if (!instance) {
+    progressLine(id, "is gone (destroyed outside Pulumi): a new instance will replace it");
+    return ["instanceId"];
+  }
+  const { status, intendedStatus } = observe(instance);
+  const settled = ["running", "exited", "stopped", "offline", "unknown"].includes(status);
+  const wrongState = news.state === "running" ? intendedStatus !== "running" || (settled && status !== "running") : intendedStatus !== "stopped";
+  if (wrongState && !inPlace.includes("state")) {
+    progressLine(id, `is ${status} (intended ${intendedStatus}) but should be ${news.state}: it will be ${news.state === "running" ? "started" : "stopped"}`);
+    inPlace.push("state");
+  }
+  return [];
 }
 
 export async function create(settings: ProviderSettings, inputs: InstanceInputs & { __provider?: string }): Promise<pulumi.dynamic.CreateResult> {
   const session = sessionFor(settings);
-  const { id, offerId } = await rent(session, inputs);
-  const label = inputs.label ?? "";
+  const tag = tagFor(inputs);
+  const label = labelWithTag(inputs.label, tag);
+  const { id, offerId } = (await adoptTagged(session, label)) ?? (await rent(session, inputs, label));
   try {
-    // The create tag served its purpose; give the instance the label the user asked for.
-    await session.client.manageInstance(id, { label });
-    const instance = inputs.state === "stopped" ? await session.client.getInstance(id) : await waitRunning(session, id, inputs.readyTimeoutSeconds);
+    const instance = inputs.state === "stopped" ? await stopIfRunning(session, id) : await waitRunning(session, id, inputs.readyTimeoutSeconds);
     if (!instance) throw new VastError(VastErrorCode.instanceFailed, `instance ${id} disappeared right after it was created`);
     return { id: String(id), outs: { ...inputs, ...observe(instance), offerId } };
   } catch (error) {
     // Keep the instance in state so `pulumi destroy` (or the next `up`) can deal with it.
-    const partial = { ...inputs, instanceId: id, offerId, label, status: "unknown" };
-    throw Object.assign(new Error(`Vast instance ${id} was created on offer ${offerId} but is not ready: ${(error as Error).message}. It is recorded in the stack; run \`pulumi up\` to retry or \`pulumi destroy\` to remove it.`), { id: String(id), properties: partial, reasons: [(error as Error).message] });
+    const partial = { ...inputs, instanceId: id, offerId, label: inputs.label ?? "", tag, status: "unknown" };
+    throw Object.assign(new Error(`Vast instance ${id} (${tag}) was rented but is not ready: ${(error as Error).message}. It is recorded in the stack; run \`pulumi up\` to retry or \`pulumi destroy\` to remove it.`), { id: String(id), properties: partial, reasons: [(error as Error).message] });
   }
 }
 
+/** Healthier first: running, then still coming up; a failed one is never adopted. */
+function adoptionRank(instance: Instance): number {
+  const progress = runningProgress(instance);
+  if (progress.kind === "done") return 0;
+  if (instance.intended_status === "stopped" && progress.kind === "failed") return 2;
+  return progress.kind === "waiting" ? 1 : 3;
+}
+
 /**
- * Rents one offer. Every attempt carries a unique label; when an attempt's answer is lost (timeout,
- * reset, 5xx) we look for that label before trying again, and adopt what we find (vast-api.md §5.4).
- * Each attempt picks the best offer nobody in this process is renting right now: the pick and the
- * claim happen without an await in between, so concurrent creates never race for one offer.
+ * Adopts a live instance that carries this exact label: one rented by an earlier `up` that was
+ * interrupted before Pulumi recorded it. Any other instance with the label is a duplicate nothing
+ * else can own, and is destroyed.
  */
-async function rent(session: VastSession, inputs: InstanceInputs): Promise<{ id: number; offerId: number }> {
-  const { client, claimedOffers } = session;
+async function adoptTagged(session: VastSession, label: string): Promise<{ id: number; offerId: null } | undefined> {
+  const found = await session.lookup.withLabel(label).catch((error: unknown) => {
+    if (!isAmbiguous(error)) throw error;
+    throw new VastError(VastErrorCode.outcomeUnknown, `could not look for an instance already rented with the label "${label}", so nothing was rented: ${(error as Error).message}`, { cause: error });
+  });
+  found.sort((a, b) => adoptionRank(a) - adoptionRank(b));
+  const [best, ...rest] = found;
+  const keep = best && adoptionRank(best) < 3 ? best : undefined;
+  for (const duplicate of keep ? rest : found) {
+    progressLine(duplicate.id, `destroyed: it carries this resource's tag but cannot be adopted (${duplicate.actual_status ?? "provisioning"})`);
+    await session.client.destroyInstance(duplicate.id);
+  }
+  if (!keep) return undefined;
+  session.adopted.add(keep.id);
+  progressLine(keep.id, `adopted: rented earlier with this resource's tag (${keep.actual_status ?? "provisioning"})`);
+  return { id: keep.id, offerId: null };
+}
+
+/**
+ * Rents one offer. Each attempt claims the best offer no other create here is renting; when an
+ * attempt's answer is lost (timeout, reset, 5xx), nothing else is rented until the tag is found
+ * or the list has said for a while that it is not there (vast-api.md §5.4).
+ */
+async function rent(session: VastSession, inputs: InstanceInputs, label: string): Promise<{ id: number; offerId: number }> {
   const tries = inputs.offer?.tries ?? defaultOfferTries;
   const tried = new Set<number>();
   const failures: string[] = [];
-  while (tried.size < tries || (inputs.offerId !== undefined && failures.length < tries)) {
-    const offerId = inputs.offerId ?? (await nextUnclaimedOffer(session, inputs, tried));
+  while (tried.size < tries) {
+    const offerId = inputs.offerId ?? (await session.offers.claim(buildOfferQuery(inputs.offer!, inputs.diskGb), tried));
     if (offerId === undefined) break;
     tried.add(offerId);
-    claimedOffers.add(offerId);
-    const createTag = `vast-kit-${randomUUID()}`;
     try {
-      return { id: await client.createInstance(offerId, createBody(inputs, createTag)), offerId };
+      return { id: await session.client.createInstance(offerId, createBody(inputs, label)), offerId };
     } catch (error) {
-      claimedOffers.delete(offerId);
       if (isAmbiguous(error)) {
-        const adopted = await client.listInstances({ label: { eq: createTag } });
-        if (adopted[0]) {
-          claimedOffers.add(offerId);
-          progressLine(adopted[0].id, `adopted after a lost create answer on offer ${offerId}`);
-          return { id: adopted[0].id, offerId };
-        }
-        failures.push(`offer ${offerId}: ${(error as Error).message}`);
+        const found = await settleUnknownOutcome(session, label, offerId, error as VastError);
+        if (found) return { id: found.id, offerId };
+        failures.push(`offer ${offerId}: ${(error as Error).message}, and no instance with this tag appeared`);
       } else if (isOfferGone(error)) {
         failures.push(`offer ${offerId}: ${(error as VastError).vastMessage ?? (error as Error).message}`);
-        if (inputs.offerId !== undefined) break;
       } else {
         throw error;
       }
+      if (inputs.offerId !== undefined) break;
     }
   }
   if (failures.length === 0) {
@@ -100,25 +165,34 @@ async function rent(session: VastSession, inputs: InstanceInputs): Promise<{ id:
 }
 
 /**
- * The best matching offer that this create has not tried and no other create here is renting.
- * Each search asks for as many offers as could be claimed by the creates searching right now,
- * so concurrent creates each find a free one in their first page.
+ * After a create whose outcome is unknown: looks for its label with backoff for a bounded window.
+ * Resolves the instance if it appears, undefined if the list kept answering that it is not there,
+ * and fails (renting nothing else) when the list could not be read at all.
  */
-async function nextUnclaimedOffer(session: VastSession, inputs: InstanceInputs, tried: ReadonlySet<number>): Promise<number | undefined> {
-  const skip = (id: number) => tried.has(id) || session.claimedOffers.has(id);
-  session.offerSearchers++;
-  try {
-    for (;;) {
-      // Vast caps a page at 64 offers (vast-api.md §3.1).
-      const limit = Math.min(64, tried.size + session.claimedOffers.size + session.offerSearchers);
-      const offers = await session.client.searchOffers(buildOfferQuery({ ...inputs.offer!, tries: limit }, inputs.diskGb));
-      const free = offers.map((o) => o.id).find((id) => !skip(id));
-      // A full page with nothing free means other creates claimed offers meanwhile: look further.
-      if (free !== undefined || offers.length < limit || limit === 64) return free;
+async function settleUnknownOutcome(session: VastSession, label: string, offerId: number, cause: VastError): Promise<Instance | undefined> {
+  const deadline = Date.now() + session.unknownOutcomeWindowMs;
+  let delay = 1000;
+  let lastLookup: unknown = undefined;
+  progressLine(`on offer ${offerId}`, `create got no answer (${cause.message}); looking for its tag before renting anything else`);
+  for (;;) {
+    try {
+      const [found] = await session.lookup.withLabel(label);
+      lastLookup = undefined;
+      if (found) {
+        progressLine(found.id, `adopted: the create on offer ${offerId} went through although its answer was lost`);
+        return found;
+      }
+    } catch (error) {
+      lastLookup = error;
     }
-  } finally {
-    session.offerSearchers--;
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    await sleep(Math.min(delay, left));
+    delay = Math.min(delay * 2, 15_000);
   }
+  if (lastLookup === undefined) return undefined;
+  const seconds = Math.round(session.unknownOutcomeWindowMs / 1000);
+  throw new VastError(VastErrorCode.outcomeUnknown, `the create on offer ${offerId} got no answer (${cause.message}), and for ${seconds} s Vast could not be asked whether it rented an instance labelled "${label}" (last: ${(lastLookup as Error).message}). Nothing else was rented. When Vast answers again, run \`pulumi up\`: it looks for that label first and adopts the instance if the create went through (\`npm run sweep\` lists instances a stack's tags name that its state does not hold).`, { cause });
 }
 
 function createBody(inputs: InstanceInputs, label: string): CreateInstanceBody {
@@ -147,21 +221,34 @@ function waitRunning(session: VastSession, id: number, timeoutSeconds: number) {
   });
 }
 
+/** An adopted instance may be running although the inputs ask for `stopped`. */
+async function stopIfRunning(session: VastSession, id: number): Promise<Instance | undefined> {
+  const instance = await session.client.getInstance(id);
+  if (!instance || instance.intended_status === "stopped") return instance;
+  await session.client.manageInstance(id, { state: "stopped" });
+  return session.watcher.wait({ id, goal: "stop", progress: stoppedProgress, deadline: Date.now() + deleteTimeoutMs });
+}
+
 export async function update(settings: ProviderSettings, id: string, olds: InstanceOutputs, news: InstanceInputs): Promise<pulumi.dynamic.UpdateResult> {
   const session = sessionFor(settings);
   const instanceId = Number(id);
-  if ((news.label ?? "") !== olds.label) await session.client.manageInstance(instanceId, { label: news.label ?? "" });
+  const gone = () => new VastError(VastErrorCode.instanceFailed, `instance ${id} is gone; run \`pulumi up\` again to replace it`);
+  const current = await session.client.getInstance(instanceId);
+  if (!current) throw gone();
+  const label = labelWithTag(news.label, tagFor(news));
+  if (label !== current.label) await session.client.manageInstance(instanceId, { label });
   if (news.bidPrice !== undefined && news.bidPrice !== olds.bidPrice) await session.client.changeBid(instanceId, news.bidPrice);
-  // A start also revives an instance that was found not running (e.g. after a failed create).
-  const changeState = news.state !== olds.intendedStatus || (news.state === "running" && olds.status !== "running");
+  const { status, intendedStatus } = observe(current);
+  // A start also revives an instance that was found not running (stopped outside Pulumi, preempted, a failed create).
+  const changeState = news.state !== intendedStatus || (news.state === "running" && status !== "running");
   if (changeState) await session.client.manageInstance(instanceId, { state: news.state });
   const instance = !changeState
-    ? await session.client.getInstance(instanceId)
+    ? { ...current, label }
     : news.state === "running"
       ? await waitRunning(session, instanceId, news.readyTimeoutSeconds)
       : await session.watcher.wait({ id: instanceId, goal: "stop", progress: stoppedProgress, deadline: Date.now() + deleteTimeoutMs });
-  if (!instance) throw new VastError(VastErrorCode.instanceFailed, `instance ${id} is gone; run \`pulumi refresh\` to drop it from the stack`);
-  return { outs: { ...news, ...observe(instance), offerId: olds.offerId } };
+  if (!instance) throw gone();
+  return { outs: { ...news, ...observe(instance), offerId: olds.offerId ?? null } };
 }
 
 export async function read(settings: ProviderSettings, id: string, props: InstanceOutputs): Promise<pulumi.dynamic.ReadResult> {
@@ -171,12 +258,16 @@ export async function read(settings: ProviderSettings, id: string, props: Instan
   const observed = observe(instance);
   const inputs = Object.fromEntries(Object.keys(InstanceInputs.shape).filter((k) => k in props).map((k) => [k, props[k as keyof InstanceOutputs]]));
   // A label changed outside Pulumi shows as drift of the label input.
-  return { id, props: { ...props, ...observed }, inputs: { ...inputs, label: observed.label, state: observed.intendedStatus === "stopped" ? "stopped" : "running" } };
+  return { id, props: { ...props, ...observed }, inputs: { ...inputs, label: observed.label || undefined, state: observed.intendedStatus === "stopped" ? "stopped" : "running" } };
 }
 
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
   const session = sessionFor(settings);
   const instanceId = Number(id);
+  if (session.adopted.has(instanceId)) {
+    progressLine(id, "kept: the resource that replaces this one adopted it");
+    return;
+  }
   await session.client.destroyInstance(instanceId);
   await session.watcher.wait({ id: instanceId, goal: "be destroyed", progress: goneProgress, deadline: Date.now() + deleteTimeoutMs });
 }

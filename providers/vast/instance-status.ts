@@ -2,6 +2,7 @@
  * Reading an instance's state the way vast-api.md §4.5 recommends, and mapping it to the outputs a
  * user needs next. Pure: no I/O.
  */
+import { splitLabel } from "./instance-tag.ts";
 import type { Instance } from "./schemas.ts";
 
 /** Where an instance stands relative to what we are waiting for. */
@@ -61,7 +62,10 @@ export interface ObservedInstance {
   instanceId: number;
   status: string;
   intendedStatus: string;
+  /** The user's part of the Vast label. */
   label: string;
+  /** The kit's tag in the Vast label (instance-tag.ts), or null when it carries none. */
+  tag: string | null;
   machineId: number | null;
   gpuName: string | null;
   numGpus: number | null;
@@ -80,11 +84,13 @@ export function observe(instance: Instance): ObservedInstance {
     if (port !== undefined) ports[key] = port;
   }
   const ssh = sshEndpoint(instance);
+  const { userLabel, tag } = splitLabel(instance.label);
   return {
     instanceId: instance.id,
     status: instance.actual_status ?? "provisioning",
     intendedStatus: instance.intended_status ?? "running",
-    label: instance.label ?? "",
+    label: userLabel,
+    tag: tag?.tag ?? null,
     machineId: instance.machine_id ?? null,
     gpuName: instance.gpu_name ?? null,
     numGpus: instance.num_gpus ?? null,

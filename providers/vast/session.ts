@@ -1,23 +1,28 @@
 /**
- * One client and one watcher per (API URL, key) in a provider process, so every resource waiting
- * in the same `pulumi up` shares connections and poll rounds. Lives in the runtime module, which
- * the serialized provider imports by package name at call time: it is never serialized itself.
+ * One client, watcher, lookup and offer book per (API URL, key) in a provider process, so every
+ * resource of the same `pulumi up` shares connections, pacing, poll rounds, lookups and offer
+ * searches. Lives in the runtime module, which the serialized provider imports by package name at
+ * call time: it is never serialized itself.
  */
 import { VastClient } from "./client.ts";
 import { resolveConfig, type ProviderSettings } from "./config.ts";
+import { InstanceLookup } from "./instance-lookup.ts";
 import { InstanceWatcher } from "./instance-watcher.ts";
+import { OfferBook } from "./offer-book.ts";
 
 export interface VastSession {
   client: VastClient;
   watcher: InstanceWatcher;
+  lookup: InstanceLookup;
+  offers: OfferBook;
   /**
-   * Offers being rented by creates running in this process. Instances created in the same
-   * `pulumi up` search at the same moment and see the same cheapest offers; claiming keeps them
-   * from all racing for the first one.
+   * Instances a create adopted in this process. `pulumi up --replace` of an instance whose inputs
+   * did not change creates (and adopts) the instance its predecessor holds, then deletes the
+   * predecessor: that delete must leave the instance alone.
    */
-  claimedOffers: Set<number>;
-  /** Creates currently searching for an offer; sizes search pages so each finds a free one. */
-  offerSearchers: number;
+  adopted: Set<number>;
+  /** How long to keep looking for a create whose answer was lost (vast-api.md §5.4). */
+  unknownOutcomeWindowMs: number;
 }
 
 const sessions = new Map<string, VastSession>();
@@ -28,8 +33,16 @@ export function sessionFor(settings: ProviderSettings | undefined): VastSession 
   const key = `${config.apiUrl}\0${config.apiKey}`;
   let session = sessions.get(key);
   if (!session) {
-    const client = new VastClient(config);
-    session = { client, watcher: new InstanceWatcher(client), claimedOffers: new Set(), offerSearchers: 0 };
+    const tuning = settings?.tuning ?? {};
+    const client = new VastClient({ ...config, ...tuning.client });
+    session = {
+      client,
+      watcher: new InstanceWatcher(client),
+      lookup: new InstanceLookup(client),
+      offers: new OfferBook(client),
+      adopted: new Set(),
+      unknownOutcomeWindowMs: tuning.unknownOutcomeWindowMs ?? 180_000,
+    };
     sessions.set(key, session);
   }
   return session;

@@ -1,4 +1,8 @@
-/** `VastInstance`: a rented Vast instance, from a template or an image. */
+/**
+ * `VastInstance`: a rented Vast instance, from a template or an image. Its Vast label carries the
+ * tag `vk:<project>/<stack>/<name>#<spec>` (instance-tag.ts), which ties it to this resource: an
+ * interrupted `pulumi up` run again adopts the instance it already rented instead of renting another.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { delegatingProvider } from "../dynamic-provider.ts";
 import type { OfferCriteria } from "./offer-query.ts";
@@ -13,13 +17,16 @@ export interface VastInstanceArgs {
   readonly templateHashId?: pulumi.Input<string>;
   /** Docker image; overrides the template's. Required without a template. */
   readonly image?: pulumi.Input<string>;
-  /** Environment variables; merged over the template's. Defaults to none. */
+  /**
+   * Environment variables, merged over the template's; the place for secrets (they stay out of the
+   * template, and are stored as Pulumi secrets). Defaults to none.
+   */
   readonly env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Ports to open, e.g. `["1111", "8080", "8081/udp"]`. Defaults to none beyond the template's. */
   readonly ports?: pulumi.Input<pulumi.Input<string>[]>;
   /** Disk in GB (≥ 8). Defaults to 16. */
   readonly diskGb?: pulumi.Input<number>;
-  /** Label shown in the console; updated in place. Defaults to empty. */
+  /** Label shown in the console before the kit's tag; updated in place. At most 100 characters. Defaults to none. */
   readonly label?: pulumi.Input<string>;
   /** `ssh`, `jupyter` or `args`. Defaults to the template's, else `ssh`. */
   readonly runtype?: pulumi.Input<"ssh" | "jupyter" | "args">;
@@ -39,11 +46,15 @@ export interface VastInstanceArgs {
 
 export class VastInstance extends pulumi.dynamic.Resource {
   declare readonly instanceId: pulumi.Output<number>;
-  declare readonly offerId: pulumi.Output<number>;
+  /** The offer rented; null for an instance adopted from an earlier, interrupted `up`. */
+  declare readonly offerId: pulumi.Output<number | null>;
   /** `actual_status` when last observed: `running`, `exited`, … */
   declare readonly status: pulumi.Output<string>;
   declare readonly intendedStatus: pulumi.Output<string>;
+  /** The user's part of the Vast label. */
   declare readonly label: pulumi.Output<string>;
+  /** The kit's tag in the Vast label: `vk:<project>/<stack>/<resource>#<spec>`. */
+  declare readonly tag: pulumi.Output<string | null>;
   declare readonly machineId: pulumi.Output<number | null>;
   declare readonly gpuName: pulumi.Output<string | null>;
   declare readonly numGpus: pulumi.Output<number | null>;
@@ -54,7 +65,8 @@ export class VastInstance extends pulumi.dynamic.Resource {
   declare readonly sshCommand: pulumi.Output<string | null>;
 
   constructor(name: string, args: VastInstanceArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { instanceId: undefined, offerId: undefined, status: undefined, intendedStatus: undefined, machineId: undefined, gpuName: undefined, numGpus: undefined, dphTotal: undefined, publicIp: undefined, hostPorts: undefined, sshCommand: undefined };
-    super(delegatingProvider("instance"), name, { ...outputs, ...args }, { ...opts, additionalSecretOutputs: ["imageLogin", ...(opts?.additionalSecretOutputs ?? [])] }, "vast", "Instance");
+    const outputs = { instanceId: undefined, offerId: undefined, status: undefined, intendedStatus: undefined, tag: undefined, machineId: undefined, gpuName: undefined, numGpus: undefined, dphTotal: undefined, publicIp: undefined, hostPorts: undefined, sshCommand: undefined };
+    const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), resource: name };
+    super(delegatingProvider("instance"), name, { ...outputs, ...args, owner }, { ...opts, additionalSecretOutputs: ["imageLogin", "env", ...(opts?.additionalSecretOutputs ?? [])] }, "vast", "Instance");
   }
 }
