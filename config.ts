@@ -1,27 +1,36 @@
 /**
- * The program's configuration: every key of Pulumi.yaml's `config:` read through one strict
- * schema, so a bad value stops `pulumi up` with the key named before any resource is touched.
- * Defaults are the local stack's (the embedded default); `Pulumi.prod.example.yaml` shows a
- * team's production settings.
+ * The program's configuration: every key of the project's namespace read through one strict
+ * schema, so a bad value, or a key that is not one of ours (a typo), stops `pulumi up` with the key
+ * named before any resource is touched. Defaults live in one place, Pulumi.yaml's `config:` block,
+ * which the engine applies before the program runs; `Pulumi.prod.example.yaml` shows a team's
+ * production settings.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
+/** Config values reach the program as strings; numbers and booleans are parsed from them. */
+const wholeNumber = (min: number, max: number, rule: string) =>
+  z.string().regex(/^\d+$/, rule).transform(Number).pipe(z.number().min(min, rule).max(max, rule));
+const flag = z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true");
+
 const StackConfig = z.strictObject({
-  instanceCount: z.number().int().min(0).max(100),
-  gpuName: z.string().min(1),
-  numGpus: z.number().int().min(1).max(16),
-  maxPricePerHour: z.coerce.number({ error: "must be a decimal number of dollars, e.g. 1.50" }).positive(),
-  offerTries: z.number().int().min(1).max(20),
-  diskGb: z.number().int().min(8, "Vast needs at least 8 GB"),
-  templateName: z.string(),
-  instanceLabelPrefix: z.string().max(200),
+  instanceCount: wholeNumber(0, 100, "must be a whole number of instances from 0 (the template alone) to 100"),
+  gpuName: z.string().min(1, 'must name a GPU model as Vast spells it, e.g. "RTX 4090"'),
+  numGpus: wholeNumber(1, 16, "must be a whole number of GPUs per instance from 1 to 16"),
+  maxPricePerHour: z.string()
+    .regex(/^\d+(\.\d+)?$/, "must be a price in dollars per hour, written as a decimal number such as 1.50")
+    .transform(Number)
+    .pipe(z.number().gt(0, "must be more than 0 dollars per hour: it caps what each instance may cost, e.g. 1.50").max(128, "must be at most 128 dollars per hour, Vast's highest price")),
+  offerTries: wholeNumber(1, 20, "must be a whole number of offers to try from 1 to 20"),
+  diskGb: wholeNumber(8, 100_000, "must be a whole number of GB, at least 8 (Vast's minimum)"),
+  templateName: z.string().max(200, "must be at most 200 characters"),
+  instanceLabelPrefix: z.string().max(90, "must be at most 90 characters: the instance number and the kit's tag follow it").regex(/^[^\n]*$/, "must be one line"),
   image: z.string(),
   imageRepository: z.string().regex(/^[^\s@:]+(:\d+)?(\/[^\s@:]+)+$/, "must be registry/repository without a tag, e.g. ghcr.io/acme/vast-base"),
-  imageVariants: z.string().transform((s) => s.split(",").map((v) => v.trim())).pipe(z.array(z.enum(["cuda", "rocm"], { error: "lists variants from: cuda, rocm" })).min(1)),
-  imageBaseCuda: z.string().min(1),
-  imageBaseRocm: z.string().min(1),
-  imageOffline: z.boolean(),
+  imageVariants: z.string().transform((s) => s.split(",").map((v) => v.trim())).pipe(z.array(z.enum(["cuda", "rocm"], { error: "must list variants from cuda and rocm, comma-separated" })).min(1)),
+  imageBaseCuda: z.string().min(1, "must name the base image of the CUDA variant"),
+  imageBaseRocm: z.string().min(1, "must name the base image of the ROCm variant"),
+  imageOffline: flag,
   imageRevision: z.string(),
   cloudflareAccountId: z.string(),
   cloudflareZoneId: z.string(),
@@ -32,32 +41,52 @@ const StackConfig = z.strictObject({
 });
 export type StackConfig = z.infer<typeof StackConfig>;
 
-/** Reads and validates the stack's config; throws one error listing every bad key. */
-export function readStackConfig(): StackConfig {
-  const config = new pulumi.Config();
-  const raw = {
-    instanceCount: config.getNumber("instanceCount") ?? 1,
-    gpuName: config.get("gpuName") ?? "RTX 4090",
-    numGpus: config.getNumber("numGpus") ?? 1,
-    maxPricePerHour: config.get("maxPricePerHour") ?? "1.50",
-    offerTries: config.getNumber("offerTries") ?? 3,
-    diskGb: config.getNumber("diskGb") ?? 32,
-    templateName: config.get("templateName") ?? "",
-    instanceLabelPrefix: config.get("instanceLabelPrefix") ?? "",
-    image: config.get("image") ?? "",
-    imageRepository: config.get("imageRepository") ?? "127.0.0.1:5000/vast-kit/base",
-    imageVariants: config.get("imageVariants") ?? "cuda",
-    imageBaseCuda: config.get("imageBaseCuda") ?? "vast-kit/debian-base:bookworm",
-    imageBaseRocm: config.get("imageBaseRocm") ?? "vast-kit/debian-base:bookworm",
-    imageOffline: config.getBoolean("imageOffline") ?? true,
-    imageRevision: config.get("imageRevision") ?? "",
-    cloudflareAccountId: config.get("cloudflareAccountId") ?? "",
-    cloudflareZoneId: config.get("cloudflareZoneId") ?? "",
-    tunnelDomain: config.get("tunnelDomain") ?? "",
-  };
+const knownKeys = Object.keys(StackConfig.shape);
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (const [i, ca] of [...a].entries()) {
+    const row = [i + 1];
+    for (const [j, cb] of [...b].entries()) row.push(Math.min(previous[j + 1]! + 1, row[j]! + 1, previous[j]! + (ca === cb ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+function didYouMean(key: string): string {
+  const [best] = knownKeys.map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const).sort((a, b) => a[1] - b[1]);
+  return best && best[1] <= Math.max(2, key.length / 3) ? `; did you mean ${best[0]}?` : `; the keys are listed in Pulumi.yaml`;
+}
+
+/**
+ * Checks the project's config (`all`: every config key of the stack, as the engine passes it);
+ * returns the parsed settings, or every problem as "<project>:<key>: <rule>".
+ */
+export function parseStackConfig(project: string, all: Record<string, string>): { config: StackConfig } | { problems: string[] } {
+  const prefix = `${project}:`;
+  const raw: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(all)) {
+    if (!key.startsWith(prefix)) continue;
+    const name = key.slice(prefix.length);
+    if (knownKeys.includes(name)) raw[name] = value;
+    else problems.push(`${key}: is not a setting of this project${didYouMean(name)}`);
+  }
   const parsed = StackConfig.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const project = pulumi.getProject();
-  const problems = parsed.error.issues.map((i) => `  ${project}:${String(i.path[0] ?? "")}: ${i.message}`).join("\n");
-  throw new pulumi.RunError(`invalid stack configuration:\n${problems}\nFix it with \`pulumi config set <key> <value>\`.`);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? "");
+      const missing = issue.code === "invalid_type" && raw[name] === undefined;
+      problems.push(`${prefix}${name}: ${missing ? "has no value; Pulumi.yaml gives every key a default, so run from the project directory" : issue.message}`);
+    }
+  }
+  return problems.length ? { problems } : { config: (parsed as { data: StackConfig }).data };
+}
+
+/** Reads and validates the stack's config; throws one error listing every problem. */
+export function readStackConfig(): StackConfig {
+  const result = parseStackConfig(pulumi.getProject(), pulumi.runtime.allConfig());
+  if ("config" in result) return result.config;
+  throw new pulumi.RunError(`invalid stack configuration:\n${result.problems.map((p) => `  ${p}`).join("\n")}\nFix it with \`pulumi config set <key> <value>\` (or \`pulumi config rm <key>\`).`);
 }

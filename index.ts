@@ -6,8 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImage, GpuFleet, PortalTunnel, defaultPortalApps } from "./components/index.ts";
 import { readStackConfig } from "./config.ts";
+import { checkVastAccess } from "./providers/vast/index.ts";
 
 const config = readStackConfig();
+// A wrong key or URL stops the run here, before the image build and push.
+const settings = pulumi.runtime.allConfig();
+await checkVastAccess({ apiUrl: settings["vast:apiUrl"], apiKey: settings["vast:apiKey"] }).catch((error: Error) => {
+  throw new pulumi.RunError(error.message);
+});
 
 /** Components the local build leaves out: they download from outside Debian's mirror (image/Dockerfile). */
 const offlineBuildArgs = { JUPYTER_SOURCE: "apt", SYNCTHING_SOURCE: "apt", INSTALL_CLOUDFLARED: "false", INSTALL_VASTAI: "false", INSTALL_NVM: "false" };

@@ -1,6 +1,8 @@
 /**
  * `GpuFleet`: a Vast template built from the portal apps and an image, and N instances launched
- * from it; outputs what a user clicks next (portal URLs, SSH commands).
+ * from it; outputs what a user clicks next (portal URLs, SSH commands). Secrets (the portal
+ * password, the tunnel token, `secretEnv`) go into each instance's create request, never into the
+ * template, so the template can be published.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret } from "../providers/random/random-secret.ts";
@@ -23,14 +25,16 @@ export interface GpuFleetArgs {
   readonly diskGb?: number;
   /** Template name. Defaults to `<project>-<stack>`. */
   readonly templateName?: string;
-  /** Instance labels are `<prefix>-<n>`. Defaults to `<stack>-gpu`. */
+  /** Instance labels start with `<prefix>-<n>`, before the kit's tag. Defaults to the tag alone. */
   readonly labelPrefix?: string;
   /** Cloudflare tunnel token for the named tunnel (`CF_TUNNEL_TOKEN`); a secret. */
   readonly tunnelToken?: pulumi.Input<string>;
   /** Portal password (`WEB_PASSWORD`, also accepted as `?token=`). Defaults to a generated secret. */
   readonly portalPassword?: pulumi.Input<string>;
-  /** More template env. Defaults to none. */
+  /** More template env: public settings, visible to anyone who can see the template. Defaults to none. */
   readonly env?: Record<string, pulumi.Input<string>>;
+  /** Env for each instance that must stay out of the template (tokens, keys); stored as secrets. Defaults to none. */
+  readonly secretEnv?: Record<string, pulumi.Input<string>>;
   /** Private registry login for the image, `-u USER -p TOKEN REGISTRY`; a secret. */
   readonly imageLogin?: pulumi.Input<string>;
 }
@@ -56,20 +60,22 @@ export class GpuFleet extends pulumi.ComponentResource {
     if (args.instanceCount > 0 && !args.offer) {
       throw new pulumi.ResourceError(`GpuFleet ${name}: instanceCount is ${args.instanceCount} but no offer criteria were given`, this);
     }
-    const stack = pulumi.getStack();
     this.portalPassword = pulumi.secret(args.portalPassword ?? new RandomSecret(`${name}-portal-password`, {}, { parent: this }).value);
-    const env: Record<string, pulumi.Input<string>> = {
+    const templateEnv: Record<string, pulumi.Input<string>> = {
       // The portal serves TLS with a self-signed pair unless a usable one is provided (instance-runtime.md §6).
       ENABLE_HTTPS: "true",
       ...args.env,
       ...portalEnv(args.apps),
-      WEB_PASSWORD: this.portalPassword,
-      ...(args.tunnelToken ? { CF_TUNNEL_TOKEN: pulumi.secret(args.tunnelToken) } : {}),
     };
+    const instanceEnv = pulumi.secret(pulumi.all({
+      ...args.secretEnv,
+      WEB_PASSWORD: this.portalPassword,
+      ...(args.tunnelToken ? { CF_TUNNEL_TOKEN: args.tunnelToken } : {}),
+    }));
     const template = new VastTemplate(name, {
-      name: args.templateName ?? `${pulumi.getProject()}-${stack}`,
+      name: args.templateName ?? `${pulumi.getProject()}-${pulumi.getStack()}`,
       image: args.image,
-      env,
+      env: templateEnv,
       ports: portsToOpen(args.apps),
       runtype: "ssh",
       sshDirect: true,
@@ -83,7 +89,8 @@ export class GpuFleet extends pulumi.ComponentResource {
         templateHashId: template.hashId,
         offer: args.offer!,
         diskGb: args.diskGb ?? 32,
-        label: `${args.labelPrefix ?? `${stack}-gpu`}-${i}`,
+        env: instanceEnv,
+        ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
         ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
       }, { parent: this });
       const portalUrl = pulumi.all([instance.publicIp, instance.hostPorts, this.portalPassword]).apply(([ip, ports, password]) => {

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { VastError, VastErrorCode } from "./errors.ts";
 import { Pacer, type PaceClass } from "./pacer.ts";
 import {
-  CreateInstanceResult, ErrorBody, Instance, InstancePage, InstanceRead, OfferList, SecretList, SshKey,
+  CreateInstanceResult, CurrentUser, ErrorBody, Instance, InstancePage, InstanceRead, OfferList, SecretList, SshKey,
   SshKeyCreated, Template, TemplateSearch, TemplateWrite,
   type Offer,
 } from "./schemas.ts";
@@ -123,6 +123,13 @@ export class VastClient {
   /** Closes pooled connections. */
   async close(): Promise<void> {
     await this.#agent.close();
+  }
+
+  // ---- account (§3.9) ----
+
+  /** The account the key belongs to (`GET /users/current`); the answer never holds the key. */
+  async currentUser(): Promise<CurrentUser> {
+    return this.#call({ operation: "read the current user", method: "GET", path: "api/v0/users/current", schema: CurrentUser, retry: "idempotent", pace: "account" });
   }
 
   // ---- offers (§3.1) ----

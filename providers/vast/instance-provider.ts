@@ -49,7 +49,9 @@ export async function diff(id: string, olds: InstanceOutputs, news: InstanceInpu
   const replaces: string[] = replacingInputs.filter((key) => key !== "offerId" ? changed(key) : news.offerId !== undefined && changed(key));
   // Switching between on-demand and interruptible is a new contract; a new bid on a bid is not.
   if ((olds.bidPrice === undefined) !== (news.bidPrice === undefined)) replaces.push("bidPrice");
-  const inPlace: string[] = (["label", "state", "bidPrice", "readyTimeoutSeconds"] as const).filter(changed);
+  const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds"] as const).filter(changed);
+  // The observed label is "" where the input was left out.
+  if ((olds.label ?? "") !== (news.label ?? "")) inPlace.push("label");
   // An instance rented before tags existed, or relabelled in the console, gets its tag back.
   if (replaces.length === 0 && olds.tag !== tagFor(news)) inPlace.push("tag");
   if (replaces.length === 0) replaces.push(...(await driftOf(sessionFor(settings), id, news, inPlace)));
@@ -257,8 +259,10 @@ export async function read(settings: ProviderSettings, id: string, props: Instan
   if (!instance) return { id: "" };
   const observed = observe(instance);
   const inputs = Object.fromEntries(Object.keys(InstanceInputs.shape).filter((k) => k in props).map((k) => [k, props[k as keyof InstanceOutputs]]));
-  // A label changed outside Pulumi shows as drift of the label input.
-  return { id, props: { ...props, ...observed }, inputs: { ...inputs, label: observed.label || undefined, state: observed.intendedStatus === "stopped" ? "stopped" : "running" } };
+  // A label changed outside Pulumi shows as drift of the label input (left out when empty, as an
+  // unset input is: the engine cannot carry an undefined value).
+  const { label: _oldLabel, ...others } = inputs;
+  return { id, props: { ...props, ...observed }, inputs: { ...others, ...(observed.label ? { label: observed.label } : {}), state: observed.intendedStatus === "stopped" ? "stopped" : "running" } };
 }
 
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {

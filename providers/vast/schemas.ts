@@ -88,6 +88,14 @@ export const SshKeyCreated = z.looseObject({ key: SshKey });
 
 export const SecretList = z.looseObject({ secrets: z.record(z.string(), z.string()).nullish() });
 
+/** `GET /users/current` (vast-api.md §3.9); only what we read is typed. */
+export const CurrentUser = z.looseObject({
+  id: looseNumber,
+  credit: looseNumber.nullish(),
+  balance: looseNumber.nullish(),
+});
+export type CurrentUser = z.infer<typeof CurrentUser>;
+
 /** The fields an error body may carry (vast-api.md §2.1). */
 export const ErrorBody = z.looseObject({
   success: z.boolean().optional(),

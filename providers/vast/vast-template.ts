@@ -11,7 +11,10 @@ export interface VastTemplateArgs {
   readonly image: pulumi.Input<string>;
   /** Image tag when `image` has none. */
   readonly tag?: pulumi.Input<string>;
-  /** Environment variables for instances. Defaults to none. */
+  /**
+   * Environment variables for instances. Anyone who can see the template can read them (everyone,
+   * once it is public): put secrets in the instance's `env` instead. Defaults to none.
+   */
   readonly env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Ports to open, e.g. `["1111", "8080"]`. Defaults to none. */
   readonly ports?: pulumi.Input<pulumi.Input<string>[]>;
@@ -46,6 +49,6 @@ export class VastTemplate extends pulumi.dynamic.Resource {
   declare readonly hashId: pulumi.Output<string>;
 
   constructor(name: string, args: VastTemplateArgs, opts?: pulumi.CustomResourceOptions) {
-    super(delegatingProvider("template"), name, { templateId: undefined, hashId: undefined, ...args }, { ...opts, additionalSecretOutputs: ["dockerLogin", "env", ...(opts?.additionalSecretOutputs ?? [])] }, "vast", "Template");
+    super(delegatingProvider("template"), name, { templateId: undefined, hashId: undefined, ...args }, { ...opts, additionalSecretOutputs: ["dockerLogin", ...(opts?.additionalSecretOutputs ?? [])] }, "vast", "Template");
   }
 }

@@ -28,7 +28,9 @@ test("pulumi up, no-op up and refresh, in-place label change, drift, destroy: al
   assert.deepEqual(outputs.instanceStatuses, ["running", "running"]);
   const ids = outputs.instanceIds as number[];
   assert.deepEqual(emulator.listInstances().map((i) => i.id).sort(), [...ids].sort());
-  assert.deepEqual(emulator.listInstances().map((i) => i.label).sort(), ["test-gpu-0", "test-gpu-1"]);
+  const labels = emulator.listInstances().map((i) => i.label ?? "").sort();
+  assert.equal(labels.length, 2);
+  labels.forEach((label, i) => assert.match(label, new RegExp(`^vk:vast-kit/test/fleet-${i}#[0-9a-f]{8}$`), "every rent carries its tag"));
   for (const command of outputs.sshCommands as string[]) assert.match(command, /^ssh -p \d+ root@127\.0\.0\.1$/);
 
   await stack.pulumi("up", "--yes", "--expect-no-changes");
@@ -38,21 +40,42 @@ test("pulumi up, no-op up and refresh, in-place label change, drift, destroy: al
   const relabel = await stack.pulumi("up", "--yes");
   assert.match(relabel, /2 updated/);
   assert.doesNotMatch(relabel, /replaced|created/);
-  assert.deepEqual(emulator.listInstances().map((i) => i.label).sort(), ["renamed-0", "renamed-1"]);
+  assert.deepEqual(emulator.listInstances().map((i) => i.label).sort(), labels.map((label, i) => `renamed-${i} ${label}`));
   assert.deepEqual((await stack.outputs()).instanceIds, ids, "the same instances, updated in place");
 
-  // Destroy one instance behind Pulumi's back: refresh must drop it from the state.
-  const gone = ids[1]!;
-  const destroyed = await fetch(`${emulator.url}/api/v0/instances/${gone}/`, { method: "DELETE", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" }, body: "{}" });
-  assert.equal(destroyed.status, 200);
-  await stack.pulumi("refresh", "--yes");
-  const state = JSON.parse(await stack.exportState());
-  const instanceIdsInState = state.deployment.resources.filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/vast:Instance").map((r: { id: string }) => Number(r.id));
-  assert.deepEqual(instanceIdsInState, [ids[0]]);
+  // Behind Pulumi's back: one instance destroyed, the other stopped. `up` alone notices both.
+  const [kept, gone] = ids as [number, number];
+  const vast = async (method: string, path: string, body: unknown): Promise<Response> => {
+    // The emulator enforces Vast's rate limits, on this test's calls as on the provider's.
+    for (;;) {
+      const res = await fetch(`${emulator.url}${path}`, { method, headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      if (res.status !== 429) return res;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  assert.equal((await vast("DELETE", `/api/v0/instances/${gone}/`, {})).status, 200);
+  assert.equal((await vast("PUT", `/api/v0/instances/${kept}/`, { state: "stopped" })).status, 200);
+  const healed = await stack.pulumi("up", "--yes");
+  assert.match(healed, /1 updated/);
+  assert.match(healed, /1 replaced/);
+  const after = await stack.outputs();
+  assert.equal((after.instanceIds as number[])[0], kept);
+  assert.notEqual((after.instanceIds as number[])[1], gone);
+  assert.deepEqual(after.instanceStatuses, ["running", "running"]);
+  assert.deepEqual(emulator.listInstances().map((i) => i.id).sort(), [...(after.instanceIds as number[])].sort());
 
-  // Nothing anywhere in the state holds the API key.
+  // The template carries no secret: the portal password reaches each instance in its create request.
+  const password = new URL((await stack.outputs(true)).portalUrls[0]).searchParams.get("token")!;
+  const templateSearch = await fetch(`${emulator.url}/api/v0/template/?select_cols=${encodeURIComponent('["*"]')}&select_filters=${encodeURIComponent("{}")}`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const published = JSON.stringify(await templateSearch.json());
+  assert.ok(published.includes("PORTAL_CONFIG"), "the template is there");
+  assert.ok(!published.includes(password), "the portal password is not in the template");
+
+  // Nothing anywhere in the state holds the API key or the portal password in clear.
   for (const file of await filesUnder(stack.dir)) {
-    assert.ok(!(await readFile(file, "utf8")).includes(apiKey), `${file} contains the API key`);
+    const text = await readFile(file, "utf8");
+    assert.ok(!text.includes(apiKey), `${file} contains the API key`);
+    assert.ok(!text.includes(password), `${file} contains the portal password`);
   }
 
   await stack.pulumi("destroy", "--yes");
@@ -62,16 +85,31 @@ test("pulumi up, no-op up and refresh, in-place label change, drift, destroy: al
   assert.deepEqual(body.templates.filter((tpl) => tpl.name === "vast-kit-test"), [], "the template is gone");
 });
 
-test("bad stack config stops before any resource, naming the key", { timeout: 120_000 }, async (t) => {
+test("bad stack config stops before any resource, naming each key and its rule", { timeout: 120_000 }, async (t) => {
   const emulator = await startEmulator({ apiKey });
   t.after(() => emulator.close());
-  const stack = await pulumiStack(t, { "vast:apiUrl": emulator.url, "vast-kit:diskGb": "4", "vast-kit:maxPricePerHour": "cheap" }, { VAST_API_KEY: apiKey });
+  const stack = await pulumiStack(t, { "vast:apiUrl": emulator.url, "vast-kit:diskGb": "4", "vast-kit:maxPricePerHour": "0", "vast-kit:instanceCont": "2" }, { VAST_API_KEY: apiKey });
   await assert.rejects(stack.pulumi("up", "--yes"), (error: Error) => {
-    assert.match(error.message, /vast-kit:maxPricePerHour: must be a decimal number/);
-    assert.match(error.message, /vast-kit:diskGb: Vast needs at least 8 GB/);
+    assert.match(error.message, /vast-kit:maxPricePerHour: must be more than 0 dollars per hour/);
+    assert.match(error.message, /vast-kit:diskGb: must be a whole number of GB, at least 8/);
+    assert.match(error.message, /vast-kit:instanceCont: is not a setting of this project; did you mean instanceCount\?/);
     return true;
   });
   assert.equal(emulator.stats().total, 0, "no API request was made");
+});
+
+test("a missing or refused vast:apiKey and an unreachable vast:apiUrl stop the run before anything is created", { timeout: 180_000 }, async (t) => {
+  const emulator = await startEmulator({ apiKey });
+  t.after(() => emulator.close());
+  const config = { "vast:apiUrl": emulator.url, "vast-kit:image": "img:tag" };
+  const missing = await pulumiStack(t, config, { VAST_API_KEY: "" });
+  await assert.rejects(missing.pulumi("up", "--yes"), /vast:apiKey is not set: run `pulumi config set --secret vast:apiKey <key>` or export VAST_API_KEY/);
+  const refused = await pulumiStack(t, config, { VAST_API_KEY: "not-the-key" });
+  await assert.rejects(refused.pulumi("up", "--yes"), /it refused vast:apiKey \(401\)/);
+  const unreachable = await pulumiStack(t, { ...config, "vast:apiUrl": "http://127.0.0.1:9" }, { VAST_API_KEY: apiKey });
+  await assert.rejects(unreachable.pulumi("up", "--yes"), /check vast:apiUrl \(http:\/\/127\.0\.0\.1:9\)/);
+  assert.deepEqual(Object.keys(emulator.stats().byEndpoint), ["GET /api/v0/users/current"], "only the check reached the API");
+  assert.equal(JSON.parse(await refused.exportState()).deployment?.resources?.length ?? 0, 0, "nothing was created");
 });
 
 test("a stack with no instances publishes the template alone", { timeout: 120_000 }, async (t) => {
