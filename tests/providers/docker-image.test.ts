@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import * as image from "../../providers/docker/image-provider.ts";
 
-const base = "vast-kit/debian-base:bookworm"; // made by scripts/docker/setup.sh
+const base = "vast-kit/debian-base:bookworm"; // made by toolchain/docker.sh
 
 test("builds, pushes and pins by digest; labels change the digest; a failing build says which step", { timeout: 180_000 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "vast-kit-image-"));
