@@ -4,8 +4,9 @@
  * template and the instances launched from it.
  */
 import { existsSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { imageBuild } from "../image/build/index.ts";
 import { DockerImage } from "../providers/docker/docker-image.ts";
 import { hashSources } from "./source-hash.ts";
 
@@ -49,20 +50,19 @@ export class BaseImage extends pulumi.ComponentResource {
     if (!existsSync(resolve(kitRoot, "image/Dockerfile"))) {
       throw new pulumi.ResourceError(`BaseImage ${name}: the image sources are not here (${kitRoot}); build the image from a checkout of vast-kit and pass its digest-pinned ref to GpuFleet as \`image\``, this);
     }
-    // Paths are relative to the project directory, so state does not depend on where a clone lives.
-    const fromProject = (path: string) => relative(process.cwd(), resolve(kitRoot, path)) || ".";
-    const sourceHash = hashSources(kitRoot, ["image", "portal", "scripts/docker", "package-lock.json"], ["node_modules", ".git", ".build"]);
+    const build = imageBuild(kitRoot);
+    const sourceHash = hashSources(kitRoot, build.sources, build.ignore);
     this.refs = {};
     for (const variant of args.variants ?? [ImageVariant.cuda, ImageVariant.rocm]) {
       const image = new DockerImage(`${name}-${variant}`, {
-        context: fromProject("image"),
-        dockerfile: fromProject("image/Dockerfile"),
+        context: build.context,
+        dockerfile: build.dockerfile,
         ref: pulumi.interpolate`${args.repository}:${variant}`,
         buildArgs: { ...args.buildArgs, BASE_IMAGE: args.baseImages?.[variant] ?? defaultBaseImages[variant] },
         ...(args.labels ? { labels: args.labels } : {}),
         ...(args.secretFiles ? { secretFiles: args.secretFiles } : {}),
         sourceHash,
-        prepare: ["bash", fromProject("scripts/docker/build-context.sh")],
+        prepare: [...build.prepare],
         cacheFrom: [pulumi.interpolate`${args.repository}:${variant}`],
         ...(args.registryAuth ? { registryAuth: args.registryAuth } : {}),
       }, { parent: this });

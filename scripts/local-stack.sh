@@ -64,8 +64,8 @@ stop_emulator() {
 cd "$repo"
 case "${1:-}" in
   up)
-    bash "$repo/scripts/docker/setup.sh"
-    bash "$repo/scripts/registry/setup.sh"
+    bash "$repo/toolchain/docker.sh"
+    bash "$repo/toolchain/registry.sh"
     start_emulator
     select_local_stack
     pulumi up --yes --stack local --config-file "$stack_config"
@@ -75,7 +75,7 @@ case "${1:-}" in
     echo "The emulator keeps running in the background (pid $(cat "$data/emulator.pid" 2>/dev/null || echo ?)); \`npm run down\` tears it all down."
     ;;
   down)
-    bash "$repo/scripts/docker/setup.sh" >/dev/null
+    bash "$repo/toolchain/docker.sh" >/dev/null
     start_emulator
     if pulumi stack select local >/dev/null 2>&1; then
       pulumi destroy --yes --stack local --config-file "$stack_config"

@@ -5,8 +5,8 @@
  *   2. the megabytes our layers add on top of the base image, in total and per Dockerfile step.
  *
  * Usage: node benchmarks/image/bench.ts [--runs N] [--image TAG] [--base TAG] [--no-build] [--json]
- * Defaults: 5 runs; builds vast-kit/base:bench with scripts/docker/build-image.sh on the local
- * Debian stand-in base (scripts/docker/setup.sh must have run).
+ * Defaults: 5 runs; builds vast-kit/base:bench with image/build/build-image.sh on the local
+ * Debian stand-in base (toolchain/docker.sh must have run).
  * @module
  */
 import { execFile } from 'node:child_process';
@@ -91,7 +91,7 @@ async function addedLayers(image: string, base: string): Promise<{ step: string;
 if (!args['no-build']) {
   process.stderr.write(`building ${args.image} on ${args.base}...\n`);
   const built = performance.now();
-  await run(path.join(REPO, 'scripts/docker/build-image.sh'), ['-t', args.image], {
+  await run(path.join(REPO, 'image/build/build-image.sh'), ['-t', args.image], {
     env: { ...process.env, VAST_KIT_IMAGE_BASE: args.base }, maxBuffer: 64 * 1024 * 1024,
   });
   process.stderr.write(`built in ${((performance.now() - built) / 1000).toFixed(1)} s\n`);

@@ -174,14 +174,14 @@ export async function startCaddy(env: BenchEnv, sites: readonly { port: number; 
 }
 
 /**
- * Bundle the portal exactly as the image ships it (`scripts/docker/bundle.ts`:
+ * Bundle the portal exactly as the image ships it (`image/build/bundle.ts`:
  * main.js and its chunks, next to a copy of `portal/static/`), so it runs
  * without type stripping, whose compiler would otherwise sit in the measured memory.
  */
 export async function bundlePortal(dir: string): Promise<string> {
   const out = path.join(dir, 'portal-bundle');
   const repo = new URL('../../', import.meta.url).pathname;
-  execFileSync(process.execPath, [path.join(repo, 'scripts/docker/bundle.ts'), out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [path.join(repo, 'image/build/bundle.ts'), out], { stdio: ['ignore', 'ignore', 'inherit'] });
   await fs.cp(path.join(repo, 'portal/static'), path.join(out, 'static'), { recursive: true });
   return path.join(out, 'main.js');
 }

@@ -23,6 +23,18 @@ export interface DockerImageArgs {
   readonly dockerCli?: pulumi.Input<string>;
 }
 
+/**
+ * An image built with the local Docker engine (BuildKit) and pushed to `ref`, pinned by digest.
+ *
+ * - **Refresh** asks the registry (`GET /v2/<name>/manifests/<tag>`, with `registryAuth` when it
+ *   names that registry; loopback registries over HTTP, any other over HTTPS) what the tag holds.
+ *   A tag deleted or pushed over outside Pulumi reads as gone, so the next `pulumi up` builds and
+ *   pushes the image again. An unreachable registry fails the refresh (`DOCKER_REGISTRY_ERROR`).
+ * - **Delete** keeps the tag and manifest in the registry (as docker-build's retainOnDelete does):
+ *   instances launched from the digest-pinned ref may still pull it.
+ * - Failures are `DockerImageError`s with a stable `code` (`DOCKER_BUILD_FAILED`, `DOCKER_PUSH_FAILED`, …)
+ *   and never carry the registry password.
+ */
 export class DockerImage extends pulumi.dynamic.Resource {
   /** `sha256:…` of the pushed manifest. */
   declare readonly digest: pulumi.Output<string>;

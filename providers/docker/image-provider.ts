@@ -1,8 +1,9 @@
 /**
  * What a `DockerImage` does: build an image with the local Docker engine (BuildKit), push it, and
- * report the digest-pinned reference. This stands in for @pulumi/docker-build, whose plugin cannot
- * be built from the Go modules this machine can reach (see README, "Known limits"); it shells out
- * to the docker CLI the way that plugin's `exec: true` mode does.
+ * report the digest-pinned reference; on refresh, ask the registry whether the tag still holds
+ * that digest. This stands in for @pulumi/docker-build, whose plugin cannot be built from the Go
+ * modules this machine can reach (see README, "Known limits"); it shells out to the docker CLI the
+ * way that plugin's `exec: true` mode does.
  */
 import { execFile, type ExecFileOptions } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,6 +13,8 @@ import { promisify } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../_check.ts";
+import { DockerImageError, DockerImageErrorCode } from "./errors.ts";
+import { tagDigest } from "./registry.ts";
 
 const run = promisify(execFile);
 
@@ -64,45 +67,59 @@ export async function update(_settings: unknown, _id: string, _olds: ImageOutput
   return { outs: { ...news, ...(await buildAndPush(news)) } };
 }
 
+/**
+ * Asks the registry what the tag holds now. When the tag is gone, or was pushed over with another
+ * image, the image this resource pushed is no longer what the tag names: it reads as deleted
+ * (empty id), so the next `pulumi up` builds and pushes it again. A registry that cannot be asked
+ * fails the refresh with {@link DockerImageErrorCode.registry} rather than guessing.
+ */
 export async function read(_settings: unknown, id: string, props: ImageOutputs): Promise<pulumi.dynamic.ReadResult> {
-  return { id, props };
+  const digest = await tagDigest(props.ref, props.registryAuth);
+  return digest === props.digest ? { id, props } : { id: "" };
 }
 
-/** Pushed tags are kept (as with docker-build's retainOnDelete): a registry does not bill per image. */
+/**
+ * Deleting the resource leaves the pushed tag and manifest in the registry on purpose (as with
+ * docker-build's retainOnDelete): instances and templates launched from the digest-pinned ref may
+ * still pull it, and a registry does not bill per image.
+ */
 export async function remove(): Promise<void> {}
 
 async function buildAndPush(inputs: ImageInputs): Promise<{ digest: string; imageRef: string }> {
   const docker = inputs.dockerCli ?? "/usr/bin/docker";
   const config = await mkdtemp(join(tmpdir(), "vast-kit-docker-"));
   const options: ExecFileOptions = { env: { ...process.env, DOCKER_BUILDKIT: "1", DOCKER_CONFIG: config }, maxBuffer: 256 << 20 };
-  const step = async (what: string, file: string, args: string[], input?: string) => {
+  const password = inputs.registryAuth?.password;
+  const step = async (code: DockerImageErrorCode, what: string, file: string, args: string[], input?: string) => {
     try {
       const child = run(file, args, options);
       if (input !== undefined) { child.child.stdin?.end(input); }
       return (await child).stdout.toString();
     } catch (error) {
       const e = error as { stderr?: string | Buffer; message: string };
-      const detail = (e.stderr?.toString() || e.message).trim().split("\n").slice(-15).join("\n");
-      throw new Error(`image ${inputs.ref}: ${what} failed:\n${detail}`);
+      let detail = (e.stderr?.toString() || e.message).trim().split("\n").slice(-15).join("\n");
+      // docker does not echo the password, but a message must never carry it whatever the CLI prints.
+      if (password) detail = detail.replaceAll(password, "***");
+      throw new DockerImageError(code, `image ${inputs.ref}: ${what} failed:\n${detail}`, { ref: inputs.ref });
     }
   };
   try {
-    if (inputs.prepare?.length) await step("preparing the build context", inputs.prepare[0]!, inputs.prepare.slice(1));
+    if (inputs.prepare?.length) await step(DockerImageErrorCode.prepare, "preparing the build context", inputs.prepare[0]!, inputs.prepare.slice(1));
     if (inputs.registryAuth) {
       // The password goes through stdin into a throwaway DOCKER_CONFIG, never onto a command line.
-      await step(`login to ${inputs.registryAuth.address}`, docker, ["login", "--username", inputs.registryAuth.username, "--password-stdin", inputs.registryAuth.address], inputs.registryAuth.password);
+      await step(DockerImageErrorCode.login, `login to ${inputs.registryAuth.address}`, docker, ["login", "--username", inputs.registryAuth.username, "--password-stdin", inputs.registryAuth.address], inputs.registryAuth.password);
     }
     const args = ["build", "--progress=plain", "-f", resolve(inputs.dockerfile), "-t", inputs.ref, "--build-arg", "BUILDKIT_INLINE_CACHE=1"];
     for (const [key, value] of Object.entries(inputs.buildArgs)) args.push("--build-arg", `${key}=${value}`);
     for (const [key, value] of Object.entries(inputs.labels)) args.push("--label", `${key}=${value}`);
     for (const [id, path] of Object.entries(inputs.secretFiles)) args.push("--secret", `id=${id},src=${resolve(path)}`);
     for (const from of inputs.cacheFrom) args.push("--cache-from", from);
-    await step("docker build", docker, [...args, resolve(inputs.context)]);
-    await step("docker push", docker, ["push", inputs.ref]);
-    const repoDigests = JSON.parse(await step("reading the pushed digest", docker, ["image", "inspect", "--format", "{{json .RepoDigests}}", inputs.ref])) as string[];
+    await step(DockerImageErrorCode.build, "docker build", docker, [...args, resolve(inputs.context)]);
+    await step(DockerImageErrorCode.push, "docker push", docker, ["push", inputs.ref]);
+    const repoDigests = JSON.parse(await step(DockerImageErrorCode.digestUnknown, "reading the pushed digest", docker, ["image", "inspect", "--format", "{{json .RepoDigests}}", inputs.ref])) as string[];
     const repository = inputs.ref.slice(0, inputs.ref.lastIndexOf(":"));
     const imageRef = repoDigests.find((d) => d.startsWith(`${repository}@`));
-    if (!imageRef) throw new Error(`image ${inputs.ref}: pushed, but docker reports no digest for ${repository}`);
+    if (!imageRef) throw new DockerImageError(DockerImageErrorCode.digestUnknown, `image ${inputs.ref}: pushed, but docker reports no digest for ${repository}`, { ref: inputs.ref });
     return { digest: imageRef.slice(imageRef.indexOf("@") + 1), imageRef };
   } finally {
     await rm(config, { recursive: true, force: true });

@@ -7,6 +7,13 @@ export interface RandomSecretArgs {
   readonly bytes?: pulumi.Input<number>;
 }
 
+/**
+ * A random string minted once, at create, and kept in state as a secret.
+ *
+ * The value exists nowhere but in Pulumi state, so there is nothing outside to observe: refresh
+ * returns the state unchanged (a value edited by hand in state cannot be told from the minted one),
+ * and delete removes nothing beyond the state entry. Changing `bytes` mints a new value.
+ */
 export class RandomSecret extends pulumi.dynamic.Resource {
   /** The random string; always a secret. */
   declare readonly value: pulumi.Output<string>;

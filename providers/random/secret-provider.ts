@@ -27,8 +27,10 @@ export async function create(_settings: unknown, inputs: SecretInputs): Promise<
   return { id: randomBytes(8).toString("hex"), outs: { ...inputs, value } };
 }
 
+/** The value lives only in state, so there is nothing outside it to read: state is returned as it is. */
 export async function read(_settings: unknown, id: string, props: SecretInputs): Promise<pulumi.dynamic.ReadResult> {
   return { id, props };
 }
 
+/** Nothing exists outside state: deleting the resource only drops its state entry, which the engine does. */
 export async function remove(): Promise<void> {}

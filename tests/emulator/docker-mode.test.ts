@@ -2,7 +2,7 @@
  * Docker mode against the real engine and the local registry: a tiny probe image (the Debian
  * stand-in base plus the Node binary running these tests, serving its env, argv and onstart trace
  * as JSON on 8080) is built and pushed, then driven through the emulator's HTTP API only.
- * Needs `bash scripts/docker/setup.sh` and `bash scripts/registry/setup.sh`.
+ * Needs `bash toolchain/docker.sh` and `bash toolchain/registry.sh`.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -20,7 +20,7 @@ import { API_KEY, FAST_TIMINGS, call, cheapestOffer, rent, showInstance, waitFor
 
 const DOCKER = '/usr/bin/docker';
 const REGISTRY = '127.0.0.1:5000';
-/** The local stand-in base that scripts/docker/setup.sh imports. */
+/** The local stand-in base that toolchain/docker.sh imports. */
 const BASE_IMAGE = 'vast-kit/debian-base:bookworm';
 const PROBE_REPO = `${REGISTRY}/vast-kit/emulator-probe`;
 const BOOT_TIMEOUT_MS = 30_000;
@@ -58,7 +58,7 @@ before(async () => {
     await docker('info', '--format', '{{.ServerVersion}}');
     await request(`http://${REGISTRY}/v2/`).then((res) => res.body.text());
   } catch (error) {
-    throw new Error(`Docker mode tests need dockerd and the local registry: run bash scripts/docker/setup.sh && bash scripts/registry/setup.sh (${(error as Error).message})`);
+    throw new Error(`Docker mode tests need dockerd and the local registry: run bash toolchain/docker.sh && bash toolchain/registry.sh (${(error as Error).message})`);
   }
   workDir = mkdtempSync(join(tmpdir(), 'vast-emulator-docker-'));
   const context = join(workDir, 'probe');

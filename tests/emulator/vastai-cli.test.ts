@@ -1,6 +1,6 @@
 /**
  * Acceptance with the official `vastai` CLI from PyPI (vast-api.md §8): the pinned version is
- * installed by emulator/install-vastai.sh into ~/.cache/vast-kit/vastai-venv (or pointed at by
+ * installed by toolchain/vastai.sh into ~/.cache/vast-kit/vastai-venv (or pointed at by
  * VASTAI_BIN), run hermetically against the emulator, and judged by stdout/stderr, since the CLI
  * exits 0 even when the API answers an error (§5.5).
  */
@@ -23,7 +23,7 @@ interface CliResult {
 }
 
 test('the official vastai CLI drives the emulator end to end', { timeout: 80_000 }, async (t) => {
-  assert.ok(existsSync(VASTAI), `vastai CLI not found at ${VASTAI}: run emulator/install-vastai.sh, or set VASTAI_BIN`);
+  assert.ok(existsSync(VASTAI), `vastai CLI not found at ${VASTAI}: run toolchain/vastai.sh, or set VASTAI_BIN`);
   const emulator = await emulatorFor(t, { timings: { schedulingMs: 100, loadingMs: 300, stoppingMs: 100, startingMs: 100, rebootMs: 100 } });
   const home = mkdtempSync(join(tmpdir(), 'vastai-home-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 /**
  * The image, built and booted with the real Docker engine on the local Debian stand-in base
- * (scripts/docker/setup.sh must have run: dockerd up, vast-kit/debian-base:bookworm imported).
+ * (toolchain/docker.sh must have run: dockerd up, vast-kit/debian-base:bookworm imported).
  *
  * Container A runs the default apps (portal, Jupyter, Syncthing) with a PROVISIONING_SCRIPT served
  * from this machine on the docker bridge address only; container B runs with ENABLE_HTTPS=true and
@@ -79,7 +79,7 @@ async function supervisorStatus(container: string): Promise<Record<string, strin
 async function bridgeGateway(): Promise<string> {
   const out = await run('ip', ['-4', '-o', 'addr', 'show', 'docker0']).then((r) => r.stdout, () => '');
   const address = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1];
-  if (address === undefined) throw new Error('no docker0 address: is dockerd running (scripts/docker/setup.sh)?');
+  if (address === undefined) throw new Error('no docker0 address: is dockerd running (toolchain/docker.sh)?');
   return address;
 }
 
@@ -104,11 +104,11 @@ before(async () => {
   try {
     await docker('info', '--format', '{{.ServerVersion}}');
   } catch {
-    throw new Error('docker does not answer: run scripts/docker/setup.sh (as root) first');
+    throw new Error('docker does not answer: run toolchain/docker.sh (as root) first');
   }
   // Build (cached layers make a warm build a few seconds). VAST_KIT_TEST_BUILD=0 tests an image built
   // elsewhere (VAST_KIT_TEST_IMAGE), e.g. the variant with upstream pip/GitHub components.
-  if (process.env.VAST_KIT_TEST_BUILD !== '0') await run(path.join(REPO, 'scripts/docker/build-image.sh'), ['-t', IMAGE], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
+  if (process.env.VAST_KIT_TEST_BUILD !== '0') await run(path.join(REPO, 'image/build/build-image.sh'), ['-t', IMAGE], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
 
   // The provisioning script, on the bridge address only, under an unguessable path; nothing else is served.
   const secretPath = `/${randomUUID()}/provision.sh`;

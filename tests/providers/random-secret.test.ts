@@ -12,3 +12,9 @@ test("mints a base64url value of the requested size once; a size change replaces
   assert.deepEqual((await secret.diff(a.id, a.outs, { bytes: 48 })).replaces, ["bytes"]);
   assert.match((await secret.check({}, { bytes: 4 })).failures?.[0]?.reason ?? "", /bytes/);
 });
+
+test("refresh returns the state as it is and delete touches nothing: the value exists only in state", async () => {
+  const created = await secret.create({}, { bytes: 24 });
+  assert.deepEqual(await secret.read({}, created.id, created.outs), { id: created.id, props: created.outs });
+  assert.equal(await secret.remove(), undefined);
+});

@@ -3,7 +3,7 @@
 #   app/                     portal/main.ts bundled by esbuild (main.js and its chunks: the portal, its
 #                            front process and the entrypoint) + package.json
 #   static/                  the portal's static files (portal/static), read at run time
-#   node-<arch>/node         the pinned Node runtime (scripts/docker/fetch-node.sh), per architecture
+#   node-<arch>/node         the pinned Node runtime (image/build/fetch-node.sh), per architecture
 # Usage: build-context.sh [amd64|arm64 ...]   (default: this machine's architecture)
 set -euo pipefail
 
@@ -22,7 +22,7 @@ mkdir -p "${OUT}"
 version="$(sed -n 's/^ARG PORTAL_NODE_VERSION=\([0-9.]*\).*/\1/p' "${REPO_DIR}/image/Dockerfile")"
 for arch in "${archs[@]}"; do
   case "${arch}" in amd64) npm_arch=x64 ;; arm64) npm_arch=arm64 ;; *) echo "unsupported arch ${arch}" >&2; exit 1 ;; esac
-  "${REPO_DIR}/scripts/docker/fetch-node.sh" "${arch}" >/dev/null
+  "${REPO_DIR}/image/build/fetch-node.sh" "${arch}" >/dev/null
   src="${CACHE_DIR}/portal-node/${version}/linux-${npm_arch}/bin/node"
   dest="${OUT}/node-${arch}/node"
   # cp only when different, so the file's mtime (and the build cache) stay put on warm runs.
@@ -34,7 +34,7 @@ done
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "${tmp}"' EXIT
-(cd "${REPO_DIR}" && node scripts/docker/bundle.ts "${tmp}/app")
+(cd "${REPO_DIR}" && node image/build/bundle.ts "${tmp}/app")
 printf '{ "type": "module", "private": true }\n' > "${tmp}/app/package.json"
 cp -r "${REPO_DIR}/portal/static" "${tmp}/static"
 # Replace a directory only when its content changed, so mtimes (and the build cache) stay put on warm runs.

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-"${REPO_DIR}/scripts/docker/build-context.sh"
+"${REPO_DIR}/image/build/build-context.sh"
 
 args=(--build-arg "BASE_IMAGE=${VAST_KIT_IMAGE_BASE:-vast-kit/debian-base:bookworm}")
 if [ "${VAST_KIT_IMAGE_ONLINE:-0}" = 1 ]; then

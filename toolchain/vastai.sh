@@ -8,7 +8,7 @@ VASTAI_VERSION="1.9.1"
 VENV_DIR="${VASTAI_VENV:-${HOME}/.cache/vast-kit/vastai-venv}"
 
 if [ -x "${VENV_DIR}/bin/vastai" ] \
-  && "${VENV_DIR}/bin/python" -m pip show vastai 2>/dev/null | grep -qx "Version: ${VASTAI_VERSION}"; then
+  && "${VENV_DIR}/bin/python" -m pip show vastai 2>/dev/null | grep -x "Version: ${VASTAI_VERSION}" >/dev/null; then
   echo "vastai ${VASTAI_VERSION} already installed in ${VENV_DIR}"
   exit 0
 fi

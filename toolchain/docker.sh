@@ -2,23 +2,23 @@
 # Prepares a Debian 12 machine (as root) to build and run the vast-kit base image:
 #   1. Debian's docker.io (engine + /usr/bin/docker with BuildKit) and debootstrap, if missing;
 #   2. dockerd in the background, if `docker info` does not answer;
-#   3. the local stand-in base image (debootstrap minbase bookworm -> docker import), if absent;
-#   4. the pinned Node runtime for the image, from the npm registry package node-linux-<arch>.
+#   3. the local stand-in base image (debootstrap minbase bookworm -> docker import), if absent,
+#      from the mirror apt uses here (toolchain/debian-mirror.sh; DEBIAN_MIRROR overrides it).
 # Idempotent: a warm run only checks, and takes a few seconds. Caches live outside the repository
 # (VAST_KIT_CACHE, default ~/.cache/vast-kit). No image can be pulled here (environment.md, Docker).
+# The image build fetches its own Node runtime (image/build/fetch-node.sh).
 set -euo pipefail
 
-REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLCHAIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_DIR="${VAST_KIT_CACHE:-${HOME}/.cache/vast-kit}"
 DOCKER=/usr/bin/docker
 BASE_IMAGE_TAG="${VAST_KIT_LOCAL_BASE:-vast-kit/debian-base:bookworm}"
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DOCKERD_LOG="${DOCKERD_LOG:-/var/log/vast-kit-dockerd.log}"
 
-log() { printf '[setup] %s\n' "$*"; }
+log() { printf '[docker] %s\n' "$*"; }
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "setup.sh must run as root (it installs packages and starts dockerd)" >&2
+  echo "toolchain/docker.sh must run as root (it installs packages and starts dockerd)" >&2
   exit 1
 fi
 
@@ -57,6 +57,7 @@ if "${DOCKER}" image inspect "${BASE_IMAGE_TAG}" >/dev/null 2>&1; then
 else
   rootfs_tar="${CACHE_DIR}/debian-bookworm-minbase.tar"
   if [ ! -s "${rootfs_tar}" ]; then
+    DEBIAN_MIRROR="${DEBIAN_MIRROR:-$("${TOOLCHAIN_DIR}/debian-mirror.sh")}"
     log "debootstrap bookworm (minbase) from ${DEBIAN_MIRROR}"
     mkdir -p "${CACHE_DIR}"
     work="$(mktemp -d "${CACHE_DIR}/debootstrap.XXXXXX")"
@@ -77,6 +78,4 @@ else
     "${rootfs_tar}" "${BASE_IMAGE_TAG}" >/dev/null
 fi
 
-# --- 4. pinned Node runtime for the image ----------------------------------------------------
-"${REPO_DIR}/scripts/docker/fetch-node.sh"
 log "done"

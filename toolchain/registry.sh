@@ -36,7 +36,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   log "installing ${missing[*]}"
-  # Another apt run (scripts/docker/setup.sh in parallel) may hold the dpkg lock: wait for it.
+  # Another apt run (toolchain/docker.sh in parallel) may hold the dpkg lock: wait for it.
   apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
 fi

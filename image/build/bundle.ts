@@ -1,6 +1,6 @@
 /**
  * Bundles portal/main.ts (portal, front process and entrypoint) for the image with esbuild.
- * Usage: node scripts/docker/bundle.ts OUTDIR   → OUTDIR/main.js and its chunks
+ * Usage: node image/build/bundle.ts OUTDIR   → OUTDIR/main.js and its chunks
  *
  * Code splitting keeps each mode's code in chunks that main.js imports only when that mode runs,
  * so the front process (`node main.js front`) never loads the portal app, zod, yaml or node-forge:
@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 const repo = path.resolve(import.meta.dirname, '../..');
 const outdir = process.argv[2];
 if (outdir === undefined) {
-  process.stderr.write('usage: node scripts/docker/bundle.ts OUTDIR\n');
+  process.stderr.write('usage: node image/build/bundle.ts OUTDIR\n');
   process.exit(2);
 }
 
