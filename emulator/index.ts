@@ -184,7 +184,7 @@ async function connectDocker(socket: string): Promise<DockerRuntime> {
     await docker.close();
     throw new EmulatorError(
       'EMU_DOCKER_UNAVAILABLE',
-      `Docker mode needs a Docker engine on ${socket} (bash scripts/docker/setup.sh starts one): ${(error as Error).message}`,
+      `Docker mode needs a Docker engine on ${socket} (bash toolchain/docker.sh starts one): ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -347,6 +347,6 @@ test('a boot and a stop cut short by close() are finished by the next emulator o
 test('without an engine on the socket, a Docker-mode start fails with a code and the way to get one', TEST_TIMEOUT, async () => {
   await assert.rejects(startEmulator({ apiKey: API_KEY, docker: true, dockerSocket: join(workDir, 'no-docker.sock') }), {
     code: 'EMU_DOCKER_UNAVAILABLE',
-    message: new RegExp(`^Docker mode needs a Docker engine on ${workDir}/no-docker\\.sock \\(bash scripts/docker/setup\\.sh starts one\\): Cannot connect to the Docker daemon at unix://`),
+    message: new RegExp(`^Docker mode needs a Docker engine on ${workDir}/no-docker\\.sock \\(bash toolchain/docker\\.sh starts one\\): Cannot connect to the Docker daemon at unix://`),
   });
 });
