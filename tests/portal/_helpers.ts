@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { TestContext } from 'node:test';
 import { Authenticator } from '../../portal/auth.ts';
 import type { AuthSettings } from '../../portal/config.ts';
-import type { PortalApp } from '../../portal/portal-config.ts';
+import type { PortalApp } from '../../contracts/portal-config.ts';
 import type { FrontOptions } from '../../portal/proxy/front.ts';
 import { createFront } from '../../portal/proxy/front.ts';
 import { listenFront } from '../../portal/listen.ts';
