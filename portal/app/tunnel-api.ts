@@ -26,7 +26,7 @@ export function createTunnelApi(deps: TunnelApiDeps): (req: IncomingMessage, res
   const { tunnels, direct } = deps;
   return createRouter([
     { method: 'PUT', pattern: '/set-public-ip/:ip', handler: ({ res, params }) => {
-      if (!direct.setPublicIp(params.ip ?? '')) throw new PortalError(PortalErrorCode.BAD_REQUEST, 'Invalid IP address', { status: 500 });
+      if (!direct.setPublicIp(params.ip ?? '')) throw new PortalError(PortalErrorCode.badRequest, 'Invalid IP address', { status: 500 });
       sendJson(res, 200, { message: 'Public IP set successfully' });
     } },
     { method: 'GET', pattern: '/get-direct-url/:port', handler: async ({ res, params }) => {

@@ -126,13 +126,13 @@ export class TunnelManager {
     const child = spawn(this.#options.cloudflared, args, { env: this.#options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#named = child;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new PortalError(PortalErrorCode.TUNNEL_FAILED, 'named tunnel printed nothing within the timeout')), this.#options.timeoutMs);
+      const timer = setTimeout(() => reject(new PortalError(PortalErrorCode.tunnelFailed, 'named tunnel printed nothing within the timeout')), this.#options.timeoutMs);
       let first = true;
       this.#pipeLines(child, '[named tunnel]', () => {
         if (first) { first = false; clearTimeout(timer); resolve(); }
       });
-      child.once('error', (err) => { clearTimeout(timer); reject(new PortalError(PortalErrorCode.TUNNEL_FAILED, `cannot start cloudflared: ${err.message}`, { cause: err })); });
-      child.once('exit', (code) => { clearTimeout(timer); if (first) reject(new PortalError(PortalErrorCode.TUNNEL_FAILED, `cloudflared exited with ${code}`)); });
+      child.once('error', (err) => { clearTimeout(timer); reject(new PortalError(PortalErrorCode.tunnelFailed, `cannot start cloudflared: ${err.message}`, { cause: err })); });
+      child.once('exit', (code) => { clearTimeout(timer); if (first) reject(new PortalError(PortalErrorCode.tunnelFailed, `cloudflared exited with ${code}`)); });
     });
   }
 
@@ -142,10 +142,10 @@ export class TunnelManager {
     try {
       response = await fetch(`http://${this.#options.metrics}/config`, { signal: AbortSignal.timeout(5000) });
     } catch (err) {
-      throw new PortalError(PortalErrorCode.TUNNEL_NOT_FOUND, 'Tunnel config not found', { status: 404, cause: err });
+      throw new PortalError(PortalErrorCode.tunnelNotFound, 'Tunnel config not found', { status: 404, cause: err });
     }
     const parsed = NamedConfig.safeParse(await response.json().catch(() => undefined));
-    if (!response.ok || !parsed.success) throw new PortalError(PortalErrorCode.TUNNEL_NOT_FOUND, 'Tunnel config not found', { status: 404 });
+    if (!response.ok || !parsed.success) throw new PortalError(PortalErrorCode.tunnelNotFound, 'Tunnel config not found', { status: 404 });
     const out: TunnelLink[] = [];
     for (const rule of parsed.data.config.ingress) {
       if (rule.hostname !== undefined && rule.service?.startsWith('http')) out.push({ targetUrl: rule.service, tunnelUrl: `https://${rule.hostname}` });
@@ -179,7 +179,7 @@ export class TunnelManager {
     const fail = (message: string, cause?: unknown) => {
       if (this.#quick.get(target) === tunnel && tunnel.url === undefined) this.#quick.delete(target);
       void stopChild(child);
-      rejectUrl(new PortalError(PortalErrorCode.TUNNEL_FAILED, message, { cause }));
+      rejectUrl(new PortalError(PortalErrorCode.tunnelFailed, message, { cause }));
     };
     const timer = setTimeout(() => fail(`Tunnel didn't start within ${Math.round(this.#options.timeoutMs / 1000)} seconds`), this.#options.timeoutMs);
     this.#pipeLines(child, `[${target}]`, (line) => {
