@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort } from '../../tests/_utils.ts';
+import { freePort } from '../../tests/_support/net.ts';
 
 /** A started process and how to reach it. */
 export interface Target {

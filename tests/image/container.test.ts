@@ -18,7 +18,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Agent, WebSocket } from 'undici';
-import { freePort } from '../_utils.ts';
+import { freePort } from '../_support/net.ts';
 import { REPO, waitFor } from './_utils.ts';
 
 const DOCKER = '/usr/bin/docker';

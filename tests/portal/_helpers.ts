@@ -13,9 +13,9 @@ import type { FrontOptions } from '../../portal/proxy/front.ts';
 import { createFront } from '../../portal/proxy/front.ts';
 import { listenFront } from '../../portal/listen.ts';
 import type { FailureLimiter } from '../../portal/rate-limit.ts';
-import { listenOn } from '../_utils.ts';
+import { listenOn } from '../_support/net.ts';
 
-export { freePort, listenOn } from '../_utils.ts';
+export { freePort, listenOn } from '../_support/net.ts';
 
 /** What the echo backend saw. */
 export interface Seen {
