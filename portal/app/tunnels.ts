@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { PortalError, PortalErrorCode } from '../errors.ts';
+import { stopChild } from '../stop-child.ts';
 
 /** The announcement cloudflared prints for a quick tunnel (§5.1 `QUICK_TUNNEL_URL_RE`). */
 export const QUICK_TUNNEL_URL = /(https:\/\/\w+(-\w+)+\.trycloudflare\.com)/;
@@ -209,15 +210,6 @@ export class TunnelManager {
       });
     }
   }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function sleep(ms: number): Promise<void> {
