@@ -19,6 +19,7 @@ import type { FailureLimiter } from '../../portal/rate-limit.ts';
 import { listenOn } from '../_support/net.ts';
 
 export { freePort, listenOn } from '../_support/net.ts';
+export { waitFor } from '../_support/poll.ts';
 
 /** What the echo backend saw. */
 export interface Seen {
@@ -182,14 +183,3 @@ export async function tempInstanceRoot(t: TestContext): Promise<string> {
 
 /** The cloudflared stand-in. */
 export const FAKE_CLOUDFLARED = new URL('./fixtures/cloudflared', import.meta.url).pathname;
-
-/** Wait until `check` returns a value other than undefined, or fail after `ms`. */
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, ms = 5000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
