@@ -8,9 +8,9 @@
  */
 import { z } from 'zod';
 
-/** Characters that end a field of the grammar or break the shell and env strings it travels in. */
-const UNSAFE = /["'|\\$`\n\r]/;
-const UNSAFE_MESSAGE = 'must not contain a quote, "|", "\\", "$", a backtick or a line break';
+/** Characters that break the shell and env strings `PORTAL_CONFIG` travels in (`|` and `:` are the grammar's, in {@link PortalApp}). */
+const UNSAFE = /["'\\$`\n\r]/;
+const UNSAFE_MESSAGE = 'must not contain a quote, "\\", "$", a backtick or a line break';
 
 /** One application entry, shaped as in `/etc/portal.yaml` (§2.2): what the grammar can carry. */
 export const PortalApp = z.strictObject({
@@ -34,26 +34,32 @@ export const PortalApps = z.array(PortalApp).superRefine((apps, ctx) => {
   const proxiedBy = new Map<number, string>();
   const names = new Set<string>();
   apps.forEach((app, index) => {
-    const problem = (message: string, field?: keyof PortalApp) => {
-      ctx.addIssue({ code: 'custom', message: `app ${JSON.stringify(app.name)}: ${message}`, path: field === undefined ? [index] : [index, field] });
-    };
+    const problem = (field: keyof PortalApp, message: string) => ctx.addIssue({ code: 'custom', message, path: [index, field] });
     for (const field of ['hostname', 'open_path', 'name'] as const) {
-      if (UNSAFE.test(app[field])) problem(`${field} ${UNSAFE_MESSAGE}`, field);
+      if (UNSAFE.test(app[field])) problem(field, UNSAFE_MESSAGE);
     }
-    if (app.name.includes(':')) problem('name must not contain ":"', 'name');
-    if (names.has(app.name)) problem('another app has the same name', 'name');
+    if (app.name.includes(':')) problem('name', 'must not contain ":"');
+    if (names.has(app.name)) problem('name', 'is taken by another app');
     names.add(app.name);
     if (app.external_port === app.internal_port) return;
     const taken = proxiedBy.get(app.external_port);
-    if (taken !== undefined) problem(`external_port ${app.external_port} is already proxied for ${JSON.stringify(taken)}`, 'external_port');
+    if (taken !== undefined) problem('external_port', `${app.external_port} is already proxied for ${JSON.stringify(taken)}`);
     else proxiedBy.set(app.external_port, app.name);
   });
 });
 
-/** What is wrong with `apps` as a published list, one line per problem naming the app; empty when fine. */
+/**
+ * What is wrong with `apps` as a published list, one line per problem naming the app and the field
+ * (`app "Jupyter": name must not contain ":"`); empty when fine.
+ */
 export function checkPortalApps(apps: readonly PortalApp[]): string[] {
   const parsed = PortalApps.safeParse(apps);
-  return parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => {
+    const [index, field] = issue.path;
+    const app = typeof index === 'number' ? `app ${JSON.stringify(apps[index]?.name)}: ` : '';
+    return `${app}${field === undefined ? '' : `${String(field)} `}${issue.message}`;
+  });
 }
 
 /** Stable code of {@link PortalConfigError}. */

@@ -54,12 +54,12 @@ test('a published list refuses names with ":" and characters that break a shell 
   const base = { hostname: 'localhost', external_port: 1111, internal_port: 11111, open_path: '/' };
   const cases: [Partial<PortalApp>, string][] = [
     [{ name: 'B: the sequel' }, 'app "B: the sequel": name must not contain ":"'],
-    [{ name: 'say "hi"' }, 'app "say \\"hi\\"": name must not contain a quote, "|", "\\", "$", a backtick or a line break'],
-    [{ name: "it's" }, `app "it's": name must not contain a quote, "|", "\\", "$", a backtick or a line break`],
-    [{ name: 'a$b' }, 'app "a$b": name must not contain a quote, "|", "\\", "$", a backtick or a line break'],
-    [{ name: 'two\nlines' }, 'app "two\\nlines": name must not contain a quote, "|", "\\", "$", a backtick or a line break'],
-    [{ name: 'App', open_path: '/`id`' }, 'app "App": open_path must not contain a quote, "|", "\\", "$", a backtick or a line break'],
-    [{ name: 'App', hostname: 'a\\b' }, 'app "App": hostname must not contain a quote, "|", "\\", "$", a backtick or a line break'],
+    [{ name: 'say "hi"' }, 'app "say \\"hi\\"": name must not contain a quote, "\\", "$", a backtick or a line break'],
+    [{ name: "it's" }, `app "it's": name must not contain a quote, "\\", "$", a backtick or a line break`],
+    [{ name: 'a$b' }, 'app "a$b": name must not contain a quote, "\\", "$", a backtick or a line break'],
+    [{ name: 'two\nlines' }, 'app "two\\nlines": name must not contain a quote, "\\", "$", a backtick or a line break'],
+    [{ name: 'App', open_path: '/`id`' }, 'app "App": open_path must not contain a quote, "\\", "$", a backtick or a line break'],
+    [{ name: 'App', hostname: 'a\\b' }, 'app "App": hostname must not contain a quote, "\\", "$", a backtick or a line break'],
   ];
   for (const [fields, message] of cases) {
     assert.deepEqual(checkPortalApps([{ ...base, name: 'App', ...fields }]), [message], JSON.stringify(fields));
@@ -68,5 +68,13 @@ test('a published list refuses names with ":" and characters that break a shell 
 
 test('a published list refuses two apps of one name: the instance would keep only the last', () => {
   const app: PortalApp = { hostname: 'localhost', external_port: 8080, internal_port: 8080, open_path: '/', name: 'Jupyter' };
-  assert.deepEqual(checkPortalApps([app, { ...app, open_path: '/lab' }]), ['app "Jupyter": another app has the same name']);
+  assert.deepEqual(checkPortalApps([app, { ...app, open_path: '/lab' }]), ['app "Jupyter": name is taken by another app']);
+});
+
+test('what the grammar cannot carry is reported the same way, naming the app and the field', () => {
+  const app: PortalApp = { hostname: 'localhost', external_port: 8080, internal_port: 18080, open_path: '/', name: 'Jupyter' };
+  assert.deepEqual(checkPortalApps([app, { ...app, name: 'a|b', external_port: 70000 }]), [
+    'app "a|b": external_port Too big: expected number to be <=65535',
+    'app "a|b": name must not contain "|"',
+  ]);
 });
