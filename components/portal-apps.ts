@@ -2,7 +2,7 @@
  * The list of portal apps is the one source of truth for what an instance serves: it produces the
  * template's `PORTAL_CONFIG` and `-p` ports and the Cloudflare tunnel's ingress rules. Pure.
  */
-import { formatPortalConfig, type PortalApp } from "../portal/portal-config.ts";
+import { formatPortalConfig, type PortalApp } from "../contracts/portal-config.ts";
 
 export type { PortalApp };
 

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { PortalError, PortalErrorCode } from './errors.ts';
+import { PortalErrorCode } from './errors.ts';
+import { settingsError } from './settings-error.ts';
 
 const portList = (key: string) => z.string().optional().transform((value, ctx) => {
   const ports = new Set<number>();
@@ -149,12 +150,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(PortalEnv.shape)) picked[key] = env[key];
   const parsed = PortalEnv.safeParse(picked);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.message} → at ${i.path.join('.')}`);
-    throw new PortalError(PortalErrorCode.SETTINGS_INVALID, `invalid portal environment:\n${lines.join('\n')}`, {
-      details: { keys: parsed.error.issues.map((i) => i.path.join('.')) },
-    });
-  }
+  if (!parsed.success) throw settingsError(PortalErrorCode.settingsInvalid, 'portal environment', parsed.error);
   const e = parsed.data;
   const mappedPorts = new Map<number, string>();
   for (const [key, value] of Object.entries(env)) {

@@ -1,30 +1,29 @@
 /**
- * The portal's error catalogue: one base class, stable string codes that tests
- * assert on, and an HTTP status where the error reaches a client (style.md rule 8).
- * Messages never carry a token or password.
+ * The one base error of the in-container programs, the portal and the entrypoint (style.md rule 8):
+ * a stable string code that tests assert on, structured details, and an HTTP status where the
+ * error reaches a client. Each program keeps its own code catalogue (this file's
+ * {@link PortalErrorCode}, `entrypoint/errors.ts`). Messages never carry a token or password.
  * @module
  */
 
 /** Stable error codes of the portal. */
 export const PortalErrorCode = {
   /** The environment does not parse (config.ts); the message lists every key. */
-  SETTINGS_INVALID: 'PORTAL_SETTINGS_INVALID',
-  /** A `PORTAL_CONFIG` entry or an app does not fit the §2.1 grammar; the message names it. */
-  PORTAL_CONFIG_INVALID: 'PORTAL_CONFIG_ENTRY_INVALID',
+  settingsInvalid: 'PORTAL_SETTINGS_INVALID',
   /** cloudflared could not start, exited, or announced no URL in time (§5.1). */
-  TUNNEL_FAILED: 'PORTAL_TUNNEL_FAILED',
+  tunnelFailed: 'PORTAL_TUNNEL_FAILED',
   /** The named tunnel's metrics `/config` is unreachable or unusable (§5.2). */
-  TUNNEL_NOT_FOUND: 'PORTAL_TUNNEL_NOT_FOUND',
+  tunnelNotFound: 'PORTAL_TUNNEL_NOT_FOUND',
   /** supervisord's socket does not answer (§7.1). */
-  SUPERVISOR_UNAVAILABLE: 'PORTAL_SUPERVISOR_UNAVAILABLE',
+  supervisorUnavailable: 'PORTAL_SUPERVISOR_UNAVAILABLE',
   /** supervisord answered with an XML-RPC fault; the message is its faultString. */
-  SUPERVISOR_FAULT: 'PORTAL_SUPERVISOR_FAULT',
+  supervisorFault: 'PORTAL_SUPERVISOR_FAULT',
   /** A stop was asked for a process in the unstoppable set (§4.1). */
-  PROCESS_UNSTOPPABLE: 'PORTAL_PROCESS_UNSTOPPABLE',
+  processUnstoppable: 'PORTAL_PROCESS_UNSTOPPABLE',
   /** An API resource does not exist (FastAPI-style 404 detail). */
-  NOT_FOUND: 'PORTAL_NOT_FOUND',
+  notFound: 'PORTAL_NOT_FOUND',
   /** A request argument is invalid. */
-  BAD_REQUEST: 'PORTAL_BAD_REQUEST',
+  badRequest: 'PORTAL_BAD_REQUEST',
 } as const;
 
 /** One of the values of {@link PortalErrorCode}. */
@@ -36,18 +35,18 @@ export interface PortalErrorOptions {
   readonly status?: number;
   /** The underlying error. */
   readonly cause?: unknown;
-  /** Structured context (entry index, key, path); never secrets. */
+  /** Structured context (entry index, key, path, step, exit code); never secrets. */
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** The one base error of the portal. */
-export class PortalError extends Error {
+/** The one base error of the in-container programs; `Code` is the catalogue its code comes from. */
+export class PortalError<Code extends string = PortalErrorCode> extends Error {
   override readonly name = 'PortalError';
-  readonly code: PortalErrorCode;
+  readonly code: Code;
   readonly status: number;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: PortalErrorCode, message: string, options: PortalErrorOptions = {}) {
+  constructor(code: Code, message: string, options: PortalErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? 500;
@@ -55,7 +54,7 @@ export class PortalError extends Error {
   }
 }
 
-/** True when `err` is a {@link PortalError} with the given code. */
-export function isPortalError(err: unknown, code?: PortalErrorCode): err is PortalError {
+/** True when `err` is a {@link PortalError} with the given code (any code when omitted). */
+export function isPortalError<Code extends string>(err: unknown, code?: Code): err is PortalError<Code> {
   return err instanceof PortalError && (code === undefined || err.code === code);
 }

@@ -17,6 +17,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { openFronts } from './fronts.ts';
+import { stopChild } from './stop-child.ts';
 import type { FrontInfo, FrontSetup, OpenFronts } from './fronts.ts';
 
 /**
@@ -113,12 +114,7 @@ export async function startFrontProcess(setup: FrontSetup, options: FrontProcess
     async close() {
       closing = true;
       clearTimeout(restartTimer);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(killer);
+      await stopChild(child);
     },
   };
 }

@@ -7,7 +7,7 @@ import { Authenticator } from './auth.ts';
 import type { AuthSettings } from './config.ts';
 import { listenFront } from './listen.ts';
 import type { FrontListener } from './listen.ts';
-import type { PortalApp } from './portal-config.ts';
+import type { PortalApp } from '../contracts/portal-config.ts';
 import { createFront } from './proxy/front.ts';
 import type { Front } from './proxy/front.ts';
 import { FailureLimiter } from './rate-limit.ts';

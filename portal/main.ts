@@ -2,7 +2,7 @@
  * The single entry of the bundled image program (/opt/portal/main.js):
  *   node main.js portal   runs the instance portal (supervisor program `instance_portal`)
  *   node main.js front    runs its fronts; started by the portal only (front-process.ts)
- *   node main.js boot     runs the container entrypoint (portal/entrypoint/)
+ *   node main.js boot     runs the container entrypoint (portal/entrypoint/main.ts, a program of its own)
  * Each mode is imported only when chosen, so one does not pay for the other's start-up.
  * @module
  */
@@ -11,8 +11,8 @@ const [mode, ...args] = process.argv.slice(2);
 
 switch (mode) {
   case 'boot': {
-    const { runBoot } = await import('./entrypoint/index.ts');
-    process.exit(await runBoot({ argv: args }));
+    const { main } = await import('./entrypoint/main.ts');
+    await main(args);
     break;
   }
   case 'front': {

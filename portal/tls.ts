@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { InstancePaths, instancePath } from './paths.ts';
-import { writeFileAtomic } from './portal-config.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import type { pki } from 'node-forge';
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Builds the npm package team repositories install: compiled JavaScript with declarations for the
- * components and providers, and a package.json whose exports point at them (the repository's own
+ * components, the providers and the shared contracts (no portal code), and a package.json whose
+ * exports point at them (the repository's own
  * package.json points at the TypeScript sources, which Node runs directly outside node_modules).
  *   node scripts/package.ts        → build/vast-kit-<version>.tgz
  */
@@ -15,7 +16,7 @@ execFileSync(join(repo, "node_modules/.bin/tsc"), ["-p", join(repo, "tsconfig.bu
 
 const source = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
 const compiled = (path: string) => ({ types: `./${path}.d.ts`, default: `./${path}.js` });
-const runtimeDependencies = ["@pulumi/pulumi", "@pulumi/cloudflare", "undici", "zod", "yaml"];
+const runtimeDependencies = ["@pulumi/pulumi", "@pulumi/cloudflare", "undici", "zod"];
 const manifest = {
   name: source.name,
   version: source.version,
@@ -25,6 +26,7 @@ const manifest = {
   exports: {
     "./package.json": "./package.json",
     "./components": compiled("components/index"),
+    "./contracts/portal-config": compiled("contracts/portal-config"),
     "./providers/vast": compiled("providers/vast/index"),
     // The serialized dynamic providers import this by package name when they run.
     "./providers/runtime": compiled("providers/runtime"),

@@ -15,7 +15,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
-import { freePort } from '../../tests/_utils.ts';
+import { freePort } from '../../tests/_support/net.ts';
 
 const DOCKER = '/usr/bin/docker';
 const REPO = path.resolve(import.meta.dirname, '../..');

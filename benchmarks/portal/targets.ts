@@ -10,7 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort } from '../../tests/_utils.ts';
+import { stopChild } from '../../portal/stop-child.ts';
+import { freePort } from '../../tests/_support/net.ts';
 
 /** A started process and how to reach it. */
 export interface Target {
@@ -47,14 +48,7 @@ export { freePort };
 
 function track(child: ChildProcess, name: string): () => Promise<void> {
   child.on('error', (err) => { process.stderr.write(`${name}: ${err.message}\n`); });
-  return async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  return () => stopChild(child);
 }
 
 /** nginx serving `/1k.bin` and `/1m.bin` on plain HTTP (the backend) and TLS (the "direct" baseline). */

@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
 import { startEmulator } from "../../emulator/index.ts";
-import { adoptStackFile } from "../../tests/engine/_pulumi.ts";
+import { adoptStackFile } from "../../tests/_support/pulumi.ts";
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, "../..");

@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/index.ts";
 import { VastClient } from "../../providers/vast/client.ts";
-import { adoptStackFile } from "../../tests/engine/_pulumi.ts";
+import { adoptStackFile } from "../../tests/_support/pulumi.ts";
 
 const run = promisify(execFile);
 const count = Number(process.argv[2] ?? 50);

@@ -5,8 +5,8 @@
  * @module
  */
 import fs from 'node:fs/promises';
-import type { PortalApp } from '../portal-config.ts';
-import { readPortalYaml } from '../portal-config.ts';
+import type { PortalApp } from '../../contracts/portal-config.ts';
+import { readPortalYaml } from '../portal-yaml.ts';
 
 /** An app with the fields the UI needs. */
 export interface HydratedApp extends PortalApp {

@@ -5,7 +5,7 @@
  * @module
  */
 import { isIPv4 } from 'node:net';
-import type { PortalApp } from '../portal-config.ts';
+import type { PortalApp } from '../../contracts/portal-config.ts';
 import { targetUrl } from './applications.ts';
 
 /** Shared by the portal app and the tunnel API. */

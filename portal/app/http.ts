@@ -88,7 +88,7 @@ export function sendError(res: ServerResponse, err: unknown): void {
 
 /** A 404 PortalError with FastAPI's wording. */
 export function notFound(detail: string): PortalError {
-  return new PortalError(PortalErrorCode.NOT_FOUND, detail, { status: 404 });
+  return new PortalError(PortalErrorCode.notFound, detail, { status: 404 });
 }
 
 function compile(route: Route): Compiled {

@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { Terminal } from './terminal.ts';
-import { writeFileAtomic } from '../portal-config.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
 
 /** A message of the `/ws-logs` protocol. */
 export type LogMessage =

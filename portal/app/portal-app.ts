@@ -21,6 +21,7 @@ import type { LogStream } from './log-stream.ts';
 import { createLogSocket } from './ws-logs.ts';
 import type { MetricsCollector } from './metrics.ts';
 import type { SupervisorClient } from './supervisor.ts';
+import { createQuickTunnelRoute, sharedTunnelRoutes } from './tunnel-routes.ts';
 import type { TunnelManager } from './tunnels.ts';
 import { createZip } from './zip.ts';
 import type { ZipEntry } from './zip.ts';
@@ -96,11 +97,6 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
     { method: 'GET', pattern: '/get-applications', handler: async ({ req, res }) => {
       sendJson(res, 200, hydrate(await appsFile.read(), settings.https, settings.mappedPorts, cookieToken(req)));
     } },
-    { method: 'GET', pattern: '/get-direct-url/:port', handler: async ({ res, params }) => {
-      const url = direct.directUrl(Number(params.port), await appsFile.read());
-      if (url === undefined) throw notFound('Direct URL unavailable');
-      sendJson(res, 200, { result: url });
-    } },
     { method: 'GET', pattern: '/get-existing-quick-tunnel/*target', handler: ({ res, params }) => {
       const url = tunnels.existingQuickTunnel(params.target ?? '');
       if (url === undefined) throw notFound('Tunnel not found');
@@ -112,21 +108,12 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
       if (url === undefined) throw notFound('Named tunnel not found');
       sendText(res, 200, url, 'text/html; charset=utf-8');
     } },
-    { method: 'GET', pattern: '/get-all-quick-tunnels', handler: ({ res }) => sendJson(res, 200, tunnels.allQuickTunnels()) },
     { method: 'GET', pattern: '/get-named-tunnels', handler: async ({ res }) => {
       if (settings.cfTunnelToken === undefined) throw notFound('Tunnel config not found');
       sendJson(res, 200, await tunnels.namedTunnels());
     } },
-    { method: 'POST', pattern: '/start-quick-tunnel/*target', handler: async ({ res, params }) => {
-      sendJson(res, 200, { tunnel_url: await tunnels.quickTunnel(params.target ?? '') });
-    } },
-    { method: 'POST', pattern: '/stop-quick-tunnel/*target', handler: async ({ res, params }) => {
-      if (!(await tunnels.stopQuickTunnel(params.target ?? ''))) throw notFound('Quick tunnel not found');
-      sendJson(res, 200, { message: 'Quick tunnel stopped successfully' });
-    } },
-    { method: 'POST', pattern: '/refresh-quick-tunnel/*target', handler: async ({ res, params }) => {
-      sendJson(res, 200, { tunnel_url: await tunnels.refreshQuickTunnel(params.target ?? '') });
-    } },
+    createQuickTunnelRoute('POST', '/start-quick-tunnel/*target', tunnels),
+    ...sharedTunnelRoutes({ tunnels, direct, appsFile }),
     { method: 'GET', pattern: '/supervisor/processes', handler: async ({ res }) => sendJson(res, 200, await supervisor.processes()) },
     ...(['start', 'stop', 'restart'] as const).map((action): Route => ({
       method: 'POST', pattern: `/supervisor/process/:name/${action}`, handler: async ({ res, params }) => {

@@ -53,7 +53,7 @@ export class SupervisorClient {
   /** Every visible process (skip-marked ones and, in launch mode, `jupyter` hidden). */
   async processes(): Promise<ProcessInfo[]> {
     const all = await this.#call('supervisor.getAllProcessInfo');
-    if (!Array.isArray(all)) throw new PortalError(PortalErrorCode.SUPERVISOR_UNAVAILABLE, 'unexpected answer from supervisord');
+    if (!Array.isArray(all)) throw new PortalError(PortalErrorCode.supervisorUnavailable, 'unexpected answer from supervisord');
     const skipped = new Set(await fs.readdir(this.#o.skipDir).catch(() => [] as string[]));
     const launch = await fs.stat(this.#o.launchMarker).then(() => true, () => false);
     const out: ProcessInfo[] = [];
@@ -77,7 +77,7 @@ export class SupervisorClient {
   /** Stop a process; 403 for the unstoppable set. */
   async stop(name: string): Promise<void> {
     if (this.#o.unstoppable.has(name)) {
-      throw new PortalError(PortalErrorCode.PROCESS_UNSTOPPABLE, `Process ${name} cannot be stopped`, { status: 403 });
+      throw new PortalError(PortalErrorCode.processUnstoppable, `Process ${name} cannot be stopped`, { status: 403 });
     }
     await this.#call('supervisor.stopProcess', [name, true]);
   }
@@ -90,7 +90,7 @@ export class SupervisorClient {
   async restart(name: string): Promise<void> {
     const known = await this.#call('supervisor.getAllProcessInfo');
     if (!Array.isArray(known) || !known.some((p) => (p as Record<string, XmlRpcValue>).name === name)) {
-      throw new PortalError(PortalErrorCode.NOT_FOUND, `Process ${name} not found`, { status: 404 });
+      throw new PortalError(PortalErrorCode.notFound, `Process ${name} not found`, { status: 404 });
     }
     const child = spawn(this.#o.supervisorctl ?? 'supervisorctl', ['-s', `unix://${path.resolve(this.#o.socketPath)}`, 'restart', name], {
       detached: true, stdio: 'ignore',
@@ -104,9 +104,9 @@ export class SupervisorClient {
       return await callUnix(this.#o.socketPath, method, params);
     } catch (err) {
       if (err instanceof XmlRpcFault) {
-        throw new PortalError(PortalErrorCode.SUPERVISOR_FAULT, err.faultString, { status: 400, cause: err });
+        throw new PortalError(PortalErrorCode.supervisorFault, err.faultString, { status: 400, cause: err });
       }
-      throw new PortalError(PortalErrorCode.SUPERVISOR_UNAVAILABLE, `supervisord unavailable: ${(err as Error).message}`, { status: 500, cause: err });
+      throw new PortalError(PortalErrorCode.supervisorUnavailable, `supervisord unavailable: ${(err as Error).message}`, { status: 500, cause: err });
     }
   }
 }

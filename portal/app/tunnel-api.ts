@@ -1,8 +1,9 @@
 /**
  * The tunnel manager's own API on 127.0.0.1:11112 (instance-runtime.md §5.4),
  * kept for scripts and derivative images that call it directly. It shares the
- * portal's {@link TunnelManager} and {@link DirectUrls}; the JSON shapes and
- * 404 wording follow the original FastAPI service.
+ * portal's {@link TunnelManager} and {@link DirectUrls}, and the routes both
+ * answer alike (`tunnel-routes.ts`); the JSON shapes and 404 wording follow the
+ * original FastAPI service.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +11,7 @@ import { PortalError, PortalErrorCode } from '../errors.ts';
 import type { AppsFile } from './applications.ts';
 import type { DirectUrls } from './direct-urls.ts';
 import { createRouter, notFound, sendJson } from './http.ts';
+import { createQuickTunnelRoute, sharedTunnelRoutes } from './tunnel-routes.ts';
 import type { TunnelManager } from './tunnels.ts';
 
 /** What the tunnel API is built from. */
@@ -26,30 +28,16 @@ export function createTunnelApi(deps: TunnelApiDeps): (req: IncomingMessage, res
   const { tunnels, direct } = deps;
   return createRouter([
     { method: 'PUT', pattern: '/set-public-ip/:ip', handler: ({ res, params }) => {
-      if (!direct.setPublicIp(params.ip ?? '')) throw new PortalError(PortalErrorCode.BAD_REQUEST, 'Invalid IP address', { status: 500 });
+      if (!direct.setPublicIp(params.ip ?? '')) throw new PortalError(PortalErrorCode.badRequest, 'Invalid IP address', { status: 500 });
       sendJson(res, 200, { message: 'Public IP set successfully' });
     } },
-    { method: 'GET', pattern: '/get-direct-url/:port', handler: async ({ res, params }) => {
-      const url = direct.directUrl(Number(params.port), await deps.appsFile.read());
-      if (url === undefined) throw notFound('Direct URL unavailable');
-      sendJson(res, 200, { result: url });
-    } },
-    { method: 'GET', pattern: '/get-quick-tunnel/*target', handler: async ({ res, params }) => {
-      sendJson(res, 200, { tunnel_url: await tunnels.quickTunnel(params.target ?? '') });
-    } },
+    createQuickTunnelRoute('GET', '/get-quick-tunnel/*target', tunnels),
     { method: 'GET', pattern: '/get-quick-tunnel-if-exists/*target', handler: ({ res, params }) => {
       const url = tunnels.existingQuickTunnel(params.target ?? '');
       if (url === undefined) throw notFound('Quick tunnel not found');
       sendJson(res, 200, { tunnel_url: url });
     } },
-    { method: 'GET', pattern: '/get-all-quick-tunnels', handler: ({ res }) => sendJson(res, 200, tunnels.allQuickTunnels()) },
-    { method: 'POST', pattern: '/stop-quick-tunnel/*target', handler: async ({ res, params }) => {
-      if (!(await tunnels.stopQuickTunnel(params.target ?? ''))) throw notFound('Quick tunnel not found');
-      sendJson(res, 200, { message: 'Quick tunnel stopped successfully' });
-    } },
-    { method: 'POST', pattern: '/refresh-quick-tunnel/*target', handler: async ({ res, params }) => {
-      sendJson(res, 200, { tunnel_url: await tunnels.refreshQuickTunnel(params.target ?? '') });
-    } },
+    ...sharedTunnelRoutes(deps),
     { method: 'GET', pattern: '/get-named-tunnels', handler: async ({ res }) => {
       if (!deps.namedConfigured) throw notFound('CF_TUNNEL_TOKEN is not set');
       sendJson(res, 200, await tunnels.namedTunnels());

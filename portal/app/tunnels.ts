@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { PortalError, PortalErrorCode } from '../errors.ts';
+import { stopChild } from '../stop-child.ts';
 
 /** The announcement cloudflared prints for a quick tunnel (§5.1 `QUICK_TUNNEL_URL_RE`). */
 export const QUICK_TUNNEL_URL = /(https:\/\/\w+(-\w+)+\.trycloudflare\.com)/;
@@ -126,13 +127,13 @@ export class TunnelManager {
     const child = spawn(this.#options.cloudflared, args, { env: this.#options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#named = child;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new PortalError(PortalErrorCode.TUNNEL_FAILED, 'named tunnel printed nothing within the timeout')), this.#options.timeoutMs);
+      const timer = setTimeout(() => reject(new PortalError(PortalErrorCode.tunnelFailed, 'named tunnel printed nothing within the timeout')), this.#options.timeoutMs);
       let first = true;
       this.#pipeLines(child, '[named tunnel]', () => {
         if (first) { first = false; clearTimeout(timer); resolve(); }
       });
-      child.once('error', (err) => { clearTimeout(timer); reject(new PortalError(PortalErrorCode.TUNNEL_FAILED, `cannot start cloudflared: ${err.message}`, { cause: err })); });
-      child.once('exit', (code) => { clearTimeout(timer); if (first) reject(new PortalError(PortalErrorCode.TUNNEL_FAILED, `cloudflared exited with ${code}`)); });
+      child.once('error', (err) => { clearTimeout(timer); reject(new PortalError(PortalErrorCode.tunnelFailed, `cannot start cloudflared: ${err.message}`, { cause: err })); });
+      child.once('exit', (code) => { clearTimeout(timer); if (first) reject(new PortalError(PortalErrorCode.tunnelFailed, `cloudflared exited with ${code}`)); });
     });
   }
 
@@ -142,10 +143,10 @@ export class TunnelManager {
     try {
       response = await fetch(`http://${this.#options.metrics}/config`, { signal: AbortSignal.timeout(5000) });
     } catch (err) {
-      throw new PortalError(PortalErrorCode.TUNNEL_NOT_FOUND, 'Tunnel config not found', { status: 404, cause: err });
+      throw new PortalError(PortalErrorCode.tunnelNotFound, 'Tunnel config not found', { status: 404, cause: err });
     }
     const parsed = NamedConfig.safeParse(await response.json().catch(() => undefined));
-    if (!response.ok || !parsed.success) throw new PortalError(PortalErrorCode.TUNNEL_NOT_FOUND, 'Tunnel config not found', { status: 404 });
+    if (!response.ok || !parsed.success) throw new PortalError(PortalErrorCode.tunnelNotFound, 'Tunnel config not found', { status: 404 });
     const out: TunnelLink[] = [];
     for (const rule of parsed.data.config.ingress) {
       if (rule.hostname !== undefined && rule.service?.startsWith('http')) out.push({ targetUrl: rule.service, tunnelUrl: `https://${rule.hostname}` });
@@ -179,7 +180,7 @@ export class TunnelManager {
     const fail = (message: string, cause?: unknown) => {
       if (this.#quick.get(target) === tunnel && tunnel.url === undefined) this.#quick.delete(target);
       void stopChild(child);
-      rejectUrl(new PortalError(PortalErrorCode.TUNNEL_FAILED, message, { cause }));
+      rejectUrl(new PortalError(PortalErrorCode.tunnelFailed, message, { cause }));
     };
     const timer = setTimeout(() => fail(`Tunnel didn't start within ${Math.round(this.#options.timeoutMs / 1000)} seconds`), this.#options.timeoutMs);
     this.#pipeLines(child, `[${target}]`, (line) => {
@@ -209,15 +210,6 @@ export class TunnelManager {
       });
     }
   }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function sleep(ms: number): Promise<void> {

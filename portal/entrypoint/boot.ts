@@ -10,13 +10,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { instancePath, instanceRoot } from '../paths.ts';
-import { parseBootFlags, readBootSettings, snapshotEnv } from './config.ts';
-import type { BootSettings } from './config.ts';
+import { instancePath, instanceRoot } from '../index.ts';
+import { parseBootFlags, settleBootSettings, snapshotEnv } from './config.ts';
 import type { BootContext } from './context.ts';
-import { isEntrypointError } from './errors.ts';
 import { createBootLog } from './log.ts';
-import type { BootLog } from './log.ts';
 import { runStep } from './step.ts';
 import type { BootStep } from './step.ts';
 import { bootHookStep, listBootHooks } from './steps/boot-hooks.ts';
@@ -64,17 +61,6 @@ function signalExitCode(sig: NodeJS.Signals | null, code: number | null): number
   return 128 + (sig !== null ? (osConstants.signals[sig] ?? 0) : 0);
 }
 
-/** Settings for the boot itself; bad keys are reported, dropped from the working env and defaulted. */
-function settingsOrDefaults(env: Record<string, string>, log: BootLog): BootSettings {
-  try {
-    return readBootSettings(env);
-  } catch (err) {
-    log.error(`${(err as Error).message}; using defaults for those keys`);
-    if (isEntrypointError(err)) for (const key of (err.details.keys as string[] | undefined) ?? []) delete env[key];
-    return readBootSettings(env);
-  }
-}
-
 /** Run the whole boot, then wait on supervisord. Resolves with the exit status for the process. */
 export async function runBoot(options: RunBootOptions = {}): Promise<number> {
   const env = snapshotEnv(options.env ?? process.env);
@@ -82,8 +68,8 @@ export async function runBoot(options: RunBootOptions = {}): Promise<number> {
   const log = createBootLog({ file: instancePath('/var/log/portal/boot.log', root) });
   const flags = parseBootFlags(options.argv ?? []);
   for (const flag of flags.unknown) log.warn(`unknown argument ${JSON.stringify(flag)} ignored`);
-  const settings = settingsOrDefaults(env, log);
-  const ctx: BootContext = { root, env, flags, log, failures: [], background: [] };
+  const settings = settleBootSettings(env, (message) => log.error(message));
+  const ctx: BootContext = { root, env, settings, flags, log, failures: [], background: [] };
   options.onContext?.(ctx);
 
   const stop = new AbortController();

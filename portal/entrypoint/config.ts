@@ -1,12 +1,13 @@
 /**
  * The entrypoint's configuration: the environment variables and command-line flags it reads, through
  * one strict schema (style.md rule 9). No other entrypoint module reads `process.env`: the boot
- * steps work on {@link BootContext.env}, a copy that hooks and /etc/environment may change, and call
- * {@link readBootSettings} on it again when they need a current value.
+ * steps work on {@link BootContext.env}, a copy that hooks and /etc/environment may change, and on
+ * {@link BootContext.settings}, parsed from it again whenever it changes (`updateEnv`).
  * @module
  */
 import { z } from 'zod';
-import { EntrypointError, EntrypointErrorCode } from './errors.ts';
+import { isPortalError, settingsError } from '../index.ts';
+import { EntrypointErrorCode } from './errors.ts';
 
 const optionalText = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 const isTrue = z.string().optional().transform((v) => (v ?? '').trim().toLowerCase() === 'true');
@@ -71,18 +72,13 @@ export interface BootSettings {
 
 /**
  * Parse the entrypoint's variables out of a whole environment.
- * @throws {EntrypointError} `ENTRYPOINT_CONFIG_INVALID`, naming every bad key
+ * @throws {PortalError} `ENTRYPOINT_CONFIG_INVALID`, naming every bad key
  */
 export function readBootSettings(env: Readonly<Record<string, string | undefined>>): BootSettings {
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(BootEnv.shape)) picked[key] = env[key];
   const parsed = BootEnv.safeParse(picked);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.message} → at ${i.path.join('.')}`);
-    throw new EntrypointError(EntrypointErrorCode.CONFIG_INVALID, `invalid entrypoint environment: ${issues.join('; ')}`, {
-      details: { keys: parsed.error.issues.map((i) => i.path.join('.')) },
-    });
-  }
+  if (!parsed.success) throw settingsError(EntrypointErrorCode.configInvalid, 'entrypoint environment', parsed.error);
   const e = parsed.data;
   return {
     workspace: e.WORKSPACE ?? e.DATA_DIRECTORY ?? '/workspace',
@@ -100,6 +96,20 @@ export function readBootSettings(env: Readonly<Record<string, string | undefined
     supervisordBin: e.SUPERVISORD_BIN ?? 'supervisord',
     supervisordConf: e.SUPERVISORD_CONF ?? '/etc/supervisor/supervisord.conf',
   };
+}
+
+/**
+ * The settings of a working environment for the boot itself: bad keys are reported, dropped from
+ * `env` and defaulted, so one bad value does not stop the boot.
+ */
+export function settleBootSettings(env: Record<string, string>, report: (message: string) => void): BootSettings {
+  try {
+    return readBootSettings(env);
+  } catch (err) {
+    report(`${(err as Error).message}\nusing defaults for those keys`);
+    if (isPortalError(err)) for (const key of (err.details.keys as string[] | undefined) ?? []) delete env[key];
+    return readBootSettings(env);
+  }
 }
 
 /** Command-line flags of the original boot script that this entrypoint honours (§1.1). */

@@ -8,7 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { hostPath } from './context.ts';
 import type { BootContext } from './context.ts';
-import { EntrypointError, EntrypointErrorCode } from './errors.ts';
+import { PortalError } from '../index.ts';
+import { EntrypointErrorCode } from './errors.ts';
 
 /** One named boot step. */
 export interface BootStep {
@@ -34,13 +35,13 @@ export async function runStep(ctx: BootContext, step: BootStep, defaultTimeoutMs
   const timeoutMs = step.timeoutMs ?? defaultTimeoutMs;
   const started = performance.now();
   const controller = new AbortController();
-  const onStop = () => controller.abort(new EntrypointError(EntrypointErrorCode.STEP_ABORTED, `step ${step.name} aborted by shutdown`));
+  const onStop = () => controller.abort(new PortalError(EntrypointErrorCode.stepAborted, `step ${step.name} aborted by shutdown`));
   stop?.addEventListener('abort', onStop, { once: true });
   if (stop?.aborted) onStop();
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new EntrypointError(EntrypointErrorCode.STEP_TIMEOUT, `step ${step.name} did not finish within ${timeoutMs / 1000}s`, {
+      const err = new PortalError(EntrypointErrorCode.stepTimeout, `step ${step.name} did not finish within ${timeoutMs / 1000}s`, {
         details: { step: step.name, timeoutMs },
       });
       controller.abort(err);
@@ -68,7 +69,7 @@ export async function runStep(ctx: BootContext, step: BootStep, defaultTimeoutMs
     stop?.removeEventListener('abort', onStop);
     // Settle the limit promise's listeners without leaving an unhandled rejection behind.
     limit.catch(() => {});
-    if (!controller.signal.aborted) controller.abort(new EntrypointError(EntrypointErrorCode.STEP_ABORTED, `step ${step.name} finished`));
+    if (!controller.signal.aborted) controller.abort(new PortalError(EntrypointErrorCode.stepAborted, `step ${step.name} finished`));
   }
 }
 

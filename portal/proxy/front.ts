@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Authenticator } from '../auth.ts';
-import type { PortalApp } from '../portal-config.ts';
+import type { PortalApp } from '../../contracts/portal-config.ts';
 import { dispatchPooled } from './dispatch.ts';
 import type { ProxyContext, Reply } from './passes.ts';
 import { runPasses } from './passes.ts';

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { AuthDecision, Authenticator } from '../auth.ts';
-import type { PortalApp } from '../portal-config.ts';
+import type { PortalApp } from '../../contracts/portal-config.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import type { RequestTarget } from './request-target.ts';
 import { parseRequestTarget } from './request-target.ts';

@@ -13,7 +13,7 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
 import { OWNER_LABEL, startEmulator } from "../../emulator/index.ts";
-import { pulumiStack } from "./_pulumi.ts";
+import { pulumiStack } from "../_support/pulumi.ts";
 
 const run = promisify(execFile);
 const apiKey = "chain-test-key-7d41e0b2";

@@ -8,7 +8,7 @@ import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startEmulator } from "../../emulator/index.ts";
-import { pulumiStack } from "./_pulumi.ts";
+import { pulumiStack } from "../_support/pulumi.ts";
 
 const apiKey = "engine-test-key-5f1c9a7e2b";
 

@@ -18,9 +18,10 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Agent, WebSocket } from 'undici';
-import { freePort } from '../_utils.ts';
-import { REPO, waitFor } from './_utils.ts';
+import { freePort } from '../_support/net.ts';
+import { waitFor } from '../_support/poll.ts';
 
+const REPO = path.resolve(import.meta.dirname, '../..');
 const DOCKER = '/usr/bin/docker';
 const IMAGE = process.env.VAST_KIT_TEST_IMAGE ?? 'vast-kit/base:test';
 const run = promisify(execFile);

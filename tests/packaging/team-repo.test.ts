@@ -34,6 +34,9 @@ test("a team repository installs the packed kit and runs pulumi up and destroy w
   t.after(() => emulator.close());
   const { stdout } = await run("node", [join(repo, "scripts/package.ts")], { cwd: repo });
   const tarball = stdout.trim().split("\n").at(-1)!;
+  // The package ships the components, the providers and the shared contracts: no portal code.
+  const listing = (await run("tar", ["tzf", tarball])).stdout.trim().split("\n");
+  assert.deepEqual([...new Set(listing.map((file) => file.split("/")[1]))].sort(), ["README.md", "components", "contracts", "package.json", "providers"]);
 
   const dir = await mkdtemp(join(tmpdir(), "vast-kit-team-"));
   t.after(() => rm(dir, { recursive: true, force: true }));

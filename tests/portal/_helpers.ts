@@ -1,21 +1,25 @@
 /**
  * Shared setup for the portal tests: loopback servers on free ports, a raw
- * HTTP client that can send any header, and fronts built from settings.
+ * HTTP client that can send any header, and fronts built from settings, either
+ * listening on loopback or driven in-process (style.md rule 10).
  */
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { duplexPair } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { Authenticator } from '../../portal/auth.ts';
 import type { AuthSettings } from '../../portal/config.ts';
-import type { PortalApp } from '../../portal/portal-config.ts';
+import type { PortalApp } from '../../contracts/portal-config.ts';
 import type { FrontOptions } from '../../portal/proxy/front.ts';
 import { createFront } from '../../portal/proxy/front.ts';
 import { listenFront } from '../../portal/listen.ts';
 import type { FailureLimiter } from '../../portal/rate-limit.ts';
-import { listenOn } from '../_utils.ts';
+import { listenOn } from '../_support/net.ts';
 
-export { freePort, listenOn } from '../_utils.ts';
+export { freePort, listenOn } from '../_support/net.ts';
+export { waitFor } from '../_support/poll.ts';
 
 /** What the echo backend saw. */
 export interface Seen {
@@ -63,12 +67,39 @@ export interface GetOptions {
   readonly tls?: boolean;
 }
 
-/** One request over a fresh connection; headers given as an array are sent verbatim. */
-export function get(port: number, path: string, options: GetOptions = {}): Promise<Got> {
+/**
+ * A server driven in-process: each connection is an in-memory stream pair
+ * handed to the server's `connection` event, so the request goes through
+ * Node's real HTTP parser and writer without a socket (hono's `app.request`).
+ */
+export interface InProcess {
+  /** Open a connection; the server sees `remoteAddress` as its peer. */
+  connect(): Duplex;
+}
+
+/** Drive `server` (never listening) in-process, as if from `remoteAddress` (loopback by default). */
+export function inProcess(server: http.Server, remoteAddress = '127.0.0.1'): InProcess {
+  return {
+    connect() {
+      const [client, side] = duplexPair();
+      Object.defineProperty(side, 'remoteAddress', { value: remoteAddress });
+      server.emit('connection', side);
+      return client;
+    },
+  };
+}
+
+/**
+ * One request over a fresh connection, to a loopback port or an
+ * {@link InProcess} server; headers given as an array are sent verbatim.
+ */
+export function get(to: number | InProcess, path: string, options: GetOptions = {}): Promise<Got> {
   const mod = options.tls ? https : http;
+  // An agent would open its own connection; without one, the request uses createConnection.
+  const where = typeof to === 'number' ? { host: '127.0.0.1', port: to, agent: false } : { createConnection: () => to.connect() };
   return new Promise((resolve, reject) => {
     const req = mod.request({
-      host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false,
+      ...where, path, method: options.method ?? 'GET', headers: options.headers,
       rejectUnauthorized: false,
     }, (res) => {
       const chunks: Buffer[] = [];
@@ -108,29 +139,34 @@ export function app(external: number, internal: number, name = 'App'): PortalApp
   return { hostname: 'localhost', external_port: external, internal_port: internal, open_path: '/', name };
 }
 
-/**
- * Start a front in front of a port that refuses connections. The port stays
- * bound until the front listens, so the front's own port-0 listener cannot
- * be handed the same number (and proxy to itself).
- */
-export async function startFrontOnDeadPort(t: TestContext, opts: Parameters<typeof startFront>[2] = {}): Promise<number> {
-  const hold = net.createServer();
-  const dead = await listenOn(hold);
-  const port = await startFront(t, dead, opts);
-  await new Promise((r) => hold.close(r));
-  return port;
+/** How a test front is set up. */
+export interface TestFrontOptions {
+  readonly auth?: Partial<AuthSettings>;
+  readonly limiter?: FailureLimiter;
+  readonly front?: Partial<FrontOptions>;
+  readonly tls?: { cert: string; key: string };
+  /** The app's external port. Defaults to 1111. */
+  readonly external?: number;
+}
+
+function testFront(t: TestContext, internalPort: number, opts: TestFrontOptions) {
+  const external = opts.external ?? 1111;
+  const front = createFront({ app: app(external, internalPort), authenticator: new Authenticator(authSettings(opts.auth), opts.limiter), tls: opts.tls !== undefined, ...opts.front });
+  t.after(() => front.close());
+  return front;
+}
+
+/** A front for `internalPort` driven in-process (no listener); for HTTP semantics: status, headers, redirects, auth. */
+export function startFrontInProcess(t: TestContext, internalPort: number, opts: TestFrontOptions = {}): InProcess {
+  const front = testFront(t, internalPort, opts);
+  return inProcess(http.createServer(front.handleRequest).on('upgrade', front.handleUpgrade));
 }
 
 /** Start a front listener for `internalPort`; resolves its port. */
-export async function startFront(
-  t: TestContext,
-  internalPort: number,
-  opts: { auth?: Partial<AuthSettings>; limiter?: FailureLimiter; front?: Partial<FrontOptions>; tls?: { cert: string; key: string }; external?: number } = {},
-): Promise<number> {
-  const external = opts.external ?? 1111;
-  const front = createFront({ app: app(external, internalPort), authenticator: new Authenticator(authSettings(opts.auth), opts.limiter), tls: opts.tls !== undefined, ...opts.front });
+export async function startFront(t: TestContext, internalPort: number, opts: TestFrontOptions = {}): Promise<number> {
+  const front = testFront(t, internalPort, opts);
   const listener = await listenFront({ host: '127.0.0.1', port: 0, tls: opts.tls, handleRequest: front.handleRequest, handleUpgrade: front.handleUpgrade, headersTimeoutMs: 2000 });
-  t.after(async () => { front.close(); await listener.close(100); });
+  t.after(() => listener.close(100));
   return listener.port;
 }
 
@@ -147,14 +183,3 @@ export async function tempInstanceRoot(t: TestContext): Promise<string> {
 
 /** The cloudflared stand-in. */
 export const FAKE_CLOUDFLARED = new URL('./fixtures/cloudflared', import.meta.url).pathname;
-
-/** Wait until `check` returns a value other than undefined, or fail after `ms`. */
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, ms = 5000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -44,10 +44,10 @@ test('Jupyter Notebook through the front: contents API with XSRF cookies, and a 
     `--notebook-dir=${dir}`, '--NotebookApp.trust_xheaders=True', '--NotebookApp.allow_remote_access=True',
   ], { JUPYTER_CONFIG_DIR: path.join(dir, '.cfg'), JUPYTER_DATA_DIR: path.join(dir, '.data'), JUPYTER_RUNTIME_DIR: path.join(dir, '.rt'), IPYTHONDIR: path.join(dir, '.ipy') });
   const front = await startFront(t, port);
-  const tree = await waitFor(async () => {
+  const tree = await waitFor('jupyter to answer through the front', async () => {
     const r = await get(front, '/tree', { headers: { Cookie: COOKIE } }).catch(() => undefined);
     return r !== undefined && r.status === 200 ? r : undefined;
-  }, 30_000, 'jupyter to answer through the front');
+  }, 30_000);
   const xsrf = /_xsrf=([^;]+)/.exec(String(tree.headers['set-cookie']))?.[1];
   assert.ok(xsrf, 'jupyter set an _xsrf cookie');
   const headers = { Cookie: `${COOKIE}; _xsrf=${xsrf}`, 'X-XSRFToken': xsrf, 'Content-Type': 'application/json' };
@@ -97,10 +97,10 @@ test("Syncthing's GUI and REST API through the front, with the front's Host pass
   await fs.writeFile(configPath, config);
   run(t, 'syncthing', ['serve', '--no-browser', '--no-restart', '--no-upgrade', `--home=${home}`, `--gui-address=127.0.0.1:${port}`, '--gui-apikey=st-key'], env);
   const front = await startFront(t, port);
-  const page = await waitFor(async () => {
+  const page = await waitFor('syncthing GUI through the front', async () => {
     const r = await get(front, '/', { headers: { Cookie: COOKIE } }).catch(() => undefined);
     return r !== undefined && r.status === 200 ? r : undefined;
-  }, 30_000, 'syncthing GUI through the front');
+  }, 30_000);
   assert.match(page.body, /Syncthing/);
   const status = await get(front, '/rest/system/status', { headers: { Cookie: COOKIE, 'X-API-Key': 'st-key' } });
   assert.equal(status.status, 200, status.body);

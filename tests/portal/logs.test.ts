@@ -46,28 +46,28 @@ test('/ws-logs greets, replays history, and streams a new line within a second, 
   const ws = new WebSocket(`ws://127.0.0.1:${front}/ws-logs?_=1`, { headers: { Cookie: 'C.1_auth_token=tok' } } as unknown as string[]);
   ws.addEventListener('message', (ev) => messages.push(String(ev.data)));
   t.after(() => ws.close());
-  await waitFor(() => (messages.length >= 3 ? true : undefined), 3000, 'greeting and replay');
+  await waitFor('greeting and replay', () => (messages.length >= 3 ? true : undefined), 3000);
   assert.deepEqual(JSON.parse(messages[0] as string), { type: 'system', html: '<div class="log-system">Connected to log stream</div>' });
   assert.deepEqual(messages.slice(1, 3).map((m) => JSON.parse(m)), [{ type: 'append', html: 'old line 1' }, { type: 'append', html: 'old line 2' }]);
 
   const written = Date.now();
   await fs.appendFile(logFile, 'fresh line\n');
-  const fresh = await waitFor(() => messages.map((m) => JSON.parse(m)).find((m) => m.html === 'fresh line'), 1000, 'the new line');
+  const fresh = await waitFor('the new line', () => messages.map((m) => JSON.parse(m)).find((m) => m.html === 'fresh line'), 1000);
   assert.deepEqual(fresh, { type: 'append', html: 'fresh line', file: 'jupyter.log' });
   assert.ok(Date.now() - written < 1000);
 
   await fs.appendFile(logFile, 'Downloading  10%');
-  await waitFor(() => messages.some((m) => m.includes('Downloading  10%')) || undefined, 2000, 'progress');
+  await waitFor('progress', () => messages.some((m) => m.includes('Downloading  10%')) || undefined, 2000);
   await fs.appendFile(logFile, '\rDownloading  90%');
-  const over = await waitFor(() => messages.map((m) => JSON.parse(m)).find((m) => m.html === 'Downloading  90%'), 2000, 'overwrite');
+  const over = await waitFor('overwrite', () => messages.map((m) => JSON.parse(m)).find((m) => m.html === 'Downloading  90%'), 2000);
   assert.equal(over.type, 'overwrite');
 
   ws.send('ping');
-  await waitFor(() => (messages.includes('pong') ? true : undefined), 2000, 'pong');
+  await waitFor('pong', () => (messages.includes('pong') ? true : undefined), 2000);
 
   // A truncated file is read again from the start.
   await fs.writeFile(logFile, 'after truncate\n');
-  await waitFor(() => messages.some((m) => m.includes('after truncate')) || undefined, 2000, 'truncation');
+  await waitFor('truncation', () => messages.some((m) => m.includes('after truncate')) || undefined, 2000);
 });
 
 test('/ws-logs without credentials is refused by the front', async (t) => {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { get, listenOn, rawExchange, startEchoBackend, startFront } from './_helpers.ts';
+import { get, listenOn, rawExchange, startEchoBackend, startFront, startFrontInProcess } from './_helpers.ts';
 
 const AUTH = { Authorization: 'Bearer pw-secret' };
 
@@ -172,9 +172,10 @@ test('compressible responses are encoded for clients that accept it; small, enco
   });
   const upstreamPort = await listenOn(server);
   t.after(() => { server.closeAllConnections(); server.close(); });
-  const port = await startFront(t, upstreamPort, { front: { compress: true } });
+  // Content negotiation is HTTP semantics: driven in-process.
+  const front = startFrontInProcess(t, upstreamPort, { front: { compress: true } });
   const fetchRaw = (path: string, accept: string) => new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, headers: { ...AUTH, 'Accept-Encoding': accept } }, (res) => {
+    http.get({ createConnection: () => front.connect(), path, headers: { ...AUTH, 'Accept-Encoding': accept } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));

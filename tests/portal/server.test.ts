@@ -101,10 +101,10 @@ test('the fronts run in a child process that the portal restarts when it dies', 
   assert.ok(first !== undefined && first !== child.pid, `the front listens in its own process (listener ${first}, portal ${child.pid})`);
   assert.equal((await get(front, '/health', { headers: { Authorization: 'Bearer tok' } })).status, 200);
   process.kill(first, 'SIGKILL');
-  const second = await waitFor(async () => {
+  const second = await waitFor('a new front process', async () => {
     const pid = await listenerPid(front);
     return pid !== undefined && pid !== first ? pid : undefined;
-  }, 10_000, 'a new front process');
+  }, 10_000);
   assert.ok(lines.some((l) => l.includes('the front process exited (SIGKILL); restarting it')), lines.join('\n'));
   assert.equal((await get(front, '/health', { headers: { Authorization: 'Bearer tok' } })).status, 200);
   assert.equal((await get(front, '/health')).status, 401);
@@ -120,13 +120,13 @@ test('a front process whose portal is killed exits and frees its port', { timeou
   const frontPid = await listenerPid(front);
   assert.ok(frontPid !== undefined);
   child.kill('SIGKILL');
-  await waitFor(async () => (await listenerPid(front)) === undefined || undefined, 10_000, 'the port to be free');
-  await waitFor(() => {
+  await waitFor('the port to be free', async () => (await listenerPid(front)) === undefined || undefined, 10_000);
+  await waitFor('the front process to exit', () => {
     try {
       process.kill(frontPid, 0);
       return undefined;
     } catch {
       return true;
     }
-  }, 10_000, 'the front process to exit');
+  }, 10_000);
 });

@@ -46,10 +46,10 @@ test('lists, starts, stops and restarts processes; the unstoppable set and skip 
   const portal = await startPortal({ env: { INSTANCE_ROOT: root, PORTAL_APP_PORT: String(app), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_UNSTOPPABLE: 'custom_guard', PORTAL_DEFAULT_TUNNELS: 'false', PATH: process.env.PATH }, log: () => {} });
   t.after(() => portal.close());
   // Readiness is a wait, not a presence check (§11): poll until the socket answers.
-  const list = await waitFor(async () => {
+  const list = await waitFor('supervisord', async () => {
     const r = await get(app, '/supervisor/processes');
     return r.status === 200 ? JSON.parse(r.body) as { name: string; state: string; unstoppable: boolean; pid: number }[] : undefined;
-  }, 10_000, 'supervisord');
+  }, 10_000);
   assert.deepEqual(list.map((p) => p.name).sort(), ['caddy', 'custom_guard', 'jupyter', 'worker']);
   const byName = (name: string) => list.find((p) => p.name === name);
   assert.equal(byName('caddy')?.unstoppable, true);
@@ -69,11 +69,11 @@ test('lists, starts, stops and restarts processes; the unstoppable set and skip 
 
   const before = byName('jupyter')?.pid;
   assert.equal((await get(app, '/supervisor/process/jupyter/restart', { method: 'POST' })).status, 200);
-  await waitFor(async () => {
+  await waitFor('jupyter restarted with a new pid', async () => {
     const now = JSON.parse((await get(app, '/supervisor/processes')).body) as { name: string; pid: number; state: string }[];
     const j = now.find((p) => p.name === 'jupyter');
     return j !== undefined && j.state === 'RUNNING' && j.pid !== before ? true : undefined;
-  }, 10_000, 'jupyter restarted with a new pid');
+  }, 10_000);
 
   await fs.writeFile(path.join(root, '.launch'), 'jupyter');
   const launchMode = JSON.parse((await get(app, '/supervisor/processes')).body) as { name: string }[];

@@ -222,5 +222,5 @@ test('idle connections close after keepAliveMs', async (t) => {
   t.after(() => pool.close());
   await exchange(pool);
   assert.equal(open, 1);
-  await waitFor(() => open === 0 || undefined, 3000, 'the idle connection to close');
+  await waitFor('the idle connection to close', () => open === 0 || undefined, 3000);
 });

@@ -7,10 +7,10 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readBootSettings } from '../config.ts';
-import { hostPath } from '../context.ts';
+import { hostPath, updateEnv } from '../context.ts';
 import type { BootContext } from '../context.ts';
-import { EntrypointError, EntrypointErrorCode } from '../errors.ts';
+import { PortalError } from '../../index.ts';
+import { EntrypointErrorCode } from '../errors.ts';
 import { sourceFiles } from '../shell.ts';
 import type { BootStep } from '../step.ts';
 
@@ -37,18 +37,18 @@ export function bootHookStep(file: string): BootStep {
   return {
     name: `hook:${path.basename(file)}`,
     async run(ctx, signal) {
-      const cwd = hostPath(ctx, readBootSettings(ctx.env).workspace);
+      const cwd = hostPath(ctx, ctx.settings.workspace);
       await fs.mkdir(cwd, { recursive: true });
       const result = await sourceFiles([file], { env: ctx.env, cwd, signal });
       for (const line of result.output.split('\n')) if (line.trim() !== '') ctx.log.info(`  ${path.basename(file)}: ${line}`);
       if (result.env === undefined) {
-        throw new EntrypointError(EntrypointErrorCode.HOOK_FAILED, `${file} exited the shell (status ${result.status}); its environment changes are lost (use return, not exit)`, {
+        throw new PortalError(EntrypointErrorCode.hookFailed, `${file} exited the shell (status ${result.status}); its environment changes are lost (use return, not exit)`, {
           details: { file, status: result.status },
         });
       }
-      ctx.env = result.env;
+      updateEnv(ctx, result.env);
       if (result.status !== 0) {
-        throw new EntrypointError(EntrypointErrorCode.HOOK_FAILED, `${file} returned status ${result.status}`, { details: { file, status: result.status } });
+        throw new PortalError(EntrypointErrorCode.hookFailed, `${file} returned status ${result.status}`, { details: { file, status: result.status } });
       }
     },
   };

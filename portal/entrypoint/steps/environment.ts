@@ -7,9 +7,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../../portal-config.ts';
-import { readBootSettings } from '../config.ts';
-import { hostPath } from '../context.ts';
+import { writeFileAtomic } from '../../index.ts';
+import { hostPath, updateEnv } from '../context.ts';
 import { sourceFiles } from '../shell.ts';
 import type { BootStep } from '../step.ts';
 
@@ -45,7 +44,7 @@ export function renderEnvironmentFile(env: Readonly<Record<string, string>>, ins
 export const environmentStep: BootStep = {
   name: 'environment',
   async run(ctx, signal) {
-    const settings = readBootSettings(ctx.env);
+    const { settings } = ctx;
     const file = hostPath(ctx, '/etc/environment');
     let current = '';
     try {
@@ -65,6 +64,6 @@ export const environmentStep: BootStep = {
     if (!ctx.flags.exportEnv) return;
     const result = await sourceFiles([file, path.join(workspace, '.env')], { env: ctx.env, cwd: workspace, allExport: true, signal });
     if (result.env === undefined) throw new Error(`sourcing /etc/environment failed (status ${result.status}): ${result.output.trim().slice(0, 300)}`);
-    ctx.env = result.env;
+    updateEnv(ctx, result.env);
   },
 };

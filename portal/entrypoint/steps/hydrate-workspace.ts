@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readBootSettings } from '../config.ts';
 import { hostPath } from '../context.ts';
 import type { BootStep } from '../step.ts';
 
@@ -42,7 +41,7 @@ export async function hydrateTree(dir: string): Promise<number> {
 export const hydrateWorkspaceStep: BootStep = {
   name: 'hydrate-workspace',
   async run(ctx) {
-    const workspace = hostPath(ctx, readBootSettings(ctx.env).workspace);
+    const workspace = hostPath(ctx, ctx.settings.workspace);
     const started = performance.now();
     const job = hydrateTree(workspace).then(
       (n) => ctx.log.info(`hydrate-workspace: ${n} entries under ${workspace} touched in ${((performance.now() - started) / 1000).toFixed(1)}s`),

@@ -4,7 +4,7 @@
  * it at once. A malformed PORTAL_CONFIG fails this step and publishes nothing (§11 bug 4).
  * @module
  */
-import { loadPortalApps } from '../../portal-config.ts';
+import { loadPortalApps } from '../../index.ts';
 import { hostPath } from '../context.ts';
 import type { BootStep } from '../step.ts';
 
@@ -14,7 +14,7 @@ export const portalConfigStep: BootStep = {
   async run(ctx) {
     const loaded = await loadPortalApps({
       yamlPath: hostPath(ctx, '/etc/portal.yaml'),
-      portalConfig: ctx.env.PORTAL_CONFIG,
+      portalConfig: ctx.settings.portalConfig,
       log: (line) => ctx.log.info(line),
     });
     ctx.log.info(`/etc/portal.yaml from ${loaded.source}: ${loaded.apps.map((a) => a.name).join(', ') || 'no applications'}`);

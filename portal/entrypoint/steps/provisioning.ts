@@ -9,10 +9,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readBootSettings } from '../config.ts';
 import { hostPath } from '../context.ts';
 import type { BootContext } from '../context.ts';
-import { EntrypointError, EntrypointErrorCode } from '../errors.ts';
+import { PortalError } from '../../index.ts';
+import { EntrypointErrorCode } from '../errors.ts';
 import type { BootStep } from '../step.ts';
 
 export const PROVISIONING_LOG = '/var/log/portal/provisioning.log';
@@ -27,20 +27,20 @@ export async function fetchProvisioningScript(ctx: BootContext, source: string, 
   try {
     url = new URL(source);
   } catch {
-    throw new EntrypointError(EntrypointErrorCode.PROVISIONING_DOWNLOAD_FAILED, 'PROVISIONING_SCRIPT is neither a URL nor an absolute path');
+    throw new PortalError(EntrypointErrorCode.provisioningDownloadFailed, 'PROVISIONING_SCRIPT is neither a URL nor an absolute path');
   }
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]), redirect: 'follow' });
   } catch (err) {
-    throw new EntrypointError(EntrypointErrorCode.PROVISIONING_DOWNLOAD_FAILED, `GET ${url.origin}${url.pathname} failed: ${(err as Error).message}`, {
+    throw new PortalError(EntrypointErrorCode.provisioningDownloadFailed, `GET ${url.origin}${url.pathname} failed: ${(err as Error).message}`, {
       cause: err,
       details: { url: `${url.origin}${url.pathname}` },
     });
   }
   const body = await response.text();
   if (!response.ok) {
-    throw new EntrypointError(EntrypointErrorCode.PROVISIONING_DOWNLOAD_FAILED, `GET ${url.origin}${url.pathname} answered ${response.status}: ${body.slice(0, 200)}`, {
+    throw new PortalError(EntrypointErrorCode.provisioningDownloadFailed, `GET ${url.origin}${url.pathname} answered ${response.status}: ${body.slice(0, 200)}`, {
       details: { url: `${url.origin}${url.pathname}`, status: response.status },
     });
   }
@@ -86,7 +86,7 @@ export const provisioningStep: BootStep = {
   // The time limit is PROVISIONING_TIMEOUT_SECONDS, applied inside (the boot-wide step limit is too short).
   timeoutMs: 24 * 3_600_000,
   async run(ctx, outer) {
-    const settings = readBootSettings(ctx.env);
+    const { settings } = ctx;
     const source = settings.provisioningScript;
     if (source === undefined) {
       ctx.log.info('no PROVISIONING_SCRIPT');
@@ -101,7 +101,7 @@ export const provisioningStep: BootStep = {
     await fs.mkdir(path.dirname(logFile), { recursive: true });
     const failedMarker = hostPath(ctx, PROVISIONING_FAILED);
     const signal = AbortSignal.any([outer, AbortSignal.timeout(settings.provisioningTimeoutMs)]);
-    const fail = async (err: EntrypointError): Promise<never> => {
+    const fail = async (err: PortalError<EntrypointErrorCode>): Promise<never> => {
       await fs.writeFile(failedMarker, `${new Date().toISOString()} ${err.message}\n`);
       await note(logFile, `>>> Provisioning FAILED: ${err.message}`);
       await note(logFile, '>>> Services keep running. Fix the script, then restart the instance to run it again.');
@@ -112,7 +112,7 @@ export const provisioningStep: BootStep = {
     try {
       text = await fetchProvisioningScript(ctx, source, signal);
     } catch (err) {
-      return fail(err instanceof EntrypointError ? err : new EntrypointError(EntrypointErrorCode.PROVISIONING_DOWNLOAD_FAILED, (err as Error).message, { cause: err }));
+      return fail(err instanceof PortalError ? err : new PortalError(EntrypointErrorCode.provisioningDownloadFailed, (err as Error).message, { cause: err }));
     }
     const script = hostPath(ctx, '/provisioning.sh');
     // dos2unix: scripts edited on Windows must still run.
@@ -123,7 +123,7 @@ export const provisioningStep: BootStep = {
     const status = await runScript(ctx, script, cwd, logFile, signal);
     if (status !== 0) {
       const why = signal.aborted ? `stopped (${outer.aborted ? 'shutdown' : `over ${settings.provisioningTimeoutMs / 1000}s`})` : `exited with status ${status}`;
-      return fail(new EntrypointError(EntrypointErrorCode.PROVISIONING_FAILED, `provisioning script ${why}`, { details: { status } }));
+      return fail(new PortalError(EntrypointErrorCode.provisioningFailed, `provisioning script ${why}`, { details: { status } }));
     }
     await fs.writeFile(complete, `${new Date().toISOString()}\n`);
     await fs.rm(failedMarker, { force: true });

@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readBootSettings } from '../config.ts';
 import { hostPath } from '../context.ts';
-import { EntrypointError, EntrypointErrorCode } from '../errors.ts';
+import { PortalError } from '../../index.ts';
+import { EntrypointErrorCode } from '../errors.ts';
 import type { BootStep } from '../step.ts';
 
 /** Container path of supervisord's control socket. */
@@ -31,7 +31,7 @@ export function socketAnswers(file: string): Promise<boolean> {
 export const supervisordStep: BootStep = {
   name: 'supervisord',
   async run(ctx, signal) {
-    const settings = readBootSettings(ctx.env);
+    const { settings } = ctx;
     const conf = hostPath(ctx, settings.supervisordConf);
     const child = spawn(settings.supervisordBin, ['-n', '-c', conf], { env: ctx.env, stdio: ['ignore', 'inherit', 'inherit'] });
     const exited = new Promise<string>((resolve) => {
@@ -53,6 +53,6 @@ export const supervisordStep: BootStep = {
       await sleep(100);
     }
     ctx.supervisord = undefined;
-    throw new EntrypointError(EntrypointErrorCode.SUPERVISOR_START_FAILED, failure, { details: { bin: settings.supervisordBin, conf } });
+    throw new PortalError(EntrypointErrorCode.supervisorStartFailed, failure, { details: { bin: settings.supervisordBin, conf } });
   },
 };

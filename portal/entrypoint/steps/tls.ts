@@ -4,10 +4,9 @@
  * replaced. If no usable pair can be had, HTTPS is turned off for this boot (fail closed, §6.1).
  * @module
  */
-import { checkCertificateFiles, ensureCertificatePair } from '../../tls.ts';
-import { readBootSettings } from '../config.ts';
-import { hostPath } from '../context.ts';
-import { EntrypointError, EntrypointErrorCode } from '../errors.ts';
+import { hostPath, updateEnv } from '../context.ts';
+import { PortalError, checkCertificateFiles, ensureCertificatePair } from '../../index.ts';
+import { EntrypointErrorCode } from '../errors.ts';
 import type { BootStep } from '../step.ts';
 
 /** The `tls` boot step; see the module comment. */
@@ -16,7 +15,7 @@ export const tlsStep: BootStep = {
   async run(ctx) {
     const certPath = hostPath(ctx, '/etc/instance.crt');
     const keyPath = hostPath(ctx, '/etc/instance.key');
-    const httpsWanted = readBootSettings(ctx.env).enableHttps;
+    const httpsWanted = ctx.settings.enableHttps;
     try {
       if (!ctx.flags.generateTlsCert) {
         const verdict = await checkCertificateFiles(certPath, keyPath);
@@ -28,10 +27,10 @@ export const tlsStep: BootStep = {
       ctx.log.info(`certificate pair: ${pair.source}`);
     } catch (err) {
       if (httpsWanted) {
-        ctx.env.ENABLE_HTTPS = 'false';
+        updateEnv(ctx, { ...ctx.env, ENABLE_HTTPS: 'false' });
         ctx.log.error('no usable certificate pair: ENABLE_HTTPS turned off for this boot');
       }
-      throw new EntrypointError(EntrypointErrorCode.TLS_FAILED, `no usable certificate pair at ${certPath}: ${(err as Error).message}`, { cause: err });
+      throw new PortalError(EntrypointErrorCode.tlsFailed, `no usable certificate pair at ${certPath}: ${(err as Error).message}`, { cause: err });
     }
   },
 };

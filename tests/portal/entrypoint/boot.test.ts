@@ -1,16 +1,19 @@
 /**
  * The entrypoint's boot sequence in a temp instance root (INSTANCE_ROOT), with a stand-in
  * supervisord and a provisioning script served from 127.0.0.1: step order, what each step leaves
- * behind, failure recording, and the signal path of the real `node portal/main.ts boot` process.
+ * behind, failure recording, and the signal path of the real `node portal/entrypoint/main.ts` process.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runBoot } from '../../portal/entrypoint/index.ts';
-import type { BootContext } from '../../portal/entrypoint/index.ts';
-import { REPO, fakeSupervisord, makeInstanceRoot, readIfExists, serveScripts, waitFor } from './_utils.ts';
+import { runBoot } from '../../../portal/entrypoint/boot.ts';
+import type { BootContext } from '../../../portal/entrypoint/context.ts';
+import { waitFor } from '../../_support/poll.ts';
+import { fakeSupervisord, makeInstanceRoot, readIfExists, serveScripts } from './_helpers.ts';
+
+const ENTRYPOINT = path.resolve(import.meta.dirname, '../../../portal/entrypoint/main.ts');
 
 const PORTAL_CONFIG = 'localhost:1111:11111:/:Instance Portal|localhost:8384:18384:/:Syncthing';
 
@@ -171,10 +174,10 @@ test('a second boot keeps the first boot\'s /etc/environment and does not provis
   assert.equal(await second.stop(), 0);
 });
 
-/** Run the real program: `node portal/main.ts boot` on a temp root. */
+/** Run the real program: `node portal/entrypoint/main.ts` on a temp root. */
 async function spawnBoot(t: import('node:test').TestContext, env: Record<string, string>) {
   const root = await makeInstanceRoot();
-  const child = spawn(process.execPath, [path.join(REPO, 'portal/main.ts'), 'boot', '--no-such-flag'], {
+  const child = spawn(process.execPath, [ENTRYPOINT, '--no-such-flag'], {
     env: { PATH: process.env.PATH, INSTANCE_ROOT: root, SUPERVISORD_BIN: await fakeSupervisord(root), PORTAL_CONFIG, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

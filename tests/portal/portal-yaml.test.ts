@@ -1,6 +1,7 @@
 /**
- * PORTAL_CONFIG → /etc/portal.yaml (instance-runtime.md §2): grammar,
- * cache preference, atomic publication and the error that names the entry.
+ * PORTAL_CONFIG → /etc/portal.yaml (instance-runtime.md §2.2): cache preference and atomic
+ * publication; the instance paths and the portal's settings. The grammar is tested in
+ * tests/contracts/portal-config.test.ts.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import YAML from 'yaml';
 import { isPortalError, PortalErrorCode } from '../../portal/errors.ts';
-import { formatPortalConfig, loadPortalApps, parsePortalConfig, readPortalYaml } from '../../portal/portal-config.ts';
+import { loadPortalApps, readPortalYaml } from '../../portal/portal-yaml.ts';
 import { instancePath, resolveInstancePaths } from '../../portal/paths.ts';
 import { loadSettings } from '../../portal/config.ts';
 
@@ -20,40 +21,6 @@ async function tempRoot(t: { after(fn: () => unknown): void }): Promise<string> 
   t.after(() => fs.rm(dir, { recursive: true, force: true }));
   return dir;
 }
-
-test('parses the documented default into five apps in order', () => {
-  const apps = parsePortalConfig(DEFAULT);
-  assert.equal(apps.length, 5);
-  assert.deepEqual(apps[2], { hostname: 'localhost', external_port: 8080, internal_port: 8080, open_path: '/terminals/1', name: 'Jupyter Terminal' });
-});
-
-test('the name may contain ":" and a duplicate name replaces the earlier entry in place', () => {
-  const apps = parsePortalConfig('localhost:1:2:/:A|localhost:3:4:/x:B: the sequel|localhost:5:6:/:A');
-  assert.deepEqual(apps.map((a) => [a.name, a.external_port]), [['A', 5], ['B: the sequel', 3]]);
-});
-
-test('a malformed entry throws an error naming the entry', () => {
-  const cases: [string, RegExp][] = [
-    ['localhost:1111:11111:/:Portal|', /entry 2 \(""\) has 1 of the 5 fields/],
-    ['localhost:1111:11111:/', /entry 1 .* has 4 of the 5 fields/],
-    ['localhost:1111:abc:/:Portal', /entry 1 .*internal_port "abc" is not a port number/],
-    ['localhost:1111:11111:/:Portal|localhost:x:1:/:B', /entry 2 .*external_port "x"/],
-    ['localhost:99999:1:/:Big', /external_port/],
-  ];
-  for (const [text, message] of cases) {
-    assert.throws(() => parsePortalConfig(text), (err: unknown) => {
-      assert.ok(isPortalError(err, PortalErrorCode.PORTAL_CONFIG_INVALID));
-      assert.match(err.message, message);
-      return true;
-    }, text);
-  }
-});
-
-test('formatPortalConfig round-trips with parsePortalConfig and refuses unexpressible apps', () => {
-  assert.equal(formatPortalConfig(parsePortalConfig(DEFAULT)), DEFAULT);
-  assert.throws(() => formatPortalConfig([{ hostname: 'a:b', external_port: 1, internal_port: 2, open_path: '/', name: 'x' }]), /hostname/);
-  assert.throws(() => formatPortalConfig([{ hostname: 'a', external_port: 1, internal_port: 2, open_path: '/', name: 'x|y' }]), /name/);
-});
 
 test('generates /etc/portal.yaml from PORTAL_CONFIG atomically with mode 0644 and the §2.2 shape', async (t) => {
   const root = await tempRoot(t);
@@ -130,7 +97,7 @@ test('settings: token defaults and sanitising, AUTH_EXCLUDE parsing, and errors 
   ]);
   assert.equal(loadSettings({ ENABLE_AUTH: 'FALSE' }).auth.enabled, false);
   assert.throws(() => loadSettings({ AUTH_EXCLUDE: '8384,abc', PORTAL_APP_PORT: 'x' }), (err: unknown) => {
-    assert.ok(isPortalError(err, PortalErrorCode.SETTINGS_INVALID));
+    assert.ok(isPortalError(err, PortalErrorCode.settingsInvalid));
     assert.match(err.message, /→ at AUTH_EXCLUDE/);
     assert.match(err.message, /→ at PORTAL_APP_PORT/);
     return true;

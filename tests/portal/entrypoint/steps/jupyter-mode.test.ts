@@ -1,7 +1,8 @@
 /** PORTAL_CONFIG rewrites for the three launch modes (instance-runtime.md §1.2 stage 10, §8.7). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adjustPortalConfig } from '../../portal/entrypoint/index.ts';
+import { PortalConfigError } from '../../../../contracts/portal-config.ts';
+import { adjustPortalConfig } from '../../../../portal/entrypoint/steps/jupyter-mode.ts';
 
 const PORTAL = 'localhost:1111:11111:/:Instance Portal';
 const JUPYTER = 'localhost:8080:18080:/:Jupyter';
@@ -32,4 +33,8 @@ test('SSH launch mode removes Jupyter unless overridden', () => {
 
 test('Jupyter launch mode points 8080 straight at Vast\'s own Jupyter', () => {
   assert.equal(adjustPortalConfig(`${PORTAL}|${JUPYTER}`, { ...base, launch: 'jupyter notebook ...' }), `${PORTAL}|localhost:8080:8080:/:Jupyter`);
+});
+
+test('a PORTAL_CONFIG that does not parse is refused with the error that names the entry', () => {
+  assert.throws(() => adjustPortalConfig(`${PORTAL}|oops`, base), (err: unknown) => err instanceof PortalConfigError && /entry 2/.test(err.message));
 });

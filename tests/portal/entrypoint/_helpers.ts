@@ -1,6 +1,6 @@
 /**
- * Shared setup for the image tests: temp instance roots, the fake supervisord, a local HTTP
- * server for provisioning scripts, and polling.
+ * Shared setup for the entrypoint tests: temp instance roots, the fake supervisord, a local HTTP
+ * server for provisioning scripts, and reading files that may not exist.
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -8,9 +8,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-export const REPO = path.resolve(import.meta.dirname, '../..');
 
 const instanceRoots: string[] = [];
 // Removed once the file's tests are done (a root outlives its test when a second boot reuses it).
@@ -29,7 +26,7 @@ export async function makeInstanceRoot(): Promise<string> {
   return root;
 }
 
-/** An executable that runs tests/image/fixtures/fake-supervisord.ts with this Node. */
+/** An executable that runs tests/portal/entrypoint/fixtures/fake-supervisord.ts with this Node. */
 export async function fakeSupervisord(root: string): Promise<string> {
   const bin = path.join(root, 'fake-supervisord');
   await fs.writeFile(bin, `#!/bin/sh\nexec "${process.execPath}" "${path.join(import.meta.dirname, 'fixtures/fake-supervisord.ts')}" "$@"\n`, { mode: 0o755 });
@@ -55,22 +52,6 @@ export async function serveScripts(routes: Record<string, readonly [number, stri
       server.closeAllConnections();
     }),
   };
-}
-
-/** Poll `check` until it returns a value other than undefined/false, or fail after `ms`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000, every = 100): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(every);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
 }
 
 /** File text, or undefined when missing. */

@@ -1,4 +1,4 @@
-/** Setup shared by tests and benchmarks: loopback listeners on free ports. */
+/** Loopback listeners on free ports, for tests and benchmarks. */
 import net from 'node:net';
 
 /** Bind `server` on 127.0.0.1, port 0, and resolve the port. */
