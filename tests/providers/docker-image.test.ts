@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { request } from "undici";
 import * as image from "../../providers/docker/image-provider.ts";
-import { freePort } from "../_utils.ts";
+import { freePort } from "../_support/net.ts";
 
 const base = "vast-kit/debian-base:bookworm"; // made by toolchain/docker.sh
 const registry = "127.0.0.1:5000"; // toolchain/registry.sh, with deletes enabled

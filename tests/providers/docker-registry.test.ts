@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { request } from "undici";
 import * as image from "../../providers/docker/image-provider.ts";
 import { locateImage } from "../../providers/docker/registry.ts";
-import { listenOn } from "../_utils.ts";
+import { listenOn } from "../_support/net.ts";
 
 test("locates a reference the way docker does", () => {
   const table: Array<[string, string, string, string]> = [
