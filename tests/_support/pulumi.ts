@@ -15,6 +15,10 @@ export const repoRoot = resolve(import.meta.dirname, "../..");
 export interface PulumiStack {
   stack: string;
   dir: string;
+  /** The stack's own config file (`--config-file`). */
+  configFile: string;
+  /** The environment every `pulumi` command of this stack runs with (backend, passphrase, home). */
+  env: NodeJS.ProcessEnv;
   /** Runs `pulumi <args>` for this stack; rejects with stdout and stderr on a non-zero exit. */
   pulumi(...args: string[]): Promise<string>;
   /** The stack's outputs as JSON; secrets in clear with `showSecrets`. */
@@ -59,6 +63,8 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
   return {
     stack,
     dir,
+    configFile,
+    env: childEnv,
     pulumi: (...args: string[]) => pulumi(...args, "--config-file", configFile),
     outputs: async (showSecrets = false) => JSON.parse(await pulumi("stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : []))),
     exportState: () => pulumi("stack", "export"),

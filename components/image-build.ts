@@ -1,7 +1,8 @@
 /**
- * The base image's build as one entry: what `docker build` needs to build it from a checkout of
- * the kit, and which sources decide that it must be rebuilt. `BaseImage` builds through this;
- * `build-image.sh` is the same build from a shell, for CI and by hand.
+ * The base image's build as `BaseImage` sees it: what `docker build` needs to build it from a
+ * checkout of the kit (everything it runs lives in `image/build/`), and which sources decide that
+ * it must be rebuilt. `image/build/build-image.sh` is the same build from a shell, for CI and by
+ * hand. Kept here, not under `image/`, so the published package holds components and providers only.
  */
 import { relative, resolve } from "node:path";
 
