@@ -9,7 +9,7 @@ import { RandomSecret } from "../providers/random/random-secret.ts";
 import type { OfferCriteria } from "../providers/vast/offer-query.ts";
 import { VastInstance } from "../providers/vast/vast-instance.ts";
 import { VastTemplate } from "../providers/vast/vast-template.ts";
-import { portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
+import { assertPortalApps, portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
 
 /** Arguments of {@link GpuFleet}. */
 export interface GpuFleetArgs {
@@ -57,6 +57,7 @@ export class GpuFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: GpuFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vast-kit:fleet:GpuFleet", name, {}, opts);
+    assertPortalApps(`GpuFleet ${name}`, args.apps);
     if (args.instanceCount > 0 && !args.offer) {
       throw new pulumi.ResourceError(`GpuFleet ${name}: instanceCount is ${args.instanceCount} but no offer criteria were given`, this);
     }

@@ -2,7 +2,7 @@
  * The list of portal apps is the one source of truth for what an instance serves: it produces the
  * template's `PORTAL_CONFIG` and `-p` ports and the Cloudflare tunnel's ingress rules. Pure.
  */
-import { formatPortalConfig, type PortalApp } from "../contracts/portal-config.ts";
+import { checkPortalApps, formatPortalConfig, type PortalApp } from "../contracts/portal-config.ts";
 
 export type { PortalApp };
 
@@ -45,4 +45,10 @@ export function tunnelIngress(apps: readonly PortalApp[], stack: string, domain:
     ...proxied.map((app) => ({ hostname: tunnelHostname(app, stack, domain), service: `http://localhost:${app.external_port}` })),
     { service: "http_status:404" },
   ];
+}
+
+/** Throws before any resource exists when `apps` cannot be published, naming each app and rule. */
+export function assertPortalApps(component: string, apps: readonly PortalApp[]): void {
+  const problems = checkPortalApps(apps);
+  if (problems.length > 0) throw new Error(`${component}: the portal apps cannot be published:\n  ${problems.join("\n  ")}`);
 }

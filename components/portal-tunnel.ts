@@ -6,7 +6,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret } from "../providers/random/random-secret.ts";
-import { tunnelHostname, tunnelIngress, type PortalApp } from "./portal-apps.ts";
+import { assertPortalApps, tunnelHostname, tunnelIngress, type PortalApp } from "./portal-apps.ts";
 
 /** Arguments of {@link PortalTunnel}. */
 export interface PortalTunnelArgs {
@@ -29,6 +29,7 @@ export class PortalTunnel extends pulumi.ComponentResource {
 
   constructor(name: string, args: PortalTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vast-kit:tunnel:PortalTunnel", name, {}, opts);
+    assertPortalApps(`PortalTunnel ${name}`, args.apps);
     const stack = pulumi.getStack();
     // cloudflared requires a secret of at least 32 bytes, base64-encoded.
     const secret = new RandomSecret(`${name}-secret`, { bytes: 32 }, { parent: this });

@@ -52,3 +52,21 @@ test("zero instances publishes the template alone", async () => {
 test("instances without offer criteria are refused, naming the component", () => {
   assert.throws(() => new GpuFleet("no-offer", { image: "img", apps: defaultPortalApps, instanceCount: 1 }), /GpuFleet no-offer: instanceCount is 1 but no offer criteria were given/);
 });
+
+test("apps that cannot be published are refused before any resource, naming each app and rule", async () => {
+  const children = () => registered.filter((r) => r.type !== "vast-kit:fleet:GpuFleet").length;
+  const before = children();
+  const apps = [
+    ...defaultPortalApps,
+    { hostname: "localhost", external_port: 8080, internal_port: 18081, open_path: "/", name: "Other" },
+    { hostname: "localhost", external_port: 7000, internal_port: 17000, open_path: "/", name: 'Say "hi"' },
+  ];
+  assert.throws(() => new GpuFleet("bad-apps", { image: "img", apps, instanceCount: 0 }), (error: Error) => {
+    assert.match(error.message, /^GpuFleet bad-apps: the portal apps cannot be published:/);
+    assert.match(error.message, /app "Other": .*8080/);
+    assert.match(error.message, /app "Say \\"hi\\"": name/);
+    return true;
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(children(), before, "no child resource was registered");
+});
