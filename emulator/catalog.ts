@@ -146,7 +146,8 @@ export function buildCatalog(seed = 20261127): Catalog {
     const verification = random() < (isDatacenter ? 0.95 : 0.8) ? 'verified' : 'unverified';
     const gpuPrice = between(model.price[0], model.price[1]);
     const storageCost = round(between(0.08, 0.3), 3);
-    const portStart = 40_000 + m * 200;
+    // Each machine's direct ports lie in 20000–65199: real port numbers, whatever the machine count.
+    const portStart = 20_000 + ((m * 200) % 45_200);
     const portCount = Math.round(between(20, 199));
     const inetDown = Math.round(between(200, isDatacenter ? 10_000 : 2_000));
     const machine = {

@@ -3,8 +3,8 @@
 # Vast API emulator in Docker mode on loopback (state in .data/; its instances are real containers),
 # a file backend for Pulumi state, and `pulumi up` / `pulumi destroy` of the `local` stack, which
 # builds and pushes the base image, publishes the template and launches an instance of it.
-#   scripts/local-stack.sh up     # start the emulator if needed, pulumi up --yes
-#   scripts/local-stack.sh down   # pulumi destroy --yes, remove the stack's emulator
+#   scripts/local-stack.sh up     # start the emulator if needed, pulumi up --yes (through npm run recover)
+#   scripts/local-stack.sh down   # pulumi destroy --yes and a sweep (npm run recover --destroy), stop the emulator
 # Run through toolchain/run (the npm scripts `up` and `down` do), so node and pulumi are on PATH.
 set -euo pipefail
 
@@ -68,7 +68,8 @@ case "${1:-}" in
     bash "$repo/toolchain/registry.sh"
     start_emulator
     select_local_stack
-    pulumi up --yes --stack local --config-file "$stack_config"
+    # recover = pulumi up --yes, after clearing the lock of a run that was killed, then a sweep.
+    node "$repo/scripts/recover.ts" --stack local --config-file "$stack_config" --cwd "$repo"
     echo
     echo "Open the portal (the token is the portal password, a stack secret):"
     pulumi stack output portalUrls --show-secrets --json --stack local | node -e 'for (const u of JSON.parse(require("fs").readFileSync(0, "utf8"))) console.log("  " + u)'
@@ -78,7 +79,7 @@ case "${1:-}" in
     bash "$repo/toolchain/docker.sh" >/dev/null
     start_emulator
     if pulumi stack select local >/dev/null 2>&1; then
-      pulumi destroy --yes --stack local --config-file "$stack_config"
+      node "$repo/scripts/recover.ts" --stack local --config-file "$stack_config" --cwd "$repo" --destroy
     fi
     stop_emulator
     ;;

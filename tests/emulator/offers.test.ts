@@ -80,6 +80,8 @@ test('the catalogue spans NVIDIA consumer, datacenter and AMD Instinct GPUs in 1
   assert.ok(notUs.body.offers.every((offer: any) => !offer.geolocation.endsWith(', US') && offer.num_gpus !== 1 && offer.dph_total <= 2));
   const driver = await call(emulator, 'POST', '/api/v0/bundles/', { body: { driver_version: { gte: 550000000 }, gpu_arch: { eq: 'nvidia' } } });
   assert.ok(driver.body.offers.every((offer: any) => Number(offer.driver_version.split('.')[0]) >= 550));
+  const highPorts = await call(emulator, 'POST', '/api/v0/bundles/', { body: { direct_port_end: { gt: 65535 }, limit: 64 } });
+  assert.deepEqual(highPorts.body.offers, [], 'every direct port is a real port number');
 });
 
 test('PUT /search/asks/ takes {"select_cols", "q"} and answers like /bundles/', async (t) => {

@@ -23,7 +23,7 @@ test("pulumi up, no-op up and refresh, in-place label change, drift, destroy: al
   const config = { "vast:apiUrl": emulator.url, "vast-kit:image": "vastai/base-image:test", "vast-kit:instanceCount": "2", "vast-kit:gpuName": "RTX 4090", "vast-kit:maxPricePerHour": "5" };
   const stack = await pulumiStack(t, config, { VAST_API_KEY: apiKey });
 
-  await stack.pulumi("up", "--yes");
+  const logs = [await stack.pulumi("up", "--yes")];
   const outputs = await stack.outputs();
   assert.deepEqual(outputs.instanceStatuses, ["running", "running"]);
   const ids = outputs.instanceIds as number[];
@@ -33,8 +33,8 @@ test("pulumi up, no-op up and refresh, in-place label change, drift, destroy: al
   labels.forEach((label, i) => assert.match(label, new RegExp(`^vk:vast-kit/test/fleet-${i}#[0-9a-f]{8}$`), "every rent carries its tag"));
   for (const command of outputs.sshCommands as string[]) assert.match(command, /^ssh -p \d+ root@127\.0\.0\.1$/);
 
-  await stack.pulumi("up", "--yes", "--expect-no-changes");
-  await stack.pulumi("refresh", "--yes", "--expect-no-changes");
+  logs.push(await stack.pulumi("up", "--yes", "--expect-no-changes"));
+  logs.push(await stack.pulumi("refresh", "--yes", "--expect-no-changes"));
 
   await stack.pulumi("config", "set", "vast-kit:instanceLabelPrefix", "renamed");
   const relabel = await stack.pulumi("up", "--yes");
@@ -56,6 +56,7 @@ test("pulumi up, no-op up and refresh, in-place label change, drift, destroy: al
   assert.equal((await vast("DELETE", `/api/v0/instances/${gone}/`, {})).status, 200);
   assert.equal((await vast("PUT", `/api/v0/instances/${kept}/`, { state: "stopped" })).status, 200);
   const healed = await stack.pulumi("up", "--yes");
+  logs.push(relabel, healed);
   assert.match(healed, /1 updated/);
   assert.match(healed, /1 replaced/);
   const after = await stack.outputs();
@@ -71,6 +72,7 @@ test("pulumi up, no-op up and refresh, in-place label change, drift, destroy: al
   assert.ok(published.includes("PORTAL_CONFIG"), "the template is there");
   assert.ok(!published.includes(password), "the portal password is not in the template");
 
+  for (const log of logs) assert.ok(!log.includes(password) && !log.includes(apiKey), "the engine's output holds no secret");
   // Nothing anywhere in the state holds the API key or the portal password in clear.
   for (const file of await filesUnder(stack.dir)) {
     const text = await readFile(file, "utf8");
