@@ -11,9 +11,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkInputs } from "../_check.ts";
+import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
 import type { CreateInstanceBody } from "./client.ts";
-import type { ProviderSettings } from "./config.ts";
+import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { envProblems, toInstanceEnv } from "./env-spec.ts";
 import { isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
 import { InstanceInputs, replacingInputs } from "./instance-inputs.ts";
@@ -275,3 +275,5 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await session.client.destroyInstance(instanceId);
   await session.watcher.wait({ id: instanceId, goal: "be destroyed", progress: goneProgress, deadline: Date.now() + deleteTimeoutMs });
 }
+
+export const instanceKind: KindImplementation<InstanceInputs, InstanceOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };

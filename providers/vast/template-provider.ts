@@ -4,9 +4,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "../_check.ts";
+import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
 import type { TemplateBody } from "./client.ts";
-import type { ProviderSettings } from "./config.ts";
+import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { envProblems, toTemplateEnvString } from "./env-spec.ts";
 import { OfferCriteriaInput } from "./instance-inputs.ts";
 import { sessionFor } from "./session.ts";
@@ -92,3 +92,5 @@ export async function read(settings: ProviderSettings, id: string, props: Templa
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
   await sessionFor(settings).client.deleteTemplate(Number(id));
 }
+
+export const templateKind: KindImplementation<TemplateInputs, TemplateOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };
