@@ -38,6 +38,5 @@ export function resolveConfig(settings: ProviderSettings = {}, env: NodeJS.Proce
     apiKey: settings.apiKey || env.VAST_API_KEY || "",
   });
   if (parsed.success) return parsed.data;
-  const message = parsed.error.issues.map((i) => i.message).join("; ");
-  throw new VastError(VastErrorCode.config, message);
+  throw new VastError(VastErrorCode.config, z.prettifyError(parsed.error));
 }

@@ -15,7 +15,7 @@ import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
 import type { CreateInstanceBody } from "./client.ts";
 import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { envProblems, toInstanceEnv } from "./env-spec.ts";
-import { isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
+import { InstanceNotReadyError, isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
 import { InstanceInputs, replacingInputs } from "./instance-inputs.ts";
 import { goneProgress, observe, runningProgress, stoppedProgress, type ObservedInstance } from "./instance-status.ts";
 import { instanceTag, labelWithTag, specHash } from "./instance-tag.ts";
@@ -97,7 +97,7 @@ export async function create(settings: ProviderSettings, inputs: InstanceInputs 
   } catch (error) {
     // Keep the instance in state so `pulumi destroy` (or the next `up`) can deal with it.
     const partial = { ...inputs, instanceId: id, offerId, label: inputs.label ?? "", tag, status: "unknown" };
-    throw Object.assign(new Error(`Vast instance ${id} (${tag}) was rented but is not ready: ${(error as Error).message}. It is recorded in the stack; run \`pulumi up\` to retry or \`pulumi destroy\` to remove it.`), { id: String(id), properties: partial, reasons: [(error as Error).message] });
+    throw new InstanceNotReadyError(`Vast instance ${id} (${tag}) was rented but is not ready: ${(error as Error).message}. It is recorded in the stack; run \`pulumi up\` to retry or \`pulumi destroy\` to remove it.`, String(id), partial, error as Error);
   }
 }
 
