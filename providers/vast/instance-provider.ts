@@ -12,7 +12,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
-import type { CreateInstanceBody } from "./client.ts";
 import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { envProblems, toInstanceEnv } from "./env-spec.ts";
 import { InstanceNotReadyError, isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
@@ -20,7 +19,7 @@ import { InstanceInputs, replacingInputs } from "./instance-inputs.ts";
 import { goneProgress, observe, runningProgress, stoppedProgress, type ObservedInstance } from "./instance-status.ts";
 import { instanceTag, labelWithTag, specHash } from "./instance-tag.ts";
 import { buildOfferQuery, defaultOfferTries } from "./offer-query.ts";
-import type { Instance } from "./schemas.ts";
+import type { CreateInstanceBody, Instance } from "./schemas.ts";
 import { sessionFor, type VastSession } from "./session.ts";
 
 /** Outputs of a `VastInstance`: its inputs plus what was observed. `offerId` is null for an adopted instance. */

@@ -5,10 +5,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
-import type { TemplateBody } from "./client.ts";
 import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { envProblems, toTemplateEnvString } from "./env-spec.ts";
-import { OfferCriteriaInput } from "./instance-inputs.ts";
+import { OfferFilter } from "./offer-query.ts";
+import type { TemplateBody } from "./schemas.ts";
 import { sessionFor } from "./session.ts";
 
 export const TemplateInputs = z.strictObject({
@@ -27,7 +27,7 @@ export const TemplateInputs = z.strictObject({
   description: z.string().optional(),
   readme: z.string().optional(),
   private: z.boolean().default(true),
-  searchFilter: OfferCriteriaInput.shape.filter.optional(),
+  searchFilter: OfferFilter.optional(),
   dockerLogin: z.strictObject({ registry: z.string().min(1), username: z.string().min(1), password: z.string().min(1) }).optional(),
 });
 export type TemplateInputs = z.infer<typeof TemplateInputs>;
