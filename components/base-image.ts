@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { imageBuild } from "./image-build.ts";
-import { DockerImage } from "../providers/docker/docker-image.ts";
+import { DockerImage } from "../providers/docker/index.ts";
 import { hashSources } from "./source-hash.ts";
 
 /** An image variant and the base it builds on. */

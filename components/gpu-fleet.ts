@@ -5,10 +5,8 @@
  * template, so the template can be published.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { RandomSecret } from "../providers/random/random-secret.ts";
-import type { OfferCriteria } from "../providers/vast/offer-query.ts";
-import { VastInstance } from "../providers/vast/vast-instance.ts";
-import { VastTemplate } from "../providers/vast/vast-template.ts";
+import { RandomSecret } from "../providers/random/index.ts";
+import { VastInstance, VastTemplate, type OfferCriteria } from "../providers/vast/index.ts";
 import { assertPortalApps, portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
 
 /** Arguments of {@link GpuFleet}. */

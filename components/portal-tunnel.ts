@@ -5,7 +5,7 @@
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { RandomSecret } from "../providers/random/random-secret.ts";
+import { RandomSecret } from "../providers/random/index.ts";
 import { assertPortalApps, tunnelHostname, tunnelIngress, type PortalApp } from "./portal-apps.ts";
 
 /** Arguments of {@link PortalTunnel}. */

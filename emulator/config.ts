@@ -102,13 +102,12 @@ export const EmulatorOptions = z.strictObject({
 export type EmulatorOptions = z.input<typeof EmulatorOptions>;
 
 /**
- * Parses `value` with `schema`, throwing an `InvalidOptionsError` that lists every issue as
- * "message → at dotted.path".
+ * Parses `value` with `schema`, throwing an `InvalidOptionsError` that lists every issue with its
+ * path (zod's "→ at dotted.path") and carries the dotted paths.
  */
 export function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const paths = result.error.issues.map((issue) => issue.path.map(String).join('.'));
-  const lines = result.error.issues.map((issue) => `${issue.message} → at ${issue.path.map(String).join('.') || '(root)'}`);
-  throw new InvalidOptionsError(`invalid ${what}: ${lines.join('; ')}`, paths);
+  throw new InvalidOptionsError(`invalid ${what}:\n${z.prettifyError(result.error)}`, paths);
 }

@@ -1,27 +1,24 @@
 /**
  * The code behind every dynamic resource of the kit, keyed by resource kind. The serialized providers
- * (see dynamic-provider.ts) import this module by package name when a method runs, so nothing in
- * it is ever captured into Pulumi state, and a fix here reaches existing resources at once —
- * including their delete and refresh, which run the provider code stored in old state.
+ * (providers/dynamic/delegating-provider.ts) import this module by package name
+ * (`vast-kit/providers/runtime`) when a method runs, so nothing in it is ever captured into Pulumi
+ * state, and a fix here reaches existing resources at once — including their delete and refresh,
+ * which run the provider code stored in old state. That stored code reads `kinds[kind]` and calls
+ * the methods of providers/dynamic/kind.ts: this path, the names and the method shape stay.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import * as dockerImage from "./docker/image-provider.ts";
-import * as randomSecret from "./random/secret-provider.ts";
-import type { ProviderSettings } from "./vast/config.ts";
-import * as envVar from "./vast/env-var-provider.ts";
-import * as instance from "./vast/instance-provider.ts";
-import * as sshKey from "./vast/ssh-key-provider.ts";
-import * as template from "./vast/template-provider.ts";
+import { imageKind } from "./docker/image-provider.ts";
+import { secretKind } from "./random/secret-provider.ts";
+import { envVarKind } from "./vast/env-var-provider.ts";
+import { instanceKind } from "./vast/instance-provider.ts";
+import { sshKeyKind } from "./vast/ssh-key-provider.ts";
+import { templateKind } from "./vast/template-provider.ts";
 
-/** The provider methods of one resource kind; settings come from `configure`. */
-export interface KindImplementation {
-  check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult>;
-  diff(id: string, olds: any, news: any, settings: ProviderSettings): Promise<pulumi.dynamic.DiffResult>;
-  create(settings: ProviderSettings, inputs: any): Promise<pulumi.dynamic.CreateResult>;
-  update?(settings: ProviderSettings, id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult>;
-  read(settings: ProviderSettings, id: string, props: any): Promise<pulumi.dynamic.ReadResult>;
-  remove(settings: ProviderSettings, id: string, props: any): Promise<void>;
-}
-
-export const kinds = { template, instance, sshKey, envVar, dockerImage, randomSecret } satisfies Record<string, KindImplementation>;
+export const kinds = {
+  template: templateKind,
+  instance: instanceKind,
+  sshKey: sshKeyKind,
+  envVar: envVarKind,
+  dockerImage: imageKind,
+  randomSecret: secretKind,
+};
 export type Kind = keyof typeof kinds;

@@ -1,6 +1,6 @@
 /** `DockerImage`: an image built with the local Docker engine and pushed, pinned by digest. */
 import * as pulumi from "@pulumi/pulumi";
-import { delegatingProvider } from "../dynamic-provider.ts";
+import { delegatingProvider } from "../dynamic/index.ts";
 
 /** Arguments of {@link DockerImage}; paths are relative to the Pulumi project directory. */
 export interface DockerImageArgs {

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "../_check.ts";
+import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
 import { DockerImageError, DockerImageErrorCode } from "./errors.ts";
 import { tagDigest } from "./registry.ts";
 
@@ -125,3 +125,6 @@ async function buildAndPush(inputs: ImageInputs): Promise<{ digest: string; imag
     await rm(config, { recursive: true, force: true });
   }
 }
+
+/** Builds run on the local engine: no stack config is needed. */
+export const imageKind: KindImplementation<ImageInputs, ImageOutputs, object> = { config: {}, check, diff, create, update, read, remove };

@@ -1,6 +1,6 @@
 /** `RandomSecret`: a random string minted once and kept in state as a secret (e.g. a portal password). */
 import * as pulumi from "@pulumi/pulumi";
-import { delegatingProvider } from "../dynamic-provider.ts";
+import { delegatingProvider } from "../dynamic/index.ts";
 
 export interface RandomSecretArgs {
   /** Random bytes before base64url encoding. Defaults to 24 (32 characters). */

@@ -9,7 +9,7 @@ import { Pacer, type PaceClass } from "./pacer.ts";
 import {
   CreateInstanceResult, CurrentUser, ErrorBody, Instance, InstancePage, InstanceRead, OfferList, SecretList, SshKey,
   SshKeyCreated, Template, TemplateSearch, TemplateWrite,
-  type Offer,
+  type CreateInstanceBody, type Offer, type TemplateBody,
 } from "./schemas.ts";
 
 /** Options of {@link VastClient}. */
@@ -35,46 +35,6 @@ export interface VastClientOptions {
 
 /** Query of `POST /bundles/`: `{field: {op: value}}` plus the reserved keys (vast-api.md §3.1). */
 export type OfferQuery = Record<string, unknown>;
-
-/** Body of `PUT /asks/{id}/` (vast-api.md §3.2). */
-export interface CreateInstanceBody {
-  client_id: "me";
-  image?: string | null;
-  template_hash_id?: string | null;
-  label: string;
-  disk: number;
-  env: Record<string, string>;
-  runtype?: string;
-  onstart?: string;
-  args?: string[];
-  price?: number | null;
-  target_state?: "running" | "stopped";
-  cancel_unavail?: boolean;
-  image_login?: string;
-}
-
-/** Body of `POST`/`PUT /template/` (vast-api.md §3.5). */
-export interface TemplateBody {
-  name: string;
-  image: string;
-  tag?: string;
-  env: string;
-  onstart?: string | null;
-  runtype: "ssh" | "jupyter" | "args";
-  ssh_direct: boolean;
-  jup_direct: boolean;
-  use_ssh: boolean;
-  use_jupyter_lab: boolean;
-  args_str?: string | null;
-  recommended_disk_space?: number;
-  desc?: string | null;
-  readme?: string | null;
-  private: boolean;
-  extra_filters?: Record<string, unknown>;
-  docker_login_repo?: string;
-  docker_login_user?: string;
-  docker_login_pass?: string;
-}
 
 type RetryClass = "idempotent" | "refusedOnly";
 

@@ -4,6 +4,7 @@
  * Nothing here is ever captured into the serialized provider (pulumi.md §2.5, §2.6).
  */
 import { z } from "zod";
+import type { ConfigKeys } from "../dynamic/index.ts";
 import type { VastClientOptions } from "./client.ts";
 import { VastError, VastErrorCode } from "./errors.ts";
 
@@ -18,6 +19,9 @@ export interface ProviderSettings {
     unknownOutcomeWindowMs?: number;
   };
 }
+
+/** The stack config every Vast kind reads; `configure` hands over these values and no others. */
+export const vastConfigKeys = { apiUrl: "vast:apiUrl", apiKey: "vast:apiKey" } as const satisfies ConfigKeys<ProviderSettings>;
 
 const ResolvedConfig = z.strictObject({
   apiUrl: z.url({ protocol: /^https?$/, error: "vast:apiUrl must be an http(s) URL such as https://console.vast.ai" }),
@@ -34,6 +38,5 @@ export function resolveConfig(settings: ProviderSettings = {}, env: NodeJS.Proce
     apiKey: settings.apiKey || env.VAST_API_KEY || "",
   });
   if (parsed.success) return parsed.data;
-  const message = parsed.error.issues.map((i) => i.message).join("; ");
-  throw new VastError(VastErrorCode.config, message);
+  throw new VastError(VastErrorCode.config, z.prettifyError(parsed.error));
 }

@@ -4,8 +4,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "../_check.ts";
-import type { ProviderSettings } from "./config.ts";
+import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
+import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { sessionFor } from "./session.ts";
 
 export const EnvVarInputs = z.strictObject({
@@ -40,3 +40,5 @@ export async function read(settings: ProviderSettings, id: string, props: EnvVar
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
   await sessionFor(settings).client.deleteSecret(id);
 }
+
+export const envVarKind: KindImplementation<EnvVarInputs, EnvVarInputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };

@@ -24,6 +24,8 @@ export const VastErrorCode = {
   timeout: "VAST_TIMEOUT",
   /** A create got no answer and Vast could not be asked whether it rented: nothing else was rented. */
   outcomeUnknown: "VAST_OUTCOME_UNKNOWN",
+  /** An instance was rented but did not become ready; it stays in the stack as a failed create. */
+  instanceNotReady: "VAST_INSTANCE_NOT_READY",
 } as const;
 export type VastErrorCode = (typeof VastErrorCode)[keyof typeof VastErrorCode];
 
@@ -60,6 +62,26 @@ export class VastError extends Error {
     this.status = details.status;
     this.vastError = details.vastError;
     this.vastMessage = details.vastMessage;
+  }
+}
+
+/**
+ * A create that rented an instance which did not become ready. The Pulumi Node host turns an error
+ * carrying `id` (with `properties` and `reasons`) into ErrorResourceInitFailed, so the engine keeps
+ * the instance in state as partially created (pulumi.md §2.2): these three fields must stay.
+ */
+export class InstanceNotReadyError extends VastError {
+  /** The instance id, as the resource id. */
+  readonly id: string;
+  /** The outputs recorded for the partially created resource. */
+  readonly properties: Record<string, unknown>;
+  readonly reasons: string[];
+
+  constructor(message: string, id: string, properties: Record<string, unknown>, cause: Error) {
+    super(VastErrorCode.instanceNotReady, message, { cause });
+    this.id = id;
+    this.properties = properties;
+    this.reasons = [cause.message];
   }
 }
 

@@ -4,24 +4,12 @@
  */
 import { z } from "zod";
 import { maxUserLabelLength } from "./instance-tag.ts";
-
-const filterOperators = z.strictObject({
-  eq: z.unknown(), neq: z.unknown(), gt: z.unknown(), gte: z.unknown(), lt: z.unknown(), lte: z.unknown(),
-  in: z.array(z.unknown()), notin: z.array(z.unknown()),
-}).partial();
-
-export const OfferCriteriaInput = z.strictObject({
-  filter: z.record(z.string(), filterOperators),
-  order: z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional(),
-  maxPricePerHour: z.number().positive().optional(),
-  tries: z.number().int().min(1).max(20).optional(),
-  type: z.enum(["on-demand", "bid"]).optional(),
-});
+import { OfferCriteria } from "./offer-query.ts";
 
 export const InstanceInputs = z.strictObject({
   /** Project, stack and resource name: the tag in the instance's label (instance-tag.ts). */
   owner: z.strictObject({ project: z.string().min(1), stack: z.string().min(1), resource: z.string().min(1) }),
-  offer: OfferCriteriaInput.optional(),
+  offer: OfferCriteria.optional(),
   offerId: z.number().int().positive().optional(),
   templateHashId: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-hex-digit template hash_id").optional(),
   image: z.string().min(1).max(1024).optional(),

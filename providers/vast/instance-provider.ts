@@ -11,16 +11,15 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkInputs } from "../_check.ts";
-import type { CreateInstanceBody } from "./client.ts";
-import type { ProviderSettings } from "./config.ts";
+import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
+import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { envProblems, toInstanceEnv } from "./env-spec.ts";
-import { isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
+import { InstanceNotReadyError, isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
 import { InstanceInputs, replacingInputs } from "./instance-inputs.ts";
 import { goneProgress, observe, runningProgress, stoppedProgress, type ObservedInstance } from "./instance-status.ts";
 import { instanceTag, labelWithTag, specHash } from "./instance-tag.ts";
 import { buildOfferQuery, defaultOfferTries } from "./offer-query.ts";
-import type { Instance } from "./schemas.ts";
+import type { CreateInstanceBody, Instance } from "./schemas.ts";
 import { sessionFor, type VastSession } from "./session.ts";
 
 /** Outputs of a `VastInstance`: its inputs plus what was observed. `offerId` is null for an adopted instance. */
@@ -97,7 +96,7 @@ export async function create(settings: ProviderSettings, inputs: InstanceInputs 
   } catch (error) {
     // Keep the instance in state so `pulumi destroy` (or the next `up`) can deal with it.
     const partial = { ...inputs, instanceId: id, offerId, label: inputs.label ?? "", tag, status: "unknown" };
-    throw Object.assign(new Error(`Vast instance ${id} (${tag}) was rented but is not ready: ${(error as Error).message}. It is recorded in the stack; run \`pulumi up\` to retry or \`pulumi destroy\` to remove it.`), { id: String(id), properties: partial, reasons: [(error as Error).message] });
+    throw new InstanceNotReadyError(`Vast instance ${id} (${tag}) was rented but is not ready: ${(error as Error).message}. It is recorded in the stack; run \`pulumi up\` to retry or \`pulumi destroy\` to remove it.`, String(id), partial, error as Error);
   }
 }
 
@@ -275,3 +274,5 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await session.client.destroyInstance(instanceId);
   await session.watcher.wait({ id: instanceId, goal: "be destroyed", progress: goneProgress, deadline: Date.now() + deleteTimeoutMs });
 }
+
+export const instanceKind: KindImplementation<InstanceInputs, InstanceOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };

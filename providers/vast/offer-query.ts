@@ -1,26 +1,34 @@
 /**
- * Building the `/bundles/` query from what a user asks for (vast-api.md §3.1). Pure: no I/O.
+ * What a user asks for when an instance picks its offer, as one zod schema (checked in the
+ * instance's and template's `check`), and building the `/bundles/` query from it
+ * (vast-api.md §3.1). Pure: no I/O.
  */
+import { z } from "zod";
 
-/** Filter operators Vast understands. */
-export type FilterOperator = "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "in" | "notin";
+/** One field's conditions in the `/bundles/` operator shape, e.g. `{gte: 1}`. */
+const FilterOperators = z.strictObject({
+  eq: z.unknown(), neq: z.unknown(), gt: z.unknown(), gte: z.unknown(), lt: z.unknown(), lte: z.unknown(),
+  in: z.array(z.unknown()), notin: z.array(z.unknown()),
+}).partial();
 
 /** Offer filter in the `/bundles/` operator shape, e.g. `{gpu_name: {eq: "RTX 4090"}, num_gpus: {gte: 1}}`. */
-export type OfferFilter = Record<string, Partial<Record<FilterOperator, unknown>>>;
+export const OfferFilter = z.record(z.string(), FilterOperators);
+export type OfferFilter = z.infer<typeof OfferFilter>;
 
 /** How an instance picks its offer at create time. */
-export interface OfferCriteria {
+export const OfferCriteria = z.strictObject({
   /** Filter in the `/bundles/` shape. */
-  filter: OfferFilter;
+  filter: OfferFilter,
   /** Sort order; defaults to cheapest first (`[["dph_total", "asc"]]`). */
-  order?: Array<[string, "asc" | "desc"]>;
+  order: z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional(),
   /** Highest acceptable `dph_total` in $/hour. Defaults to no cap. */
-  maxPricePerHour?: number;
+  maxPricePerHour: z.number().positive().optional(),
   /** How many offers to try, in order, when one is gone. Defaults to 3. */
-  tries?: number;
+  tries: z.number().int().min(1).max(20).optional(),
   /** `on-demand` (default) or `bid` (interruptible). */
-  type?: "on-demand" | "bid";
-}
+  type: z.enum(["on-demand", "bid"]).optional(),
+});
+export type OfferCriteria = z.infer<typeof OfferCriteria>;
 
 export const defaultOfferTries = 3;
 

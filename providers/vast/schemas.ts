@@ -1,12 +1,55 @@
 /**
- * zod schemas for what the Vast API sends back (vast-api.md §3). They are lenient where Vast is
- * inconsistent (numbers as strings, nullable fields, extra keys) and strict where we depend on a
- * value. Each schema shares its name with its inferred type.
+ * zod schemas for what the client sends to the Vast API and what it sends back (vast-api.md §3).
+ * Request bodies are built by the providers and typed by these schemas; responses are parsed, lenient
+ * where Vast is inconsistent (numbers as strings, nullable fields, extra keys) and strict where we
+ * depend on a value. Each schema shares its name with its inferred type.
  */
 import { z } from "zod";
 
 /** A number Vast may send as a JSON string (vast-api.md §2.2, §3.1). */
 const looseNumber = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+
+/** Body of `PUT /asks/{id}/` (vast-api.md §3.2). */
+export const CreateInstanceBody = z.strictObject({
+  client_id: z.literal("me"),
+  image: z.string().nullish(),
+  template_hash_id: z.string().nullish(),
+  label: z.string(),
+  disk: z.number(),
+  env: z.record(z.string(), z.string()),
+  runtype: z.string().optional(),
+  onstart: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  price: z.number().nullish(),
+  target_state: z.enum(["running", "stopped"]).optional(),
+  cancel_unavail: z.boolean().optional(),
+  image_login: z.string().optional(),
+});
+export type CreateInstanceBody = z.infer<typeof CreateInstanceBody>;
+
+/** Body of `POST`/`PUT /template/` (vast-api.md §3.5). */
+export const TemplateBody = z.strictObject({
+  name: z.string(),
+  image: z.string(),
+  tag: z.string().optional(),
+  env: z.string(),
+  onstart: z.string().nullish(),
+  runtype: z.enum(["ssh", "jupyter", "args"]),
+  ssh_direct: z.boolean(),
+  jup_direct: z.boolean(),
+  use_ssh: z.boolean(),
+  use_jupyter_lab: z.boolean(),
+  args_str: z.string().nullish(),
+  recommended_disk_space: z.number().optional(),
+  desc: z.string().nullish(),
+  readme: z.string().nullish(),
+  private: z.boolean(),
+  extra_filters: z.record(z.string(), z.unknown()).optional(),
+  docker_login_repo: z.string().optional(),
+  docker_login_user: z.string().optional(),
+  docker_login_pass: z.string().optional(),
+});
+export type TemplateBody = z.infer<typeof TemplateBody>;
 
 /** One offer row of `POST /bundles/` (vast-api.md §3.1). Only the fields we read are typed. */
 export const Offer = z.looseObject({

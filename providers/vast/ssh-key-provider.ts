@@ -1,14 +1,15 @@
 /** What a `VastSshKey` does: an account-level public key (vast-api.md §3.6). */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "../_check.ts";
-import type { ProviderSettings } from "./config.ts";
+import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
+import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { sessionFor } from "./session.ts";
 
 export const SshKeyInputs = z.strictObject({
   publicKey: z.string().trim().regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/, "must be an OpenSSH public key line such as \"ssh-ed25519 AAAA… comment\" (never a private key)"),
 });
 export type SshKeyInputs = z.infer<typeof SshKeyInputs>;
+export type SshKeyOutputs = SshKeyInputs & { keyId: number };
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   return checkInputs(SshKeyInputs, news);
@@ -32,3 +33,6 @@ export async function read(settings: ProviderSettings, id: string, props: SshKey
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
   await sessionFor(settings).client.deleteSshKey(Number(id));
 }
+
+/** Every change replaces the key: Vast keys are created and deleted, never edited. */
+export const sshKeyKind: KindImplementation<SshKeyInputs, SshKeyOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, read, remove };

@@ -4,11 +4,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs } from "../_check.ts";
-import type { TemplateBody } from "./client.ts";
-import type { ProviderSettings } from "./config.ts";
+import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
+import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { envProblems, toTemplateEnvString } from "./env-spec.ts";
-import { OfferCriteriaInput } from "./instance-inputs.ts";
+import { OfferFilter } from "./offer-query.ts";
+import type { TemplateBody } from "./schemas.ts";
 import { sessionFor } from "./session.ts";
 
 export const TemplateInputs = z.strictObject({
@@ -27,7 +27,7 @@ export const TemplateInputs = z.strictObject({
   description: z.string().optional(),
   readme: z.string().optional(),
   private: z.boolean().default(true),
-  searchFilter: OfferCriteriaInput.shape.filter.optional(),
+  searchFilter: OfferFilter.optional(),
   dockerLogin: z.strictObject({ registry: z.string().min(1), username: z.string().min(1), password: z.string().min(1) }).optional(),
 });
 export type TemplateInputs = z.infer<typeof TemplateInputs>;
@@ -92,3 +92,5 @@ export async function read(settings: ProviderSettings, id: string, props: Templa
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
   await sessionFor(settings).client.deleteTemplate(Number(id));
 }
+
+export const templateKind: KindImplementation<TemplateInputs, TemplateOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };

@@ -1,6 +1,6 @@
 /** `VastEnvVar`: an account-level environment variable ("secret") injected into new containers. */
 import * as pulumi from "@pulumi/pulumi";
-import { delegatingProvider } from "../dynamic-provider.ts";
+import { delegatingProvider } from "../dynamic/index.ts";
 
 export interface VastEnvVarArgs {
   /** Variable name; Vast upper-cases it. A change replaces the variable. */

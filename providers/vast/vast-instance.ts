@@ -4,7 +4,7 @@
  * interrupted `pulumi up` run again adopts the instance it already rented instead of renting another.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { delegatingProvider } from "../dynamic-provider.ts";
+import { delegatingProvider } from "../dynamic/index.ts";
 import type { OfferCriteria } from "./offer-query.ts";
 
 /** Arguments of {@link VastInstance}. */

@@ -1,6 +1,6 @@
 /** `VastSshKey`: an account-level SSH public key. */
 import * as pulumi from "@pulumi/pulumi";
-import { delegatingProvider } from "../dynamic-provider.ts";
+import { delegatingProvider } from "../dynamic/index.ts";
 
 export interface VastSshKeyArgs {
   /** OpenSSH public key line; a change replaces the key. */

@@ -1,6 +1,6 @@
 /** `VastTemplate`: a Vast template; edits keep its numeric id and mint a new `hashId`. */
 import * as pulumi from "@pulumi/pulumi";
-import { delegatingProvider } from "../dynamic-provider.ts";
+import { delegatingProvider } from "../dynamic/index.ts";
 import type { OfferFilter } from "./offer-query.ts";
 
 /** Arguments of {@link VastTemplate}. */

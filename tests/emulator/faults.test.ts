@@ -130,7 +130,7 @@ test('admin over HTTP: faults replace, stats count API calls only, timings chang
   assert.deepEqual((await admin('GET', '/_emulator/faults')).body, { latencyMs: 0 }, 'PUT replaces everything');
   const bad = await admin('PUT', '/_emulator/faults', { rateLimit: { 'GET /x': { next: 1 } } });
   assert.equal(bad.status, 400);
-  assert.match(bad.body.msg, /at rateLimit\.GET \/x/);
+  assert.match(bad.body.msg, /→ at rateLimit\["GET \/x"\]/);
 
   await call(emulator, 'GET', '/api/v0/instances/5/');
   await call(emulator, 'GET', '/api/v0/instances/6/');

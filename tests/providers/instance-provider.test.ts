@@ -181,6 +181,7 @@ test("an instance that dies while loading fails fast and stays recorded (init fa
   const live = emulator.listInstances();
   assert.equal(live.length, 1);
   assert.equal(error.id, String(live[0]!.id), "the error carries the id so the engine keeps the resource");
+  assert.equal((error as VastError).code, "VAST_INSTANCE_NOT_READY");
   assert.match(error.message, /is not ready: instance \d+ will not become running: it is exited/);
   await instance.remove(settings, error.id!);
   assert.equal(emulator.listInstances().length, 0);

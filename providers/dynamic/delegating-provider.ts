@@ -2,28 +2,29 @@
  * The serialized half of every dynamic resource of the kit. Pulumi stores this object's source in state
  * and runs it in the dynamic-provider process (pulumi.md §2.2, §2.5). It captures only the kind
  * name: each method imports the runtime by package name and delegates, so no client, schema or
- * credential is ever serialized, and the API key comes from stack config via `configure`.
+ * credential is ever serialized, and credentials come from stack config via `configure`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ProviderSettings } from "./vast/config.ts";
-import type { Kind, KindImplementation } from "./runtime.ts";
+import type { Kind } from "../runtime.ts";
+import type { AnyKind } from "./kind.ts";
 
 /** The provider object as deserialized in the provider process; `configure` fills in `settings`. */
 interface DelegatingProvider extends pulumi.dynamic.ResourceProvider {
-  settings?: ProviderSettings;
+  settings?: Record<string, string | undefined>;
 }
 
 /** A dynamic provider for `kind` that delegates to `vast-kit/providers/runtime`. */
 export function delegatingProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   // Captured closure variables are copied per function by the serializer, so state set by
   // `configure` lives on the provider object itself and methods read it through `this`.
-  const load = async (): Promise<KindImplementation> => (await import("vast-kit/providers/runtime")).kinds[kind];
+  const load = async (): Promise<AnyKind> => (await import("vast-kit/providers/runtime")).kinds[kind];
   const provider: DelegatingProvider = {
     async configure(this: DelegatingProvider, req: pulumi.dynamic.ConfigureRequest) {
-      // Read by full key name; secret markers are already removed (pulumi.md §2.2).
-      this.settings = { apiUrl: req.config.get("vast:apiUrl"), apiKey: req.config.get("vast:apiKey") };
+      // Only the keys the kind declares, read by full key name; secret markers are already removed (pulumi.md §2.2).
+      const keys: Record<string, string | undefined> = (await load()).config;
+      this.settings = Object.fromEntries(Object.entries(keys).map(([field, key]) => [field, key === undefined ? undefined : req.config.get(key)]));
     },
-    async check(olds: unknown, news: unknown) {
+    async check(olds: unknown, news: Record<string, unknown>) {
       return (await load()).check(olds, news);
     },
     async diff(this: DelegatingProvider, id: string, olds: unknown, news: unknown) {

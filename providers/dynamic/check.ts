@@ -1,5 +1,5 @@
 /**
- * Helpers for dynamic-provider `check`: validate inputs with zod, but let through values that are
+ * `check` for every kind: validate inputs with zod, but let through values that are
  * still unknown during preview (they arrive as a sentinel string, pulumi.md §2.3).
  */
 import type * as pulumi from "@pulumi/pulumi";
