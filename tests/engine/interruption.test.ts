@@ -145,3 +145,15 @@ test("429 storms and taken offers under the default limits slow an up of five do
   await s.stack.pulumi("up", "--yes");
   await assertConvergedThenDestroy(s);
 });
+
+test("a create whose answer is lost while the list fails for a while is adopted once the list answers: five instances, five creates", { timeout: 300_000 }, async (t) => {
+  const s = await scene(t, { dropCreateResponse: { next: 2 } });
+  const run = startPulumi(s.stack, "up");
+  await until("the dropped creates have committed", () => s.emulator.listInstances().length >= 2);
+  s.emulator.setFaults({ serverError: { "GET /api/v1/instances": { next: 6, status: 503 } } });
+  const code = await new Promise<number | null>((resolve) => run.on("close", resolve));
+  assert.equal(code, 0, run.output());
+  assert.equal(s.emulator.stats().byEndpoint["PUT /api/v0/asks/:id"], desired, "no create was sent twice");
+  assert.doesNotMatch(run.output(), /<html|<center/);
+  await assertConvergedThenDestroy(s);
+});
