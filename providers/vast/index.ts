@@ -5,5 +5,6 @@ export { VastSshKey, type VastSshKeyArgs } from "./vast-ssh-key.ts";
 export { VastEnvVar, type VastEnvVarArgs } from "./vast-env-var.ts";
 export { VastClient, type VastClientOptions } from "./client.ts";
 export { checkVastAccess } from "./access-check.ts";
+export { findUntrackedInstances, type UntrackedInstance } from "./sweep.ts";
 export { InstanceNotReadyError, VastError, VastErrorCode } from "./errors.ts";
 export type { OfferCriteria, OfferFilter } from "./offer-query.ts";
