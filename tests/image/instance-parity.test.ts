@@ -1,0 +1,120 @@
+/**
+ * What users of the original image find in it (issue 11): its command-line tools, and its environment
+ * with pip into the system Python and uv. One container, started as Vast starts one.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { freePort } from '../_support/net.ts';
+import { waitFor } from '../_support/poll.ts';
+import { buildImage, docker, exec, IMAGE, request, requireDocker } from './_container.ts';
+
+const C = `vk-test-parity-${randomBytes(3).toString('hex')}`;
+const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
+const ports = { portal: 0 };
+
+before(async () => {
+  await requireDocker();
+  await buildImage();
+  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
+  await docker('run', '-d', '--name', C, '--stop-timeout', '10',
+    '-e', `OPEN_BUTTON_TOKEN=${TOKEN}`, '-e', 'VAST_CONTAINERLABEL=C.4343', '-e', 'CONTAINER_ID=4343',
+    '-p', `127.0.0.1:${ports.portal}:1111`, '-e', `VAST_TCP_PORT_1111=${ports.portal}`,
+    '-e', 'PORTAL_CONFIG=localhost:1111:11111:/:Instance Portal',
+    IMAGE);
+  await waitFor('the portal', async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 60_000, 200);
+});
+
+after(async () => {
+  await docker('rm', '-f', C).catch(() => '');
+});
+
+/**
+ * Each tool of original-image-contents.md that Debian packages, and a call that shows it runs, by
+ * group: `everyday` is always installed; the others are the image's INSTALL_<GROUP>_TOOLS switches.
+ */
+const TOOLS: Readonly<Record<'everyday' | 'build' | 'media' | 'gpu', Readonly<Record<string, string>>>> = {
+  everyday: {
+    wget: 'wget --version', curl: 'curl --version', ping: 'ping -V', nc: 'nc -h', dig: 'dig -v',
+    traceroute: 'traceroute --version', netstat: 'netstat --version', ip: 'ip -V',
+    jq: 'jq --version', bc: 'echo 6*7 | bc', git: 'git --version', 'git-lfs': 'git lfs version', vim: 'vim --version',
+    nano: 'nano --version', less: 'less --version', sponge: 'command -v sponge', expect: 'expect -v', man: 'man --version',
+    setfacl: 'setfacl --version', lsb_release: 'lsb_release -a', 'add-apt-repository': 'command -v add-apt-repository',
+    htop: 'htop --version', iotop: 'command -v iotop', strace: 'strace -V', lsof: 'lsof -v', ps: 'ps --version', killall: 'killall -V',
+    rsync: 'rsync --version', rclone: 'rclone version', zip: 'zip -v', unzip: 'unzip -v', xz: 'xz --version', zstd: 'zstd --version',
+    dos2unix: 'dos2unix --version',
+  },
+  build: {
+    gcc: 'gcc --version', make: 'make --version', cmake: 'cmake --version', ninja: 'ninja --version', gdb: 'gdb --version',
+    'pkg-config': 'pkg-config --version', autoconf: 'autoconf --version', libtoolize: 'libtoolize --version',
+    'python3-dev': 'python3-config --includes',
+  },
+  media: { ffmpeg: 'ffmpeg -version', sox: 'sox --version', glxinfo: 'command -v glxinfo' },
+  gpu: { clinfo: 'clinfo --version', vulkaninfo: 'command -v vulkaninfo', ibstat: 'ibstat -V', icd: 'grep -qx libnvidia-opencl.so.1 /etc/OpenCL/vendors/nvidia.icd' },
+};
+
+test('the original\'s command-line tools are installed and run', async () => {
+  // The image says which optional groups it was built with (ai.vast-kit.tools.<group> labels).
+  const labels = JSON.parse(await docker('image', 'inspect', '-f', '{{json .Config.Labels}}', IMAGE)) as Record<string, string>;
+  const groups = (Object.keys(TOOLS) as (keyof typeof TOOLS)[]).filter((g) => g === 'everyday' || labels[`ai.vast-kit.tools.${g}`] === 'true');
+  process.stdout.write(`# tool groups in ${IMAGE}: ${groups.join(', ')}\n`);
+  const script = groups.flatMap((g) => Object.entries(TOOLS[g]))
+    .map(([name, call]) => `if out=$( { ${call}; } 2>&1 ); then echo "ok ${name}"; else echo "FAIL ${name}: $(echo "$out" | head -n 2)"; fi`)
+    .join('\n');
+  const failures = (await exec(C, script)).split('\n').filter((line) => line.startsWith('FAIL'));
+  assert.deepEqual(failures, []);
+});
+
+/** The environment original-image-contents.md lists, with our IMAGE_TYPE. */
+const ENVIRONMENT: Readonly<Record<string, string>> = {
+  IMAGE_TYPE: 'vast-kit', DATA_DIRECTORY: '/workspace', WORKSPACE: '/workspace', PIP_BREAK_SYSTEM_PACKAGES: '1',
+  DEBIAN_FRONTEND: 'noninteractive', PYTHONUNBUFFERED: '1', NVIDIA_DRIVER_CAPABILITIES: 'all',
+  UV_CACHE_DIR: '/.uv/cache', UV_NO_CACHE: '1', UV_LINK_MODE: 'copy', UV_PYTHON_BIN_DIR: '/.uv/python_bin',
+  UV_PYTHON_INSTALL_DIR: '/.uv/python_install',
+};
+
+test('the original\'s environment is set for services and for login shells (/etc/environment)', async () => {
+  const live = await exec(C, 'env');
+  const saved = await exec(C, 'cat /etc/environment');
+  for (const [name, value] of Object.entries(ENVIRONMENT)) {
+    assert.ok(live.split('\n').includes(`${name}=${value}`), `${name}=${value} missing from the container environment`);
+    assert.ok(saved.split('\n').includes(`${name}="${value}"`), `${name}="${value}" missing from /etc/environment`);
+  }
+  assert.match(live, /^PATH=\/opt\/instance-tools\/bin:/m);
+});
+
+/** Makes a one-module wheel in /tmp/wheels, as a user's offline package would be. */
+const MAKE_WHEEL = `mkdir -p /tmp/wheels && python3 - <<'PY'
+import base64, hashlib, zipfile
+files = {
+    "vk_probe/__init__.py": b"VALUE = 42\\n",
+    "vk_probe-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: vk-probe\\nVersion: 1.0\\n",
+    "vk_probe-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+}
+def digest(data):
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+record = "".join(f"{path},sha256={digest(data)},{len(data)}\\n" for path, data in files.items())
+files["vk_probe-1.0.dist-info/RECORD"] = (record + "vk_probe-1.0.dist-info/RECORD,,\\n").encode()
+with zipfile.ZipFile("/tmp/wheels/vk_probe-1.0-py3-none-any.whl", "w") as wheel:
+    for path, data in files.items():
+        wheel.writestr(path, data)
+PY`;
+
+test('pip installs into the system Python (no externally-managed-environment refusal)', async () => {
+  await exec(C, MAKE_WHEEL);
+  const pip = 'python3 -m pip install --no-index --find-links /tmp/wheels vk-probe';
+  // Without the image's PIP_BREAK_SYSTEM_PACKAGES, Debian's pip refuses: the variable is what makes it work.
+  const refused = await exec(C, `env -u PIP_BREAK_SYSTEM_PACKAGES ${pip} --dry-run 2>&1 || true`);
+  assert.match(refused, /externally-managed-environment/);
+  const installed = await exec(C, `${pip} 2>&1`);
+  assert.doesNotMatch(installed, /externally-managed-environment/);
+  assert.match(installed, /Successfully installed vk-probe-1\.0/);
+  assert.equal((await exec(C, 'cd / && /usr/bin/python3 -c "import vk_probe; print(vk_probe.VALUE)"')).trim(), '42');
+});
+
+test('uv is installed with the original\'s settings and makes a venv', async () => {
+  assert.match((await exec(C, 'uv --version')).trim(), /^uv \d+\.\d+\.\d+/);
+  assert.equal((await exec(C, 'stat -c "%U:%G %a" /.uv')).trim(), 'root:root 775');
+  await exec(C, 'uv venv --python /usr/bin/python3 /tmp/uv-venv 2>&1');
+  assert.match(await exec(C, '/tmp/uv-venv/bin/python -c "import sys; print(sys.prefix)"'), /^\/tmp\/uv-venv$/m);
+});
