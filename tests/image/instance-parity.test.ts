@@ -1,6 +1,8 @@
 /**
- * What users of the original image find in it (issue 11): its command-line tools, and its environment
- * with pip into the system Python and uv. One container, started as Vast starts one.
+ * What users of the original image find in it (issue 11): its command-line tools, its environment
+ * with pip into the system Python and uv, and Syncthing listening on the mapped sync port on every
+ * start. One container, started as Vast starts one; the Syncthing sync port is self-mapped as on Vast
+ * (container port = VAST_TCP_PORT_72299).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +13,7 @@ import { buildImage, docker, exec, IMAGE, request, requireDocker } from './_cont
 
 const C = `vk-test-parity-${randomBytes(3).toString('hex')}`;
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
-const ports = { portal: 0 };
+const ports = { portal: 0, sync: 0 };
 
 before(async () => {
   await requireDocker();
@@ -20,7 +22,8 @@ before(async () => {
   await docker('run', '-d', '--name', C, '--stop-timeout', '10',
     '-e', `OPEN_BUTTON_TOKEN=${TOKEN}`, '-e', 'VAST_CONTAINERLABEL=C.4343', '-e', 'CONTAINER_ID=4343',
     '-p', `127.0.0.1:${ports.portal}:1111`, '-e', `VAST_TCP_PORT_1111=${ports.portal}`,
-    '-e', 'PORTAL_CONFIG=localhost:1111:11111:/:Instance Portal',
+    '-p', `127.0.0.1:${ports.sync}:${ports.sync}`, '-e', `VAST_TCP_PORT_72299=${ports.sync}`,
+    '-e', 'PORTAL_CONFIG=localhost:1111:11111:/:Instance Portal|localhost:8384:18384:/:Syncthing',
     IMAGE);
   await waitFor('the portal', async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 60_000, 200);
 });
@@ -117,4 +120,37 @@ test('uv is installed with the original\'s settings and makes a venv', async () 
   assert.equal((await exec(C, 'stat -c "%U:%G %a" /.uv')).trim(), 'root:root 775');
   await exec(C, 'uv venv --python /usr/bin/python3 /tmp/uv-venv 2>&1');
   assert.match(await exec(C, '/tmp/uv-venv/bin/python -c "import sys; print(sys.prefix)"'), /^\/tmp\/uv-venv$/m);
+});
+
+/**
+ * A curl in front of the real one (/usr/local/bin comes first on PATH) that refuses the next settings
+ * call for the listen addresses once, as Syncthing does while it restarts its GUI listener after the
+ * GUI change just before: "could not connect" (issue 11). The marker belongs to `user`, who runs the wrapper.
+ */
+const REFUSING_CURL = `cat > /usr/local/bin/curl <<'EOF'
+#!/bin/bash
+if [[ " $* " == *" PATCH "* && "$*" == */rest/config/options* ]] && rm /tmp/syncthing-refuse-next-options 2>/dev/null; then
+  echo "curl: (7) Failed to connect to 127.0.0.1 port 18384: Connection refused" >&2
+  exit 7
+fi
+exec /usr/bin/curl "$@"
+EOF
+chmod 0755 /usr/local/bin/curl`;
+
+test('Syncthing listens on the mapped sync port on each of 20 fresh starts, also when a settings call is refused', async (t) => {
+  await exec(C, REFUSING_CURL);
+  t.after(() => exec(C, 'rm -f /usr/local/bin/curl /tmp/syncthing-refuse-next-options'));
+  const listening = (port: number) => exec(C, `ss -Htln "sport = :${port}"`).then((out) => out.trim() !== '');
+  for (let start = 1; start <= 20; start++) {
+    // A fresh configuration each time, so every start goes through all of the wrapper's settings calls.
+    await exec(C, 'supervisorctl stop syncthing >/dev/null; rm -f /opt/syncthing/home/config.xml');
+    // Stopping the program stops all of Syncthing (its monitor's child runs in a process group of its own).
+    assert.equal((await exec(C, 'ps -eo comm | grep -cx syncthing || true')).trim(), '0', `start ${start}: a Syncthing outlived its program`);
+    if (start % 2 === 1) await exec(C, 'install -o user /dev/null /tmp/syncthing-refuse-next-options');
+    await exec(C, 'supervisorctl start syncthing >/dev/null');
+    await waitFor(`syncthing on ${ports.sync} (start ${start})`, () => listening(ports.sync), 60_000, 200);
+    await waitFor(`syncthing off its default port 22000 (start ${start})`, async () => !(await listening(22000)), 10_000, 200);
+    assert.equal((await exec(C, 'test -e /tmp/syncthing-refuse-next-options && echo left || echo used')).trim(), 'used', `start ${start}`);
+    assert.doesNotMatch(await exec(C, 'cat /var/log/portal/syncthing.log'), /ERROR: could not/, `start ${start}`);
+  }
 });
