@@ -1,7 +1,7 @@
 /**
  * What users of the original image find in it (issue 11): its command-line tools, its environment
- * with pip into the system Python and uv, and Syncthing listening on the mapped sync port on every
- * start. One container, started as Vast starts one; the Syncthing sync port is self-mapped as on Vast
+ * with pip into the system Python and uv, ANSI-free copies of the service logs in /var/log, and
+ * Syncthing listening on the mapped sync port on every start. One container, started as Vast starts one; the Syncthing sync port is self-mapped as on Vast
  * (container port = VAST_TCP_PORT_72299).
  */
 import assert from 'node:assert/strict';
@@ -120,6 +120,28 @@ test('uv is installed with the original\'s settings and makes a venv', async () 
   assert.equal((await exec(C, 'stat -c "%U:%G %a" /.uv')).trim(), 'root:root 775');
   await exec(C, 'uv venv --python /usr/bin/python3 /tmp/uv-venv 2>&1');
   assert.match(await exec(C, '/tmp/uv-venv/bin/python -c "import sys; print(sys.prefix)"'), /^\/tmp\/uv-venv$/m);
+});
+
+test('each service\'s output is also in /var/log/<service>.log, without colour codes', async () => {
+  // A program added as derived images add theirs, printing colours and a carriage return.
+  await exec(C, `cat > /opt/supervisor-scripts/colour_probe.sh <<'EOF'
+#!/bin/bash
+. /opt/supervisor-scripts/utils/logging.sh
+printf '\\033[1;32mcolour probe\\033[0m green\\rafter return\\n'
+exec sleep infinity
+EOF
+chmod 0755 /opt/supervisor-scripts/colour_probe.sh
+printf '[program:colour_probe]\\nenvironment=PROC_NAME="%%(program_name)s"\\ncommand=/opt/supervisor-scripts/colour_probe.sh\\nstartsecs=0\\nstdout_logfile=/dev/stdout\\nstdout_logfile_maxbytes=0\\nredirect_stderr=true\\n' > /etc/supervisor/conf.d/colour_probe.conf
+supervisorctl update`);
+  const clean = await waitFor('/var/log/colour_probe.log', async () => {
+    const text = await exec(C, 'cat /var/log/colour_probe.log 2>/dev/null || true');
+    return text.includes('after return') ? text : undefined;
+  }, 20_000, 200);
+  assert.equal(clean, 'colour probe green\nafter return\n');
+  assert.match(await exec(C, 'cat /var/log/portal/colour_probe.log'), /\x1b\[1;32mcolour probe\x1b\[0m green\rafter return/);
+  // Syncthing drops to `user`, who cannot create files in /var/log: its copy was made for it at boot.
+  await waitFor('syncthing\'s copy', async () => /syncthing listen addresses/.test(await exec(C, 'cat /var/log/syncthing.log')), 60_000, 500);
+  assert.equal((await exec(C, 'stat -c %U /var/log/syncthing.log')).trim(), 'user');
 });
 
 /**
