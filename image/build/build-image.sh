@@ -30,6 +30,7 @@ if [ "${VAST_KIT_IMAGE_ONLINE:-0}" != 1 ]; then
     --build-arg INSTALL_CLOUDFLARED=false
     --build-arg INSTALL_VASTAI=false
     --build-arg INSTALL_NVM=false
+    --build-arg INSTALL_TENSORBOARD=false
     --build-arg "INSTALL_BUILD_TOOLS=${VAST_KIT_IMAGE_TOOLS:-false}"
     --build-arg "INSTALL_MEDIA_TOOLS=${VAST_KIT_IMAGE_TOOLS:-false}"
     --build-arg "INSTALL_GPU_TOOLS=${VAST_KIT_IMAGE_TOOLS:-false}"

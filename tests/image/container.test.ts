@@ -172,7 +172,7 @@ test('supervisord runs every configured program', async () => {
     const s = await supervisorStatus(A);
     return ['instance_portal', 'jupyter', 'syncthing', 'cron'].every((p) => s[p] === 'RUNNING') ? s : undefined;
   }, 30_000, 500);
-  assert.deepEqual(Object.keys(states).sort(), ['cron', 'instance_portal', 'jupyter', 'syncthing']);
+  assert.deepEqual(Object.keys(states).sort(), ['cron', 'instance_portal', 'jupyter', 'syncthing', 'tensorboard']);
 });
 
 test('provisioning ran once, after supervisord, and the lock is gone', async () => {
@@ -210,13 +210,13 @@ test('ENABLE_HTTPS=true serves the portal over TLS, and unconfigured programs sk
     req.on('error', reject);
   });
   assert.equal(cert, 'jupyter.vast.ai');
-  const states = await waitFor('jupyter and syncthing to skip', async () => {
+  const states = await waitFor('jupyter, syncthing and tensorboard to skip', async () => {
     const s = await supervisorStatus(B);
-    return s.jupyter === 'EXITED' && s.syncthing === 'EXITED' ? s : undefined;
+    return s.jupyter === 'EXITED' && s.syncthing === 'EXITED' && s.tensorboard === 'EXITED' ? s : undefined;
   }, 30_000, 500);
   assert.equal(states.instance_portal, 'RUNNING');
   assert.equal(states.cron, 'RUNNING');
-  assert.equal((await exec(B, 'ls /tmp/supervisor-skip')).trim().split('\n').sort().join(','), 'jupyter,syncthing');
+  assert.equal((await exec(B, 'ls /tmp/supervisor-skip')).trim().split('\n').sort().join(','), 'jupyter,syncthing,tensorboard');
   assert.match(await exec(B, 'cat /var/log/portal/jupyter.log'), /Skipping jupyter startup \(not in \/etc\/portal.yaml\)/);
 });
 

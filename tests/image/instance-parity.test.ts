@@ -1,19 +1,22 @@
 /**
  * What users of the original image find in it (issue 11): its command-line tools, its environment
- * with pip into the system Python and uv, ANSI-free copies of the service logs in /var/log, and
- * Syncthing listening on the mapped sync port on every start. One container, started as Vast starts one; the Syncthing sync port is self-mapped as on Vast
- * (container port = VAST_TCP_PORT_72299).
+ * with pip into the system Python and uv, Tensorboard in the default PORTAL_CONFIG, ANSI-free copies
+ * of the service logs in /var/log, and Syncthing listening on the mapped sync port on every start.
+ *
+ * One container, started as Vast starts one and with the image's own default PORTAL_CONFIG; the
+ * Syncthing sync port is self-mapped as on Vast (container port = VAST_TCP_PORT_72299).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { freePort } from '../_support/net.ts';
 import { waitFor } from '../_support/poll.ts';
-import { buildImage, docker, exec, IMAGE, request, requireDocker } from './_container.ts';
+import { buildImage, docker, exec, IMAGE, request, requireDocker, supervisorStatus } from './_container.ts';
 
 const C = `vk-test-parity-${randomBytes(3).toString('hex')}`;
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
-const ports = { portal: 0, sync: 0 };
+const auth = { authorization: `Bearer ${TOKEN}` };
+const ports = { portal: 0, tensorboard: 0, sync: 0 };
 
 before(async () => {
   await requireDocker();
@@ -22,8 +25,8 @@ before(async () => {
   await docker('run', '-d', '--name', C, '--stop-timeout', '10',
     '-e', `OPEN_BUTTON_TOKEN=${TOKEN}`, '-e', 'VAST_CONTAINERLABEL=C.4343', '-e', 'CONTAINER_ID=4343',
     '-p', `127.0.0.1:${ports.portal}:1111`, '-e', `VAST_TCP_PORT_1111=${ports.portal}`,
+    '-p', `127.0.0.1:${ports.tensorboard}:6006`, '-e', `VAST_TCP_PORT_6006=${ports.tensorboard}`,
     '-p', `127.0.0.1:${ports.sync}:${ports.sync}`, '-e', `VAST_TCP_PORT_72299=${ports.sync}`,
-    '-e', 'PORTAL_CONFIG=localhost:1111:11111:/:Instance Portal|localhost:8384:18384:/:Syncthing',
     IMAGE);
   await waitFor('the portal', async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 60_000, 200);
 });
@@ -120,6 +123,31 @@ test('uv is installed with the original\'s settings and makes a venv', async () 
   assert.equal((await exec(C, 'stat -c "%U:%G %a" /.uv')).trim(), 'root:root 775');
   await exec(C, 'uv venv --python /usr/bin/python3 /tmp/uv-venv 2>&1');
   assert.match(await exec(C, '/tmp/uv-venv/bin/python -c "import sys; print(sys.prefix)"'), /^\/tmp\/uv-venv$/m);
+});
+
+test('the default PORTAL_CONFIG proxies 6006 to Tensorboard on 16006', async () => {
+  const base = `http://127.0.0.1:${ports.tensorboard}`;
+  assert.equal((await request(`${base}/`)).status, 401);
+  const installed = (await exec(C, 'test -x /venv/main/bin/tensorboard && echo yes || echo no')).trim() === 'yes';
+  if (installed) {
+    const page = await waitFor('Tensorboard through the proxy', async () => {
+      const r = await request(`${base}/`, { headers: auth });
+      return r.status === 200 ? r : undefined;
+    }, 60_000, 500);
+    assert.match(page.body, /TensorBoard/i);
+    return;
+  }
+  // The offline build has no Tensorboard (Debian does not package it): the program skips itself
+  // cleanly, and a stand-in on 16006 shows the route.
+  await waitFor('tensorboard to skip', async () => (await supervisorStatus(C)).tensorboard === 'EXITED', 30_000, 500);
+  assert.match(await exec(C, 'cat /var/log/portal/tensorboard.log'), /Skipping tensorboard startup \(\/venv\/main\/bin\/tensorboard not installed\)/);
+  await exec(C, 'mkdir -p /tmp/tb && echo "tensorboard stand-in" > /tmp/tb/index.html');
+  await docker('exec', '-d', C, 'python3', '-m', 'http.server', '16006', '--bind', '127.0.0.1', '--directory', '/tmp/tb');
+  const page = await waitFor('the stand-in through the proxy', async () => {
+    const r = await request(`${base}/`, { headers: auth });
+    return r.status === 200 ? r : undefined;
+  }, 20_000, 200);
+  assert.equal(page.body.trim(), 'tensorboard stand-in');
 });
 
 test('each service\'s output is also in /var/log/<service>.log, without colour codes', async () => {

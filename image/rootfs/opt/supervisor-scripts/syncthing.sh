@@ -7,12 +7,8 @@
 . /opt/supervisor-scripts/utils/exit_serverless.sh
 . /opt/supervisor-scripts/utils/exit_portal.sh "syncthing"
 
-syncthing_bin="$(command -v syncthing || true)"
-if [ -z "${syncthing_bin}" ]; then
-  echo "Skipping syncthing startup (not installed)"
-  sleep 6
-  exit 0
-fi
+syncthing_bin="$(command -v syncthing || echo syncthing)"
+. /opt/supervisor-scripts/utils/exit_not_installed.sh "${syncthing_bin}"
 home_dir="${SYNCTHING_HOME:-/opt/syncthing/home}"
 gui=127.0.0.1:18384
 api_key="${OPEN_BUTTON_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
