@@ -170,9 +170,9 @@ test('Syncthing\'s GUI loads through the portal proxy', async () => {
 test('supervisord runs every configured program', async () => {
   const states = await waitFor('all programs RUNNING', async () => {
     const s = await supervisorStatus(A);
-    return ['instance_portal', 'jupyter', 'syncthing', 'cron'].every((p) => s[p] === 'RUNNING') ? s : undefined;
+    return ['instance_portal', 'caddy', 'jupyter', 'syncthing', 'cron'].every((p) => s[p] === 'RUNNING') ? s : undefined;
   }, 30_000, 500);
-  assert.deepEqual(Object.keys(states).sort(), ['cron', 'instance_portal', 'jupyter', 'syncthing', 'tensorboard']);
+  assert.deepEqual(Object.keys(states).sort(), ['caddy', 'cron', 'instance_portal', 'jupyter', 'syncthing', 'tensorboard']);
 });
 
 test('provisioning ran once, after supervisord, and the lock is gone', async () => {

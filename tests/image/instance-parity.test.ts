@@ -1,7 +1,8 @@
 /**
  * What users of the original image find in it (issue 11): its command-line tools, its environment
- * with pip into the system Python and uv, Tensorboard in the default PORTAL_CONFIG, ANSI-free copies
- * of the service logs in /var/log, and Syncthing listening on the mapped sync port on every start.
+ * with pip into the system Python, uv, Tensorboard in the default PORTAL_CONFIG, ANSI-free copies of
+ * the service logs in /var/log, `supervisorctl restart caddy`, and Syncthing listening on the mapped
+ * sync port on every start.
  *
  * One container, started as Vast starts one and with the image's own default PORTAL_CONFIG; the
  * Syncthing sync port is self-mapped as on Vast (container port = VAST_TCP_PORT_72299).
@@ -16,7 +17,7 @@ import { buildImage, docker, exec, IMAGE, request, requireDocker, supervisorStat
 const C = `vk-test-parity-${randomBytes(3).toString('hex')}`;
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
 const auth = { authorization: `Bearer ${TOKEN}` };
-const ports = { portal: 0, tensorboard: 0, sync: 0 };
+const ports = { portal: 0, tensorboard: 0, extra: 0, sync: 0 };
 
 before(async () => {
   await requireDocker();
@@ -24,9 +25,10 @@ before(async () => {
   for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
   await docker('run', '-d', '--name', C, '--stop-timeout', '10',
     '-e', `OPEN_BUTTON_TOKEN=${TOKEN}`, '-e', 'VAST_CONTAINERLABEL=C.4343', '-e', 'CONTAINER_ID=4343',
-    '-p', `127.0.0.1:${ports.portal}:1111`, '-e', `VAST_TCP_PORT_1111=${ports.portal}`,
-    '-p', `127.0.0.1:${ports.tensorboard}:6006`, '-e', `VAST_TCP_PORT_6006=${ports.tensorboard}`,
-    '-p', `127.0.0.1:${ports.sync}:${ports.sync}`, '-e', `VAST_TCP_PORT_72299=${ports.sync}`,
+    '-p', `127.0.0.1:${ports.portal}:1111`, '-p', `127.0.0.1:${ports.tensorboard}:6006`,
+    '-p', `127.0.0.1:${ports.extra}:7860`, '-p', `127.0.0.1:${ports.sync}:${ports.sync}`,
+    '-e', `VAST_TCP_PORT_1111=${ports.portal}`, '-e', `VAST_TCP_PORT_6006=${ports.tensorboard}`,
+    '-e', `VAST_TCP_PORT_7860=${ports.extra}`, '-e', `VAST_TCP_PORT_72299=${ports.sync}`,
     IMAGE);
   await waitFor('the portal', async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 60_000, 200);
 });
@@ -170,6 +172,22 @@ supervisorctl update`);
   // Syncthing drops to `user`, who cannot create files in /var/log: its copy was made for it at boot.
   await waitFor('syncthing\'s copy', async () => /syncthing listen addresses/.test(await exec(C, 'cat /var/log/syncthing.log')), 60_000, 500);
   assert.equal((await exec(C, 'stat -c %U /var/log/syncthing.log')).trim(), 'user');
+});
+
+test('`supervisorctl restart caddy` after editing /etc/portal.yaml makes the proxy serve the new app', async () => {
+  await assert.rejects(request(`http://127.0.0.1:${ports.extra}/`), 'nothing listens on 7860 before the edit');
+  await exec(C, `cat >> /etc/portal.yaml <<'EOF'
+  Extra App:
+    hostname: localhost
+    external_port: 7860
+    internal_port: 17860
+    open_path: /
+    name: Extra App
+EOF
+supervisorctl restart caddy`);
+  await waitFor('the front on 7860', async () => (await request(`http://127.0.0.1:${ports.extra}/`)).status === 401, 30_000, 200);
+  assert.equal((await supervisorStatus(C)).caddy, 'RUNNING');
+  assert.match(await exec(C, 'cat /var/log/portal/caddy.log'), /Restarting instance_portal, the proxy, so it picks up \/etc\/portal.yaml/);
 });
 
 /**
