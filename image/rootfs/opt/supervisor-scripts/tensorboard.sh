@@ -7,7 +7,7 @@
 . /opt/supervisor-scripts/utils/exit_portal.sh "tensorboard"
 
 tensorboard_bin="${TENSORBOARD_BIN:-/venv/main/bin/tensorboard}"
-# Debian has no Tensorboard package, so the offline build (INSTALL_TENSORBOARD=false) leaves it out.
+# Debian has no Tensorboard package, so a build with Debian's Jupyter (JUPYTER_SOURCE=apt) leaves it out.
 . /opt/supervisor-scripts/utils/exit_not_installed.sh "${tensorboard_bin}"
 cd "${WORKSPACE:-/}" || cd /
 echo "Starting tensorboard on 127.0.0.1:16006, logs from ${TENSORBOARD_LOG_DIR:-${WORKSPACE:-/workspace}}"
