@@ -4,6 +4,7 @@
 #                            front process and the entrypoint) + package.json
 #   static/                  the portal's static files (portal/static), read at run time
 #   node-<arch>/node         the pinned Node runtime (image/build/fetch-node.sh), per architecture
+#   uv/uv-<arch>.whl         the pinned uv wheel (image/build/fetch-uv.sh), per architecture
 # Usage: build-context.sh [amd64|arm64 ...]   (default: this machine's architecture)
 set -euo pipefail
 
@@ -18,18 +19,21 @@ if [ "${#archs[@]}" -eq 0 ]; then
   case "$(uname -m)" in x86_64) archs=(amd64) ;; aarch64) archs=(arm64) ;; *) archs=("$(uname -m)") ;; esac
 fi
 
+# cp only when different, so the file's mtime (and the build cache) stay put on warm runs.
+copy_if_changed() {
+  if ! cmp -s "$1" "$2" 2>/dev/null; then
+    mkdir -p "$(dirname "$2")"
+    cp "$1" "$2"
+  fi
+}
+
 mkdir -p "${OUT}"
 version="$(sed -n 's/^ARG PORTAL_NODE_VERSION=\([0-9.]*\).*/\1/p' "${REPO_DIR}/image/Dockerfile")"
 for arch in "${archs[@]}"; do
   case "${arch}" in amd64) npm_arch=x64 ;; arm64) npm_arch=arm64 ;; *) echo "unsupported arch ${arch}" >&2; exit 1 ;; esac
   "${REPO_DIR}/image/build/fetch-node.sh" "${arch}" >/dev/null
-  src="${CACHE_DIR}/portal-node/${version}/linux-${npm_arch}/bin/node"
-  dest="${OUT}/node-${arch}/node"
-  # cp only when different, so the file's mtime (and the build cache) stay put on warm runs.
-  if ! cmp -s "${src}" "${dest}" 2>/dev/null; then
-    mkdir -p "$(dirname "${dest}")"
-    cp "${src}" "${dest}"
-  fi
+  copy_if_changed "${CACHE_DIR}/portal-node/${version}/linux-${npm_arch}/bin/node" "${OUT}/node-${arch}/node"
+  copy_if_changed "$("${REPO_DIR}/image/build/fetch-uv.sh" "${arch}")" "${OUT}/uv/uv-${arch}.whl"
 done
 
 tmp="$(mktemp -d)"

@@ -3,7 +3,8 @@
  * `/var/log/portal/` is polled every 200 ms; growth, truncation and
  * replacement are detected; each file runs through its own {@link Terminal};
  * a chronological buffer of the last 750 lines is replayed to new clients.
- * Files over 5 MB are cut to their last 1 MB every 30 s.
+ * Files over 5 MB are cut to their last 1 MB every 30 s, in place: the services'
+ * log writers (`tee -a` in utils/logging.sh) hold them open and keep appending.
  * @module
  */
 import { EventEmitter } from 'node:events';
@@ -11,7 +12,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { Terminal } from './terminal.ts';
-import { writeFileAtomic } from '../atomic-write.ts';
 
 /** A message of the `/ws-logs` protocol. */
 export type LogMessage =
@@ -27,6 +27,8 @@ export interface LogStreamOptions {
   readonly pollMs?: number;
   /** Lines kept for replay and read from a newly seen file. Defaults to 750. */
   readonly historyLines?: number;
+  /** How often files over 5 MB are cut to their last 1 MB. Defaults to 30 000 ms. */
+  readonly rotateMs?: number;
 }
 
 interface Tracked {
@@ -53,7 +55,7 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
 
   constructor(options: LogStreamOptions) {
     super();
-    this.#o = { pollMs: 200, historyLines: 750, ...options };
+    this.#o = { pollMs: 200, historyLines: 750, rotateMs: 30_000, ...options };
   }
 
   /** Start polling; the first scan reads the tail of every existing file, oldest first. */
@@ -61,7 +63,7 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
     await this.#poll();
     this.#timer = setInterval(() => void this.#poll(), this.#o.pollMs);
     this.#timer.unref();
-    this.#rotateTimer = setInterval(() => void this.#rotate(), 30_000);
+    this.#rotateTimer = setInterval(() => void this.#rotate(), this.#o.rotateMs);
     this.#rotateTimer.unref();
   }
 
@@ -157,11 +159,7 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
       for (const file of [path.join(this.#o.dir, name), path.join(this.#o.cleanDir, name)]) {
         const st = await fs.stat(file).catch(() => undefined);
         if (st === undefined || st.size <= ROTATE_ABOVE) continue;
-        const handle = await fs.open(file, 'r');
-        const buffer = Buffer.alloc(ROTATE_KEEP);
-        await handle.read(buffer, 0, ROTATE_KEEP, st.size - ROTATE_KEEP);
-        await handle.close();
-        await writeFileAtomic(file, buffer, 0o644).catch(() => {});
+        if (!(await cutToTail(file, st.size).then(() => true, () => false))) continue;
         // Our own rotation is not new output: continue from the end of the cut file.
         const tracked = file.startsWith(this.#o.dir) ? this.#files.get(name) : undefined;
         const after = tracked && await fs.stat(file).catch(() => undefined);
@@ -171,5 +169,22 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
         }
       }
     }
+  }
+}
+
+/**
+ * Keep the last {@link ROTATE_KEEP} bytes of a file of `size` bytes, in place rather than by replacing
+ * the file: a replaced file's writers (`tee -a`) would go on appending to the unlinked old one, and
+ * nothing they print would reach the logs again. A line written during the cut may be lost.
+ */
+async function cutToTail(file: string, size: number): Promise<void> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    const buffer = Buffer.alloc(ROTATE_KEEP);
+    await handle.read(buffer, 0, ROTATE_KEEP, size - ROTATE_KEEP);
+    await handle.truncate(0);
+    await handle.write(buffer, 0, ROTATE_KEEP, 0);
+  } finally {
+    await handle.close();
   }
 }

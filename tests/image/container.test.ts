@@ -7,7 +7,6 @@
  * only the portal configured. Ports are published on 127.0.0.1 only.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -16,62 +15,15 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { Agent, WebSocket } from 'undici';
 import { freePort } from '../_support/net.ts';
 import { waitFor } from '../_support/poll.ts';
+import { buildImage, docker, exec, IMAGE, request, requireDocker, run, supervisorStatus } from './_container.ts';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
-const DOCKER = '/usr/bin/docker';
-const IMAGE = process.env.VAST_KIT_TEST_IMAGE ?? 'vast-kit/base:test';
-const run = promisify(execFile);
 const suffix = randomBytes(3).toString('hex');
 const TOKEN = `tok-${randomBytes(12).toString('hex')}`;
 const LABEL = 'C.4242';
 const ROOT_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContainerTestKey root@vast';
-
-async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await run(DOCKER, args, { maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
-
-async function exec(container: string, script: string): Promise<string> {
-  return docker('exec', container, 'bash', '-c', script);
-}
-
-interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** One HTTP(S) request to 127.0.0.1; TLS certificates are not verified (the pair is self-signed). */
-function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  const u = new URL(url);
-  const lib = u.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = lib.request(u, { method: options.method ?? 'GET', headers: options.headers, rejectUnauthorized: false, agent: false, timeout: 20_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 20 s`)));
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-/** `supervisorctl status` as name → state. */
-async function supervisorStatus(container: string): Promise<Record<string, string>> {
-  // supervisorctl exits 3 when a program is not running; the table is what matters.
-  const out = await exec(container, 'supervisorctl status || true');
-  const states: Record<string, string> = {};
-  for (const line of out.trim().split('\n')) {
-    const [name, state] = line.trim().split(/\s+/);
-    if (name !== undefined && state !== undefined) states[name] = state;
-  }
-  return states;
-}
 
 /**
  * The address containers reach this machine on: docker0's. Read with `ip`, because Node's interface
@@ -102,14 +54,8 @@ const PROVISIONING_SCRIPT = [
 ].join('\n');
 
 before(async () => {
-  try {
-    await docker('info', '--format', '{{.ServerVersion}}');
-  } catch {
-    throw new Error('docker does not answer: run toolchain/docker.sh (as root) first');
-  }
-  // Build (cached layers make a warm build a few seconds). VAST_KIT_TEST_BUILD=0 tests an image built
-  // elsewhere (VAST_KIT_TEST_IMAGE), e.g. the variant with upstream pip/GitHub components.
-  if (process.env.VAST_KIT_TEST_BUILD !== '0') await run(path.join(REPO, 'image/build/build-image.sh'), ['-t', IMAGE], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
+  await requireDocker();
+  await buildImage();
 
   // The provisioning script, on the bridge address only, under an unguessable path; nothing else is served.
   const secretPath = `/${randomUUID()}/provision.sh`;
@@ -224,9 +170,9 @@ test('Syncthing\'s GUI loads through the portal proxy', async () => {
 test('supervisord runs every configured program', async () => {
   const states = await waitFor('all programs RUNNING', async () => {
     const s = await supervisorStatus(A);
-    return ['instance_portal', 'jupyter', 'syncthing', 'cron'].every((p) => s[p] === 'RUNNING') ? s : undefined;
+    return ['instance_portal', 'caddy', 'jupyter', 'syncthing', 'cron'].every((p) => s[p] === 'RUNNING') ? s : undefined;
   }, 30_000, 500);
-  assert.deepEqual(Object.keys(states).sort(), ['cron', 'instance_portal', 'jupyter', 'syncthing']);
+  assert.deepEqual(Object.keys(states).sort(), ['caddy', 'cron', 'instance_portal', 'jupyter', 'syncthing', 'tensorboard']);
 });
 
 test('provisioning ran once, after supervisord, and the lock is gone', async () => {
@@ -264,13 +210,13 @@ test('ENABLE_HTTPS=true serves the portal over TLS, and unconfigured programs sk
     req.on('error', reject);
   });
   assert.equal(cert, 'jupyter.vast.ai');
-  const states = await waitFor('jupyter and syncthing to skip', async () => {
+  const states = await waitFor('jupyter, syncthing and tensorboard to skip', async () => {
     const s = await supervisorStatus(B);
-    return s.jupyter === 'EXITED' && s.syncthing === 'EXITED' ? s : undefined;
+    return s.jupyter === 'EXITED' && s.syncthing === 'EXITED' && s.tensorboard === 'EXITED' ? s : undefined;
   }, 30_000, 500);
   assert.equal(states.instance_portal, 'RUNNING');
   assert.equal(states.cron, 'RUNNING');
-  assert.equal((await exec(B, 'ls /tmp/supervisor-skip')).trim().split('\n').sort().join(','), 'jupyter,syncthing');
+  assert.equal((await exec(B, 'ls /tmp/supervisor-skip')).trim().split('\n').sort().join(','), 'jupyter,syncthing,tensorboard');
   assert.match(await exec(B, 'cat /var/log/portal/jupyter.log'), /Skipping jupyter startup \(not in \/etc\/portal.yaml\)/);
 });
 

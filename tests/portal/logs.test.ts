@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { LogStream } from '../../portal/app/log-stream.ts';
 import { Terminal } from '../../portal/app/terminal.ts';
 import { startPortal } from '../../portal/server.ts';
 import { freePort, tempInstanceRoot, waitFor } from './_helpers.ts';
@@ -85,4 +86,26 @@ test('/ws-logs without credentials is refused by the front', async (t) => {
     ws.addEventListener('error', () => resolve('error'));
   });
   assert.equal(outcome, 'error');
+});
+
+test('a log over 5 MB is cut to its last 1 MB in place, so a writer holding it open keeps reaching it', async (t) => {
+  const root = await tempInstanceRoot(t);
+  // The raw log in /var/log/portal and its clean copy in /var/log, each held open as `tee -a` holds them.
+  const files = [path.join(root, 'var/log/portal/big.log'), path.join(root, 'var/log/big.log')];
+  const line = `${'x'.repeat(1023)}\n`;
+  const writers = await Promise.all(files.map(async (file) => {
+    await fs.writeFile(file, line.repeat(6 * 1024));
+    return fs.open(file, 'a');
+  }));
+  t.after(() => Promise.all(writers.map((w) => w.close())));
+  const logs = new LogStream({ dir: path.join(root, 'var/log/portal'), cleanDir: path.join(root, 'var/log'), rotateMs: 50 });
+  await logs.start();
+  t.after(() => logs.stop());
+  for (const file of files) await waitFor(`${file} cut`, async () => (await fs.stat(file)).size === 1024 * 1024, 5_000);
+  await Promise.all(writers.map((w) => w.write('after the cut\n')));
+  for (const file of files) {
+    const text = await fs.readFile(file, 'utf8');
+    assert.equal(text.length, 1024 * 1024 + 'after the cut\n'.length);
+    assert.ok(text.endsWith(`${line}after the cut\n`), `${file} lost what its writer printed after the cut`);
+  }
 });

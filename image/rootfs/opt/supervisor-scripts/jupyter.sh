@@ -12,11 +12,7 @@ fi
 . /opt/supervisor-scripts/utils/exit_portal.sh "jupyter"
 
 jupyter_bin="${JUPYTER_BIN:-/venv/main/bin/jupyter}"
-if [ ! -x "${jupyter_bin}" ]; then
-  echo "Skipping jupyter startup (${jupyter_bin} not installed)"
-  sleep 6
-  exit 0
-fi
+. /opt/supervisor-scripts/utils/exit_not_installed.sh "${jupyter_bin}"
 cd "${WORKSPACE:-/}" || cd /
 # Notebook 6 (Debian's package) is a NotebookApp; notebook 7 runs on jupyter_server's ServerApp.
 major="$("${jupyter_bin%/jupyter}/python" -c 'import notebook; print(notebook.__version__.split(".")[0])' 2>/dev/null || echo 7)"
