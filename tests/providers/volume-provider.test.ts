@@ -1,0 +1,79 @@
+/** VastVolume provider methods against the emulator over real HTTP. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { VastClient } from "../../providers/vast/client.ts";
+import { VastErrorCode } from "../../providers/vast/errors.ts";
+import * as volume from "../../providers/vast/volume-provider.ts";
+import { emulatorFor, testApiKey } from "./_emulator.ts";
+
+async function checked(news: Record<string, unknown>): Promise<volume.VolumeInputs> {
+  const result = await volume.check({}, news);
+  assert.equal(result.failures, undefined, JSON.stringify(result.failures));
+  return result.inputs as volume.VolumeInputs;
+}
+
+test("a volume rented from a search is recorded, read, noticed gone after an out-of-band delete, and deleted twice", async (t) => {
+  const { settings } = await emulatorFor(t);
+  const inputs = await checked({ sizeGb: 20, name: "data_1", offer: { filter: { geolocation: { neq: "nowhere" } } } });
+  const created = await volume.create(settings, inputs);
+  const outs = created.outs as volume.VolumeOutputs;
+  assert.equal(created.id, String(outs.volumeId));
+  assert.equal(outs.diskSpaceGb, 20);
+  assert.equal(outs.status, "available");
+  assert.equal(typeof outs.volumeOfferId, "number");
+  assert.equal(typeof outs.machineId, "number");
+
+  const read = await volume.read(settings, created.id, outs);
+  assert.equal(read.id, created.id);
+  assert.deepEqual(read.props, outs);
+
+  const client = new VastClient(settings as { apiUrl: string; apiKey: string });
+  t.after(() => client.close());
+  await client.deleteVolume(outs.volumeId);
+  assert.deepEqual(await volume.read(settings, created.id, outs), { id: "" });
+  await volume.remove(settings, created.id);
+  await volume.remove(settings, created.id);
+});
+
+test("size, name and offer changes replace; adopting the volume already held is no replacement", async () => {
+  const olds = { sizeGb: 15, offerId: 7, volumeId: 301, machineId: 1, diskSpaceGb: 15, status: "available", instanceIds: [] } satisfies volume.VolumeOutputs;
+  assert.deepEqual((await volume.diff("301", olds, { sizeGb: 30, offerId: 7 })).replaces, ["sizeGb"]);
+  assert.deepEqual((await volume.diff("301", olds, { sizeGb: 15, offerId: 8, name: "x" })).replaces, ["name", "offerId"]);
+  assert.deepEqual(await volume.diff("301", olds, { sizeGb: 15, offerId: 7 }), { changes: false, replaces: [], deleteBeforeReplace: false });
+  assert.deepEqual((await volume.diff("301", { ...olds, adoptId: 301 }, { sizeGb: 15, offerId: 7, adoptId: 302 })).replaces, ["adoptId"]);
+});
+
+test("bad inputs name the field and the rule", async () => {
+  const reasons = async (news: Record<string, unknown>) => ((await volume.check({}, news)).failures ?? []).map((f) => `${f.property}: ${f.reason}`).join("\n");
+  assert.match(await reasons({ offerId: 1, name: "has space" }), /^name: name: must be letters, digits and underscores/);
+  assert.match(await reasons({ sizeGb: 1.5, offerId: 1 }), /sizeGb.*whole number/);
+  assert.match(await reasons({}), /offer: .*set exactly one of offerId, offer or adoptId \(got none\)/);
+  assert.match(await reasons({ offerId: 1, adoptId: 2 }), /adoptId: .*got offerId and adoptId/);
+});
+
+test("an adopted volume is taken over without renting; an unknown id is refused; an attached volume is not deleted", async (t) => {
+  const { emulator, settings } = await emulatorFor(t);
+  const client = new VastClient(settings as { apiUrl: string; apiKey: string });
+  t.after(() => client.close());
+  const [offer] = await client.searchVolumeOffers({ order: [["id", "asc"]], limit: 1 });
+  const volumeId = await client.createVolume({ id: offer!.id, size: 10, name: "existing" });
+
+  const adopted = await volume.create(settings, await checked({ adoptId: volumeId }));
+  assert.equal(adopted.id, String(volumeId));
+  assert.equal((await client.listVolumes()).length, 1);
+  await assert.rejects(volume.create(settings, await checked({ adoptId: 999_999 })), { code: VastErrorCode.notFound });
+
+  // Attach it to an instance on its machine, as `vastai create instance --link-volume` does (vast-api-more.md §2.1).
+  const [gpuOffer] = await client.searchOffers({ machine_id: { eq: offer!.machine_id }, limit: 1 });
+  const rent = await fetch(`${emulator.url}/api/v0/asks/${gpuOffer!.id}/`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${testApiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ client_id: "me", image: "busybox", disk: 10, label: "holder", volume_info: { mount_path: "/data", create_new: false, volume_id: volumeId } }),
+  });
+  assert.equal(rent.status, 200, await rent.clone().text());
+  await assert.rejects(volume.remove(settings, adopted.id), (error: Error & { code?: string }) => {
+    assert.equal(error.code, VastErrorCode.volumeInUse);
+    assert.match(error.message, new RegExp(`volume ${volumeId} is attached to an instance.*destroy the instance first`));
+    return true;
+  });
+});
