@@ -6,5 +6,10 @@ export { VastEnvVar, type VastEnvVarArgs } from "./vast-env-var.ts";
 export { VastVolume, type VastVolumeArgs } from "./vast-volume.ts";
 export { VastClient, type VastClientOptions } from "./client.ts";
 export { checkVastAccess } from "./access-check.ts";
+export {
+  getCurrentUser, getGpuOffers, getInstances, getSshKeys, getTemplates, getVolumeOffers,
+  type GpuOfferLookup, type InstanceLookupArgs, type LookupSettings, type TemplateLookupArgs, type VastAccount, type VolumeOfferLookup,
+} from "./lookups.ts";
+export type { CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
 export { InstanceNotReadyError, VastError, VastErrorCode } from "./errors.ts";
 export type { OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-query.ts";
