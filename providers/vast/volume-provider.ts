@@ -95,17 +95,21 @@ async function searchOfferIds(client: VastClient, inputs: VolumeInputs): Promise
 }
 
 /**
- * One rent. When the answer is lost the volume may exist; with a name it can be found again in the
- * list, without one it cannot, and renting another could leave two: the error says what to check.
+ * One rent. When the answer is lost the volume may exist. With a name it can be found again: a
+ * volume of that name that was not there before the rent. Without one it cannot, and renting
+ * another could leave two, so the error says what to check.
  */
 async function rent(client: VastClient, offerId: number, inputs: VolumeInputs): Promise<number> {
+  const named = async () => (await client.listVolumes()).filter((v) => (v.name ?? v.label) === inputs.name).map((v) => v.id);
+  const before = inputs.name ? new Set(await named()) : undefined;
   try {
     return await client.createVolume({ id: offerId, size: inputs.sizeGb, ...(inputs.name ? { name: inputs.name } : {}) });
   } catch (error) {
     if (!isAmbiguous(error)) throw error;
-    const named = inputs.name ? (await client.listVolumes().catch(() => [])).filter((v) => (v.name ?? v.label) === inputs.name) : [];
-    if (named.length === 1) return named[0]!.id;
-    throw new VastError(VastErrorCode.outcomeUnknown, `renting ${inputs.sizeGb} GB of volume offer ${offerId} got no answer, and ${inputs.name ? `${named.length} volumes are named "${inputs.name}"` : "the volume has no name to look for"}: check \`vastai show volumes\`, then adopt a volume that was rented (adoptId) or run \`pulumi up\` again`, { cause: error });
+    const fresh = before ? (await named().catch(() => [])).filter((id) => !before.has(id)) : [];
+    if (fresh.length === 1) return fresh[0]!;
+    const why = before ? `${fresh.length} new volumes are named "${inputs.name}"` : "the volume has no name to look for";
+    throw new VastError(VastErrorCode.outcomeUnknown, `renting ${inputs.sizeGb} GB of volume offer ${offerId} got no answer, and ${why}: check \`vastai show volumes\`, then adopt a volume that was rented (adoptId) or run \`pulumi up\` again`, { cause: error });
   }
 }
 

@@ -77,3 +77,26 @@ test("an adopted volume is taken over without renting; an unknown id is refused;
     return true;
   });
 });
+
+test("a rent whose answer is lost is found again by its name (an older namesake is not it); without a name nothing more is rented and the error says so", async (t) => {
+  const { emulator, settings } = await emulatorFor(t);
+  const tuned = { ...settings, tuning: { client: { createTimeoutMs: 300 } } };
+  const client = new VastClient(settings as { apiUrl: string; apiKey: string });
+  t.after(() => client.close());
+  const [offer] = await client.searchVolumeOffers({ order: [["id", "asc"]], limit: 1 });
+  const namesake = await client.createVolume({ id: offer!.id, size: 5, name: "lost_answer" });
+
+  emulator.setFaults({ slowAnswer: { "PUT /api/v0/volumes": { next: 1, ms: 1500 } } });
+  const created = await volume.create(tuned, await checked({ offerId: offer!.id, sizeGb: 5, name: "lost_answer" }));
+  assert.notEqual(created.id, String(namesake), "an older volume of the same name is not taken for the lost one");
+  assert.deepEqual((await client.listVolumes()).map((v) => String(v.id)), [String(namesake), created.id]);
+
+  emulator.setFaults({ slowAnswer: { "PUT /api/v0/volumes": { next: 1, ms: 1500 } } });
+  await assert.rejects(volume.create(tuned, await checked({ offerId: offer!.id, sizeGb: 5 })), (error: Error & { code?: string }) => {
+    assert.equal(error.code, VastErrorCode.outcomeUnknown);
+    assert.match(error.message, /the volume has no name to look for: check `vastai show volumes`/);
+    return true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal((await client.listVolumes()).length, 3, "the lost rent happened once, and nothing else was rented");
+});
