@@ -55,7 +55,7 @@ const TemplateLookupArgs = z.strictObject({
 export type TemplateLookupArgs = z.input<typeof TemplateLookupArgs>;
 
 /** The account as `GET /users/current` describes it; `credit` and `balance` in dollars. Never holds an API key. */
-export type VastAccount = Omit<CurrentUser, "api_key">;
+export type VastAccount = CurrentUser;
 
 /**
  * GPU offers matching `lookup`, cheapest first unless `order` says otherwise, with the same query
@@ -107,7 +107,7 @@ export function getSshKeys(settings?: LookupSettings): pulumi.Output<SshKey[]> {
  */
 export function getCurrentUser(settings?: LookupSettings): pulumi.Output<VastAccount> {
   return run(settings, async (client) => {
-    const { api_key: _dropped, ...account } = await client.currentUser();
+    const { api_key: _dropped, ...account }: VastAccount = await client.currentUser();
     return account;
   });
 }
