@@ -14,9 +14,10 @@ export interface VastVolumeArgs {
   /** A fixed volume offer id to rent from; a change replaces the volume. */
   readonly offerId?: pulumi.Input<number>;
   /**
-   * Take over this existing volume instead of renting one. Only create reads it: once held, setting
-   * or dropping it is no change, and naming another id replaces. Destroying the resource deletes the
-   * volume; to let go of it instead, set the `retainOnDelete: true` resource option first.
+   * Take over this existing volume instead of renting one; `sizeGb` and `name` are left out beside
+   * it. Setting it to the id of the volume already held changes nothing on Vast; naming another id
+   * replaces. Destroying the resource deletes the volume; to let go of it instead, set the
+   * `retainOnDelete: true` resource option first.
    */
   readonly adoptId?: pulumi.Input<number>;
 }

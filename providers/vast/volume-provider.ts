@@ -17,8 +17,8 @@ import { sessionFor } from "./session.ts";
 export const defaultVolumeSizeGb = 15;
 
 export const VolumeInputs = z.strictObject({
-  /** Size in whole GB, fixed at creation (§3.8). */
-  sizeGb: z.number().int("must be a whole number of GB (Vast rounds it down)").min(1).default(defaultVolumeSizeGb),
+  /** Size in whole GB, fixed at creation (§3.8). Defaults to 15 when renting. */
+  sizeGb: z.number().int("must be a whole number of GB (Vast rounds it down)").min(1).optional(),
   /** Vast's volume name: letters, digits and underscores, at most 64 (§3.8). */
   name: z.string().regex(/^\w{1,64}$/, "must be letters, digits and underscores, at most 64").optional(),
   /** A fixed volume offer to rent from. */
@@ -31,6 +31,9 @@ export const VolumeInputs = z.strictObject({
   const sources = (["offerId", "offer", "adoptId"] as const).filter((k) => inputs[k] !== undefined);
   if (sources.length !== 1) {
     ctx.addIssue({ code: "custom", path: [sources[1] ?? "offer"], message: `set exactly one of offerId, offer or adoptId (got ${sources.length ? sources.join(" and ") : "none"})` });
+  }
+  for (const key of ["sizeGb", "name"] as const) {
+    if (inputs.adoptId !== undefined && inputs[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "an adopted volume keeps its own size and name: leave this out with adoptId" });
   }
 });
 export type VolumeInputs = z.infer<typeof VolumeInputs>;
@@ -51,24 +54,27 @@ export interface VolumeOutputs extends VolumeInputs {
 
 /** The inputs whose change means another volume: Vast has no resize or rename endpoint. */
 const replacingInputs = ["sizeGb", "name", "offerId", "offer"] as const;
+const inputKeys = [...replacingInputs, "adoptId"] as const;
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   return checkInputs(VolumeInputs, news);
 }
 
 export async function diff(id: string, olds: VolumeOutputs, news: VolumeInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces: string[] = replacingInputs.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
-  // `adoptId` matters only at create: naming the volume already held (or dropping it) is no change of volume.
-  if (news.adoptId !== undefined && news.adoptId !== Number(id)) replaces.push("adoptId");
-  const changed = replaces.length > 0 || olds.adoptId !== news.adoptId;
+  const changed = inputKeys.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+  // `adoptId` matters only at create: naming the volume already held is never a replacement, which
+  // would adopt it and then delete it as the predecessor.
+  if (news.adoptId !== undefined) return { changes: changed, replaces: news.adoptId === Number(id) ? [] : ["adoptId"], deleteBeforeReplace: false };
+  const replaces = replacingInputs.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
   return { changes: changed, replaces, deleteBeforeReplace: false };
 }
 
 export async function create(settings: ProviderSettings, inputs: VolumeInputs): Promise<pulumi.dynamic.CreateResult> {
-  const { client } = sessionFor(settings);
+  const { client, adoptedVolumes } = sessionFor(settings);
   if (inputs.adoptId !== undefined) {
     const volume = (await client.listVolumes()).find((v) => v.id === inputs.adoptId);
     if (!volume) throw new VastError(VastErrorCode.notFound, `adoptId: volume ${inputs.adoptId} is not among the account's volumes (\`vastai show volumes\`)`);
+    adoptedVolumes.add(volume.id);
     return { id: String(volume.id), outs: outputs(inputs, volume) };
   }
   const offerIds = inputs.offerId !== undefined ? [inputs.offerId] : await searchOfferIds(client, inputs);
@@ -89,8 +95,8 @@ export async function create(settings: ProviderSettings, inputs: VolumeInputs): 
 
 async function searchOfferIds(client: VastClient, inputs: VolumeInputs): Promise<number[]> {
   const criteria = inputs.offer ?? { filter: {} };
-  const offers = await client.searchVolumeOffers(buildVolumeOfferQuery(criteria, inputs.sizeGb));
-  if (offers.length === 0) throw new VastError(VastErrorCode.noOffer, `no Vast volume offer of at least ${inputs.sizeGb} GB matches ${JSON.stringify(criteria.filter)}; widen the filter or ask for less space`);
+  const offers = await client.searchVolumeOffers(buildVolumeOfferQuery(criteria, sizeOf(inputs)));
+  if (offers.length === 0) throw new VastError(VastErrorCode.noOffer, `no Vast volume offer of at least ${sizeOf(inputs)} GB matches ${JSON.stringify(criteria.filter)}; widen the filter or ask for less space`);
   return offers.map((o) => o.id);
 }
 
@@ -103,14 +109,18 @@ async function rent(client: VastClient, offerId: number, inputs: VolumeInputs): 
   const named = async () => (await client.listVolumes()).filter((v) => (v.name ?? v.label) === inputs.name).map((v) => v.id);
   const before = inputs.name ? new Set(await named()) : undefined;
   try {
-    return await client.createVolume({ id: offerId, size: inputs.sizeGb, ...(inputs.name ? { name: inputs.name } : {}) });
+    return await client.createVolume({ id: offerId, size: sizeOf(inputs), ...(inputs.name ? { name: inputs.name } : {}) });
   } catch (error) {
     if (!isAmbiguous(error)) throw error;
     const fresh = before ? (await named().catch(() => [])).filter((id) => !before.has(id)) : [];
     if (fresh.length === 1) return fresh[0]!;
     const why = before ? `${fresh.length} new volumes are named "${inputs.name}"` : "the volume has no name to look for";
-    throw new VastError(VastErrorCode.outcomeUnknown, `renting ${inputs.sizeGb} GB of volume offer ${offerId} got no answer, and ${why}: check \`vastai show volumes\`, then adopt a volume that was rented (adoptId) or run \`pulumi up\` again`, { cause: error });
+    throw new VastError(VastErrorCode.outcomeUnknown, `renting ${sizeOf(inputs)} GB of volume offer ${offerId} got no answer, and ${why}: check \`vastai show volumes\`, then adopt a volume that was rented (adoptId) or run \`pulumi up\` again`, { cause: error });
   }
+}
+
+function sizeOf(inputs: VolumeInputs): number {
+  return inputs.sizeGb ?? defaultVolumeSizeGb;
 }
 
 function outputs(inputs: VolumeInputs, volume: Pick<Volume, "id"> & Partial<Volume>): VolumeOutputs {
@@ -124,8 +134,10 @@ function outputs(inputs: VolumeInputs, volume: Pick<Volume, "id"> & Partial<Volu
   };
 }
 
+/** Only a change that keeps the same volume gets here (`adoptId` set to the volume held): record the new inputs. */
 export async function update(_settings: ProviderSettings, _id: string, olds: VolumeOutputs, news: VolumeInputs): Promise<pulumi.dynamic.UpdateResult> {
-  return { outs: { ...olds, adoptId: news.adoptId } };
+  const observed = Object.fromEntries(Object.entries(olds).filter(([k]) => !(inputKeys as readonly string[]).includes(k)));
+  return { outs: { ...observed, ...news } };
 }
 
 export async function read(settings: ProviderSettings, id: string, props: VolumeOutputs): Promise<pulumi.dynamic.ReadResult> {
@@ -135,7 +147,13 @@ export async function read(settings: ProviderSettings, id: string, props: Volume
 }
 
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
-  await sessionFor(settings).client.deleteVolume(Number(id));
+  const { client, adoptedVolumes } = sessionFor(settings);
+  // `up --replace` of an adopting resource adopts the volume its predecessor holds, then deletes the predecessor.
+  if (adoptedVolumes.has(Number(id))) {
+    console.error(`vast volume ${id}: kept: the resource that replaces this one adopted it`);
+    return;
+  }
+  await client.deleteVolume(Number(id));
 }
 
 export const volumeKind: KindImplementation<VolumeInputs, VolumeOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };

@@ -35,12 +35,12 @@ test("a volume rented from a search is recorded, read, noticed gone after an out
   await volume.remove(settings, created.id);
 });
 
-test("size, name and offer changes replace; adopting the volume already held is no replacement", async () => {
+test("size, name and offer changes replace; adopting another volume replaces", async () => {
   const olds = { sizeGb: 15, offerId: 7, volumeId: 301, machineId: 1, diskSpaceGb: 15, status: "available", instanceIds: [] } satisfies volume.VolumeOutputs;
   assert.deepEqual((await volume.diff("301", olds, { sizeGb: 30, offerId: 7 })).replaces, ["sizeGb"]);
   assert.deepEqual((await volume.diff("301", olds, { sizeGb: 15, offerId: 8, name: "x" })).replaces, ["name", "offerId"]);
   assert.deepEqual(await volume.diff("301", olds, { sizeGb: 15, offerId: 7 }), { changes: false, replaces: [], deleteBeforeReplace: false });
-  assert.deepEqual((await volume.diff("301", { ...olds, adoptId: 301 }, { sizeGb: 15, offerId: 7, adoptId: 302 })).replaces, ["adoptId"]);
+  assert.deepEqual((await volume.diff("301", { ...olds, adoptId: 301 }, { adoptId: 302 })).replaces, ["adoptId"]);
 });
 
 test("bad inputs name the field and the rule", async () => {
@@ -51,8 +51,8 @@ test("bad inputs name the field and the rule", async () => {
   assert.match(await reasons({ offerId: 1, adoptId: 2 }), /adoptId: .*got offerId and adoptId/);
 });
 
-test("an adopted volume is taken over without renting; an unknown id is refused; an attached volume is not deleted", async (t) => {
-  const { emulator, settings } = await emulatorFor(t);
+test("an adopted volume is taken over without renting and kept when its predecessor is deleted; an unknown id is refused", async (t) => {
+  const { settings } = await emulatorFor(t);
   const client = new VastClient(settings as { apiUrl: string; apiKey: string });
   t.after(() => client.close());
   const [offer] = await client.searchVolumeOffers({ order: [["id", "asc"]], limit: 1 });
@@ -60,20 +60,43 @@ test("an adopted volume is taken over without renting; an unknown id is refused;
 
   const adopted = await volume.create(settings, await checked({ adoptId: volumeId }));
   assert.equal(adopted.id, String(volumeId));
+  assert.equal((adopted.outs as volume.VolumeOutputs).diskSpaceGb, 10);
   assert.equal((await client.listVolumes()).length, 1);
+  // `up --replace`: the new resource adopted the volume, so deleting the old one must leave it.
+  await volume.remove(settings, adopted.id);
+  assert.deepEqual((await client.listVolumes()).map((v) => v.id), [volumeId]);
   await assert.rejects(volume.create(settings, await checked({ adoptId: 999_999 })), { code: VastErrorCode.notFound });
+});
+
+test("setting adoptId to the volume held updates in place; sizeGb and name are refused beside it", async () => {
+  const olds = { offerId: 7, sizeGb: 20, volumeId: 301, machineId: 1, diskSpaceGb: 20, status: "available", instanceIds: [] } satisfies volume.VolumeOutputs;
+  assert.deepEqual(await volume.diff("301", olds, { adoptId: 301 }), { changes: true, replaces: [], deleteBeforeReplace: false });
+  const outs = (await volume.update({}, "301", olds, { adoptId: 301 })).outs as volume.VolumeOutputs;
+  assert.deepEqual(outs, { adoptId: 301, volumeId: 301, machineId: 1, diskSpaceGb: 20, status: "available", instanceIds: [] });
+  assert.deepEqual((await volume.diff("301", outs, { offerId: 7 })).replaces, ["offerId"]);
+  const failures = (await volume.check({}, { adoptId: 301, sizeGb: 20, name: "x" })).failures ?? [];
+  assert.deepEqual(failures.map((f) => f.property), ["sizeGb", "name"]);
+  assert.match(failures[0]!.reason, /an adopted volume keeps its own size and name/);
+});
+
+test("a volume attached to an instance is not deleted, and the error says why and what to do", async (t) => {
+  const { emulator, settings } = await emulatorFor(t);
+  const client = new VastClient(settings as { apiUrl: string; apiKey: string });
+  t.after(() => client.close());
+  const [offer] = await client.searchVolumeOffers({ order: [["id", "asc"]], limit: 1 });
+  const rented = await volume.create(settings, await checked({ offerId: offer!.id, sizeGb: 10 }));
 
   // Attach it to an instance on its machine, as `vastai create instance --link-volume` does (vast-api-more.md §2.1).
   const [gpuOffer] = await client.searchOffers({ machine_id: { eq: offer!.machine_id }, limit: 1 });
   const rent = await fetch(`${emulator.url}/api/v0/asks/${gpuOffer!.id}/`, {
     method: "PUT",
     headers: { authorization: `Bearer ${testApiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ client_id: "me", image: "busybox", disk: 10, label: "holder", volume_info: { mount_path: "/data", create_new: false, volume_id: volumeId } }),
+    body: JSON.stringify({ client_id: "me", image: "busybox", disk: 10, label: "holder", volume_info: { mount_path: "/data", create_new: false, volume_id: Number(rented.id) } }),
   });
   assert.equal(rent.status, 200, await rent.clone().text());
-  await assert.rejects(volume.remove(settings, adopted.id), (error: Error & { code?: string }) => {
+  await assert.rejects(volume.remove(settings, rented.id), (error: Error & { code?: string }) => {
     assert.equal(error.code, VastErrorCode.volumeInUse);
-    assert.match(error.message, new RegExp(`volume ${volumeId} is attached to an instance.*destroy the instance first`));
+    assert.match(error.message, new RegExp(`volume ${rented.id} is attached to an instance.*destroy the instance first`));
     return true;
   });
 });
