@@ -123,7 +123,7 @@ function sizeOf(inputs: VolumeInputs): number {
   return inputs.sizeGb ?? defaultVolumeSizeGb;
 }
 
-function outputs(inputs: VolumeInputs, volume: Pick<Volume, "id"> & Partial<Volume>): VolumeOutputs {
+function outputs(inputs: VolumeInputs | VolumeOutputs, volume: Pick<Volume, "id"> & Partial<Volume>): VolumeOutputs {
   return {
     ...inputs,
     volumeId: volume.id,
@@ -143,7 +143,8 @@ export async function update(_settings: ProviderSettings, _id: string, olds: Vol
 export async function read(settings: ProviderSettings, id: string, props: VolumeOutputs): Promise<pulumi.dynamic.ReadResult> {
   const volume = (await sessionFor(settings).client.listVolumes()).find((v) => v.id === Number(id));
   if (!volume) return { id: "" };
-  return { id, props: { ...outputs(props, volume), ...(props.volumeOfferId === undefined ? {} : { volumeOfferId: props.volumeOfferId }) } };
+  // `props` carries what the list cannot tell (the inputs, the offer rented); the rest is read anew.
+  return { id, props: outputs(props, volume) };
 }
 
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
