@@ -12,12 +12,14 @@ import { envVarKind } from "./vast/env-var-provider.ts";
 import { instanceKind } from "./vast/instance-provider.ts";
 import { sshKeyKind } from "./vast/ssh-key-provider.ts";
 import { templateKind } from "./vast/template-provider.ts";
+import { volumeKind } from "./vast/volume-provider.ts";
 
 export const kinds = {
   template: templateKind,
   instance: instanceKind,
   sshKey: sshKeyKind,
   envVar: envVarKind,
+  volume: volumeKind,
   dockerImage: imageKind,
   randomSecret: secretKind,
 };

@@ -7,9 +7,9 @@ import type { z } from "zod";
 import { VastError, VastErrorCode } from "./errors.ts";
 import { Pacer, type PaceClass } from "./pacer.ts";
 import {
-  CreateInstanceResult, CurrentUser, ErrorBody, Instance, InstancePage, InstanceRead, OfferList, SecretList, SshKey,
-  SshKeyCreated, Template, TemplateSearch, TemplateWrite,
-  type CreateInstanceBody, type Offer, type TemplateBody,
+  CreateInstanceResult, CreateVolumeResult, CurrentUser, ErrorBody, Instance, InstancePage, InstanceRead, OfferList, SecretList, SshKey,
+  SshKeyCreated, Template, TemplateSearch, TemplateWrite, VolumeList, VolumeOfferList,
+  type CreateInstanceBody, type CreateVolumeBody, type Offer, type TemplateBody, type Volume, type VolumeOffer,
 } from "./schemas.ts";
 
 /** Options of {@link VastClient}. */
@@ -161,12 +161,18 @@ export class VastClient {
 
   /** Finds a template by numeric id among the caller's templates. */
   async findTemplate(id: number): Promise<Template | undefined> {
+    const templates = await this.searchTemplates({ id: { eq: id } });
+    return templates.find((t) => t.id === id);
+  }
+
+  /** Templates matching `filters` (`select_filters` in the `/bundles/` operator shape, §3.5). */
+  async searchTemplates(filters: Record<string, unknown>): Promise<Template[]> {
     const res = await this.#call({
-      operation: `find template ${id}`, method: "GET", path: "api/v0/template/",
-      query: { select_cols: JSON.stringify(["*"]), select_filters: JSON.stringify({ id: { eq: id } }) },
+      operation: `search templates ${JSON.stringify(filters)}`, method: "GET", path: "api/v0/template/",
+      query: { select_cols: JSON.stringify(["*"]), select_filters: JSON.stringify(filters) },
       schema: TemplateSearch, retry: "idempotent", pace: "template",
     });
-    return res.templates.find((t) => t.id === id);
+    return res.templates;
   }
 
   /** Deletes a template by numeric id (the documented key, §3.5); unknown means done. */
@@ -194,6 +200,45 @@ export class VastClient {
     } catch (error) {
       if (error instanceof VastError && error.vastError === "no_ssh_key") return;
       throw error;
+    }
+  }
+
+  // ---- local volumes (§3.8) ----
+
+  /** Searches volume offers; `query` is the `/volumes/search/` body (same shape as `/bundles/`). */
+  async searchVolumeOffers(query: OfferQuery): Promise<VolumeOffer[]> {
+    const res = await this.#call({ operation: "search volume offers", method: "POST", path: "api/v0/volumes/search/", body: query, schema: VolumeOfferList, retry: "idempotent", pace: "search" });
+    return res.offers;
+  }
+
+  /**
+   * Rents a volume and returns its id. Never retried except on 429: a lost answer may still have
+   * rented it. The id comes from `volume_id`, `id` or `volume_name` ("V.<id>"), whichever is sent.
+   */
+  async createVolume(body: CreateVolumeBody): Promise<number> {
+    const operation = `create volume on volume offer ${body.id}`;
+    const res = await this.#call({ operation, method: "PUT", path: "api/v0/volumes/", body, schema: CreateVolumeResult, retry: "refusedOnly", pace: "volume", timeoutMs: this.#createTimeoutMs });
+    const id = res.volume_id ?? res.id ?? Number(/^V\.(\d+)$/.exec(res.volume_name ?? "")?.[1] ?? NaN);
+    if (Number.isInteger(id)) return id;
+    throw new VastError(VastErrorCode.badResponse, `${operation}: Vast answered without a volume id (volume_name=${JSON.stringify(res.volume_name)}); the volume may have been rented: check \`vastai show volumes\``, { operation });
+  }
+
+  /** Every local volume of the account (`GET /volumes?owner=me&type=all_volume`): there is no single-volume read. */
+  async listVolumes(): Promise<Volume[]> {
+    const res = await this.#call({ operation: "list volumes", method: "GET", path: "api/v0/volumes/", query: { owner: "me", type: "all_volume" }, schema: VolumeList, retry: "idempotent", pace: "volume" });
+    return res.volumes;
+  }
+
+  /**
+   * Deletes a volume (id in the query, as the CLI sends it); 404 `no_such_volume` means done. Vast
+   * refuses to delete an attached volume: that becomes `VAST_VOLUME_IN_USE`.
+   */
+  async deleteVolume(id: number): Promise<void> {
+    try {
+      await this.#call({ operation: `delete volume ${id}`, method: "DELETE", path: "api/v0/volumes/", query: { id: String(id) }, body: {}, schema: ErrorBody, retry: "idempotent", pace: "volume", acceptStatus: [404] });
+    } catch (error) {
+      if (!(error instanceof VastError && error.status === 400 && /in_use|attached|in use/i.test(`${error.vastError ?? ""} ${error.vastMessage ?? ""}`))) throw error;
+      throw new VastError(VastErrorCode.volumeInUse, `volume ${id} is attached to an instance, and Vast deletes a volume only once no instance uses it: destroy the instance first (Vast releases the volume about 30 s later), then run the delete again`, { operation: error.operation, method: error.method, path: error.path, status: error.status, vastError: error.vastError, vastMessage: error.vastMessage, cause: error });
     }
   }
 

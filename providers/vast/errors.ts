@@ -26,6 +26,12 @@ export const VastErrorCode = {
   outcomeUnknown: "VAST_OUTCOME_UNKNOWN",
   /** An instance was rented but did not become ready; it stays in the stack as a failed create. */
   instanceNotReady: "VAST_INSTANCE_NOT_READY",
+  /** A lookup or resource input breaks a rule (a bad filter, no field to look up by); nothing was sent. */
+  invalidInput: "VAST_INVALID_INPUT",
+  /** The object named by id (e.g. a volume to adopt) is not in the account. */
+  notFound: "VAST_NOT_FOUND",
+  /** A volume is attached to an instance, and Vast refuses to delete it until that instance is destroyed. */
+  volumeInUse: "VAST_VOLUME_IN_USE",
 } as const;
 export type VastErrorCode = (typeof VastErrorCode)[keyof typeof VastErrorCode];
 

@@ -15,12 +15,15 @@ const FilterOperators = z.strictObject({
 export const OfferFilter = z.record(z.string(), FilterOperators);
 export type OfferFilter = z.infer<typeof OfferFilter>;
 
+/** Sort order in the `/bundles/` shape, e.g. `[["dph_total", "asc"]]`. */
+const OfferOrder = z.array(z.tuple([z.string(), z.enum(["asc", "desc"])]));
+
 /** How an instance picks its offer at create time. */
 export const OfferCriteria = z.strictObject({
   /** Filter in the `/bundles/` shape. */
   filter: OfferFilter,
   /** Sort order; defaults to cheapest first (`[["dph_total", "asc"]]`). */
-  order: z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional(),
+  order: OfferOrder.optional(),
   /** Highest acceptable `dph_total` in $/hour. Defaults to no cap. */
   maxPricePerHour: z.number().positive().optional(),
   /** How many offers to try, in order, when one is gone. Defaults to 3. */
@@ -44,5 +47,30 @@ export function buildOfferQuery(criteria: OfferCriteria, diskGb: number): Record
     type: criteria.type ?? "on-demand",
     limit: criteria.tries ?? defaultOfferTries,
     allocated_storage: diskGb,
+  };
+}
+
+/** How a volume picks its volume offer at create time, or what a volume-offer lookup asks for. */
+export const VolumeOfferCriteria = z.strictObject({
+  /** Filter in the `/volumes/search/` shape (the `/bundles/` operators), e.g. `{geolocation: {in: ["US"]}}`. */
+  filter: OfferFilter,
+  /** Sort order; defaults to the CLI's `[["score", "desc"]]`. */
+  order: OfferOrder.optional(),
+  /** How many offers to try, in order, when one is gone. Defaults to 3. */
+  tries: z.number().int().min(1).max(20).optional(),
+});
+export type VolumeOfferCriteria = z.infer<typeof VolumeOfferCriteria>;
+
+/**
+ * The `/volumes/search/` body with the CLI's defaults (verified, not external, `score` first;
+ * vast-api.md §3.1 end) unless overridden; offers too small for `sizeGb` are left out.
+ */
+export function buildVolumeOfferQuery(criteria: VolumeOfferCriteria, sizeGb: number): Record<string, unknown> {
+  const filter: OfferFilter = { verified: { eq: true }, external: { eq: false }, disk_space: { gte: Math.max(1, sizeGb) }, ...criteria.filter };
+  return {
+    ...filter,
+    order: criteria.order ?? [["score", "desc"]],
+    limit: criteria.tries ?? defaultOfferTries,
+    allocated_storage: sizeGb,
   };
 }

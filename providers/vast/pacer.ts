@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The endpoint classes Vast limits separately. */
-export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account";
+export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume";
 
 interface Budget {
   perSecond: number;
@@ -25,6 +25,7 @@ const budgets: Record<PaceClass, Budget> = {
   destroy: { perSecond: 2.7, burst: 3 },
   template: { perSecond: 2.7, burst: 2 },
   account: { perSecond: 2.7, burst: 2 },
+  volume: { perSecond: 4.9, burst: 3 },
 };
 
 /**

@@ -139,6 +139,49 @@ export const CurrentUser = z.looseObject({
 });
 export type CurrentUser = z.infer<typeof CurrentUser>;
 
+/** Body of `PUT /volumes/` (vast-api.md §3.8, G20): rents `size` GB of a volume offer. */
+export const CreateVolumeBody = z.strictObject({
+  id: z.number().int(),
+  size: z.number().int(),
+  name: z.string().optional(),
+});
+export type CreateVolumeBody = z.infer<typeof CreateVolumeBody>;
+
+/**
+ * The rent answer: documented as `{"success", "volume_name": "V.<id>"}`, with `volume_id` or `id`
+ * seen as well (vast-api-more.md §2.1), so any of the three may carry the id.
+ */
+export const CreateVolumeResult = z.looseObject({
+  volume_name: z.string().nullish(),
+  volume_id: looseNumber.nullish(),
+  id: looseNumber.nullish(),
+});
+export type CreateVolumeResult = z.infer<typeof CreateVolumeResult>;
+
+/** One row of `POST /volumes/search/` (vast-api.md §3.1 end); only the fields we read are typed. */
+export const VolumeOffer = z.looseObject({
+  id: looseNumber,
+  machine_id: looseNumber.nullish(),
+  disk_space: looseNumber.nullish(),
+  storage_cost: looseNumber.nullish(),
+  geolocation: z.string().nullish(),
+});
+export type VolumeOffer = z.infer<typeof VolumeOffer>;
+export const VolumeOfferList = z.looseObject({ offers: z.array(VolumeOffer) });
+
+/** One row of `GET /volumes?owner=me` (vast-api.md §3.8); there is no single-volume read. */
+export const Volume = z.looseObject({
+  id: looseNumber,
+  status: z.string().nullish(),
+  disk_space: looseNumber.nullish(),
+  instances: z.array(looseNumber).nullish(),
+  machine_id: looseNumber.nullish(),
+  label: z.string().nullish(),
+  name: z.string().nullish(),
+});
+export type Volume = z.infer<typeof Volume>;
+export const VolumeList = z.looseObject({ volumes: z.array(Volume) });
+
 /** The fields an error body may carry (vast-api.md §2.1). */
 export const ErrorBody = z.looseObject({
   success: z.boolean().optional(),

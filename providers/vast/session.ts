@@ -21,6 +21,8 @@ export interface VastSession {
    * predecessor: that delete must leave the instance alone.
    */
   adopted: Set<number>;
+  /** Volumes a create adopted by `adoptId` in this process: the same guard as `adopted`, for volume ids. */
+  adoptedVolumes: Set<number>;
   /** How long to keep looking for a create whose answer was lost (vast-api.md §5.4). */
   unknownOutcomeWindowMs: number;
 }
@@ -41,6 +43,7 @@ export function sessionFor(settings: ProviderSettings | undefined): VastSession 
       lookup: new InstanceLookup(client),
       offers: new OfferBook(client),
       adopted: new Set(),
+      adoptedVolumes: new Set(),
       unknownOutcomeWindowMs: tuning.unknownOutcomeWindowMs ?? 180_000,
     };
     sessions.set(key, session);

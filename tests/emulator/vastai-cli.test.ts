@@ -5,52 +5,16 @@
  * exits 0 even when the API answers an error (§5.5).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { vastaiCli } from '../_support/vastai.ts';
 import { API_KEY, emulatorFor } from './_utils.ts';
 
-const VASTAI = process.env['VASTAI_BIN'] ?? join(homedir(), '.cache/vast-kit/vastai-venv/bin/vastai');
 const KEY_TEXT = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAcceptanceKeyForTheEmulator accept@test';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 test('the official vastai CLI drives the emulator end to end', { timeout: 80_000 }, async (t) => {
-  assert.ok(existsSync(VASTAI), `vastai CLI not found at ${VASTAI}: run toolchain/vastai.sh, or set VASTAI_BIN`);
   const emulator = await emulatorFor(t, { timings: { schedulingMs: 100, loadingMs: 300, stoppingMs: 100, startingMs: 100, rebootMs: 100 } });
-  const home = mkdtempSync(join(tmpdir(), 'vastai-home-'));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
-  // A hermetic run (§8.2): no key files, no caches, no update check, no traffic beyond 127.0.0.1.
-  const env = {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    VAST_URL: emulator.url,
-    VAST_API_KEY: API_KEY,
-    VASTAI_NO_UPDATE_CHECK: '1',
-    CI: 'true',
-    NO_COLOR: '1',
-    COLUMNS: '200',
-  };
-  const vastai = (...args: string[]): Promise<CliResult> =>
-    new Promise((resolve) => {
-      execFile(VASTAI, args, { env, timeout: 30_000 }, (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
-      });
-    });
-  const raw = async (...args: string[]): Promise<any> => {
-    const result = await vastai(...args, '--raw');
-    assert.equal(result.code, 0, `vastai ${args.join(' ')}: ${result.stderr}`);
-    return JSON.parse(result.stdout);
-  };
+  const { vastai, raw } = vastaiCli(t, emulator.url, API_KEY);
 
   const user = await raw('show', 'user');
   assert.equal(typeof user.email, 'string');
