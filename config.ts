@@ -13,32 +13,53 @@ const wholeNumber = (min: number, max: number, rule: string) =>
   z.string().regex(/^\d+$/, rule).transform(Number).pipe(z.number().min(min, rule).max(max, rule));
 const flag = z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true");
 
-const StackConfig = z.strictObject({
-  instanceCount: wholeNumber(0, 100, "must be a whole number of instances from 0 (the template alone) to 100"),
-  gpuName: z.string().min(1, 'must name a GPU model as Vast spells it, e.g. "RTX 4090"'),
-  numGpus: wholeNumber(1, 16, "must be a whole number of GPUs per instance from 1 to 16"),
-  maxPricePerHour: z.string()
-    .regex(/^\d+(\.\d+)?$/, "must be a price in dollars per hour, written as a decimal number such as 1.50")
-    .transform(Number)
-    .pipe(z.number().gt(0, "must be more than 0 dollars per hour: it caps what each instance may cost, e.g. 1.50").max(128, "must be at most 128 dollars per hour, Vast's highest price")),
-  offerTries: wholeNumber(1, 20, "must be a whole number of offers to try from 1 to 20"),
-  diskGb: wholeNumber(8, 100_000, "must be a whole number of GB, at least 8 (Vast's minimum)"),
-  templateName: z.string().max(200, "must be at most 200 characters"),
-  instanceLabelPrefix: z.string().max(90, "must be at most 90 characters: the instance number and the kit's tag follow it").regex(/^[^\n]*$/, "must be one line"),
-  image: z.string(),
-  imageRepository: z.string().regex(/^[^\s@:]+(:\d+)?(\/[^\s@:]+)+$/, "must be registry/repository without a tag, e.g. ghcr.io/acme/vast-base"),
-  imageVariants: z.string().transform((s) => s.split(",").map((v) => v.trim())).pipe(z.array(z.enum(["cuda", "rocm"], { error: "must list variants from cuda and rocm, comma-separated" })).min(1)),
-  imageBaseCuda: z.string().min(1, "must name the base image of the CUDA variant"),
-  imageBaseRocm: z.string().min(1, "must name the base image of the ROCm variant"),
-  imageOffline: flag,
-  imageRevision: z.string(),
-  cloudflareAccountId: z.string(),
-  cloudflareZoneId: z.string(),
-  tunnelDomain: z.string(),
-}).refine((c) => [c.cloudflareAccountId, c.cloudflareZoneId, c.tunnelDomain].every(Boolean) || ![c.cloudflareAccountId, c.cloudflareZoneId, c.tunnelDomain].some(Boolean), {
-  message: "set all three of cloudflareAccountId, cloudflareZoneId and tunnelDomain for a tunnel, or none",
-  path: ["tunnelDomain"],
-});
+const StackConfig = z
+  .strictObject({
+    instanceCount: wholeNumber(0, 100, "must be a whole number of instances from 0 (the template alone) to 100"),
+    gpuName: z.string().min(1, 'must name a GPU model as Vast spells it, e.g. "RTX 4090"'),
+    numGpus: wholeNumber(1, 16, "must be a whole number of GPUs per instance from 1 to 16"),
+    maxPricePerHour: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "must be a price in dollars per hour, written as a decimal number such as 1.50")
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .gt(0, "must be more than 0 dollars per hour: it caps what each instance may cost, e.g. 1.50")
+          .max(128, "must be at most 128 dollars per hour, Vast's highest price"),
+      ),
+    offerTries: wholeNumber(1, 20, "must be a whole number of offers to try from 1 to 20"),
+    diskGb: wholeNumber(8, 100_000, "must be a whole number of GB, at least 8 (Vast's minimum)"),
+    templateName: z.string().max(200, "must be at most 200 characters"),
+    instanceLabelPrefix: z
+      .string()
+      .max(90, "must be at most 90 characters: the instance number and the kit's tag follow it")
+      .regex(/^[^\n]*$/, "must be one line"),
+    image: z.string(),
+    imageRepository: z
+      .string()
+      .regex(/^[^\s@:]+(:\d+)?(\/[^\s@:]+)+$/, "must be registry/repository without a tag, e.g. ghcr.io/acme/vast-base"),
+    imageVariants: z
+      .string()
+      .transform((s) => s.split(",").map((v) => v.trim()))
+      .pipe(z.array(z.enum(["cuda", "rocm"], { error: "must list variants from cuda and rocm, comma-separated" })).min(1)),
+    imageBaseCuda: z.string().min(1, "must name the base image of the CUDA variant"),
+    imageBaseRocm: z.string().min(1, "must name the base image of the ROCm variant"),
+    imageOffline: flag,
+    imageRevision: z.string(),
+    cloudflareAccountId: z.string(),
+    cloudflareZoneId: z.string(),
+    tunnelDomain: z.string(),
+  })
+  .refine(
+    (c) =>
+      [c.cloudflareAccountId, c.cloudflareZoneId, c.tunnelDomain].every(Boolean) ||
+      ![c.cloudflareAccountId, c.cloudflareZoneId, c.tunnelDomain].some(Boolean),
+    {
+      message: "set all three of cloudflareAccountId, cloudflareZoneId and tunnelDomain for a tunnel, or none",
+      path: ["tunnelDomain"],
+    },
+  );
 export type StackConfig = z.infer<typeof StackConfig>;
 
 const knownKeys = Object.keys(StackConfig.shape);
@@ -78,7 +99,9 @@ export function parseStackConfig(project: string, all: Record<string, string>): 
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? "");
       const missing = issue.code === "invalid_type" && raw[name] === undefined;
-      problems.push(`${prefix}${name}: ${missing ? "has no value; Pulumi.yaml gives every key a default, so run from the project directory" : issue.message}`);
+      problems.push(
+        `${prefix}${name}: ${missing ? "has no value; Pulumi.yaml gives every key a default, so run from the project directory" : issue.message}`,
+      );
     }
   }
   return problems.length ? { problems } : { config: (parsed as { data: StackConfig }).data };
@@ -88,5 +111,7 @@ export function parseStackConfig(project: string, all: Record<string, string>): 
 export function readStackConfig(): StackConfig {
   const result = parseStackConfig(pulumi.getProject(), pulumi.runtime.allConfig());
   if ("config" in result) return result.config;
-  throw new pulumi.RunError(`invalid stack configuration:\n${result.problems.map((p) => `  ${p}`).join("\n")}\nFix it with \`pulumi config set <key> <value>\` (or \`pulumi config rm <key>\`).`);
+  throw new pulumi.RunError(
+    `invalid stack configuration:\n${result.problems.map((p) => `  ${p}`).join("\n")}\nFix it with \`pulumi config set <key> <value>\` (or \`pulumi config rm <key>\`).`,
+  );
 }

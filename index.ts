@@ -20,25 +20,35 @@ await checkVastAccess({ apiUrl: settings["vast:apiUrl"], apiKey: settings["vast:
  * build, media and GPU tool groups, 1.2 GB together) only make the local image slow to build.
  */
 const offlineBuildArgs = {
-  JUPYTER_SOURCE: "apt", SYNCTHING_SOURCE: "apt", INSTALL_CLOUDFLARED: "false", INSTALL_VASTAI: "false", INSTALL_NVM: "false",
-  INSTALL_BUILD_TOOLS: "false", INSTALL_MEDIA_TOOLS: "false", INSTALL_GPU_TOOLS: "false",
+  JUPYTER_SOURCE: "apt",
+  SYNCTHING_SOURCE: "apt",
+  INSTALL_CLOUDFLARED: "false",
+  INSTALL_VASTAI: "false",
+  INSTALL_NVM: "false",
+  INSTALL_BUILD_TOOLS: "false",
+  INSTALL_MEDIA_TOOLS: "false",
+  INSTALL_GPU_TOOLS: "false",
 };
 
-const baseImage = config.image ? undefined : new BaseImage("base", {
-  repository: config.imageRepository,
-  variants: config.imageVariants,
-  baseImages: { cuda: config.imageBaseCuda, rocm: config.imageBaseRocm },
-  buildArgs: config.imageOffline ? offlineBuildArgs : {},
-  ...(config.imageRevision ? { labels: { "org.opencontainers.image.revision": config.imageRevision } } : {}),
-});
+const baseImage = config.image
+  ? undefined
+  : new BaseImage("base", {
+      repository: config.imageRepository,
+      variants: config.imageVariants,
+      baseImages: { cuda: config.imageBaseCuda, rocm: config.imageBaseRocm },
+      buildArgs: config.imageOffline ? offlineBuildArgs : {},
+      ...(config.imageRevision ? { labels: { "org.opencontainers.image.revision": config.imageRevision } } : {}),
+    });
 const image = config.image || baseImage!.refs[config.imageVariants[0]!]!;
 
-const tunnel = config.tunnelDomain ? new PortalTunnel("portal", {
-  accountId: config.cloudflareAccountId,
-  zoneId: config.cloudflareZoneId,
-  domain: config.tunnelDomain,
-  apps: defaultPortalApps,
-}) : undefined;
+const tunnel = config.tunnelDomain
+  ? new PortalTunnel("portal", {
+      accountId: config.cloudflareAccountId,
+      zoneId: config.cloudflareZoneId,
+      domain: config.tunnelDomain,
+      apps: defaultPortalApps,
+    })
+  : undefined;
 
 const fleet = new GpuFleet("fleet", {
   image,
@@ -62,4 +72,6 @@ export const instanceStatuses = fleet.instances.map((i) => i.status);
 export const sshCommands = fleet.instances.map((i) => i.sshCommand);
 /** Secret: `pulumi stack output portalUrls --show-secrets` prints them. */
 export const portalUrls = fleet.instances.map((i) => i.portalUrl);
-export const tunnelUrls = tunnel ? tunnel.urls : "skipped: set cloudflareAccountId, cloudflareZoneId and tunnelDomain (and cloudflare:apiToken) to publish the portal apps through a Cloudflare tunnel";
+export const tunnelUrls = tunnel
+  ? tunnel.urls
+  : "skipped: set cloudflareAccountId, cloudflareZoneId and tunnelDomain (and cloudflare:apiToken) to publish the portal apps through a Cloudflare tunnel";

@@ -48,24 +48,31 @@ export class BaseImage extends pulumi.ComponentResource {
   constructor(name: string, args: BaseImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vast-kit:image:BaseImage", name, {}, opts);
     if (!existsSync(resolve(kitRoot, "image/Dockerfile"))) {
-      throw new pulumi.ResourceError(`BaseImage ${name}: the image sources are not here (${kitRoot}); build the image from a checkout of vast-kit and pass its digest-pinned ref to GpuFleet as \`image\``, this);
+      throw new pulumi.ResourceError(
+        `BaseImage ${name}: the image sources are not here (${kitRoot}); build the image from a checkout of vast-kit and pass its digest-pinned ref to GpuFleet as \`image\``,
+        this,
+      );
     }
     const build = imageBuild(kitRoot);
     const sourceHash = hashSources(kitRoot, build.sources, build.ignore);
     this.refs = {};
     for (const variant of args.variants ?? [ImageVariant.cuda, ImageVariant.rocm]) {
-      const image = new DockerImage(`${name}-${variant}`, {
-        context: build.context,
-        dockerfile: build.dockerfile,
-        ref: pulumi.interpolate`${args.repository}:${variant}`,
-        buildArgs: { ...args.buildArgs, BASE_IMAGE: args.baseImages?.[variant] ?? defaultBaseImages[variant] },
-        ...(args.labels ? { labels: args.labels } : {}),
-        ...(args.secretFiles ? { secretFiles: args.secretFiles } : {}),
-        sourceHash,
-        prepare: [...build.prepare],
-        cacheFrom: [pulumi.interpolate`${args.repository}:${variant}`],
-        ...(args.registryAuth ? { registryAuth: args.registryAuth } : {}),
-      }, { parent: this });
+      const image = new DockerImage(
+        `${name}-${variant}`,
+        {
+          context: build.context,
+          dockerfile: build.dockerfile,
+          ref: pulumi.interpolate`${args.repository}:${variant}`,
+          buildArgs: { ...args.buildArgs, BASE_IMAGE: args.baseImages?.[variant] ?? defaultBaseImages[variant] },
+          ...(args.labels ? { labels: args.labels } : {}),
+          ...(args.secretFiles ? { secretFiles: args.secretFiles } : {}),
+          sourceHash,
+          prepare: [...build.prepare],
+          cacheFrom: [pulumi.interpolate`${args.repository}:${variant}`],
+          ...(args.registryAuth ? { registryAuth: args.registryAuth } : {}),
+        },
+        { parent: this },
+      );
       this.refs[variant] = image.imageRef;
     }
     this.registerOutputs({ refs: this.refs });

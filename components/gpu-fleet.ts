@@ -66,37 +66,52 @@ export class GpuFleet extends pulumi.ComponentResource {
       ...args.env,
       ...portalEnv(args.apps),
     };
-    const instanceEnv = pulumi.secret(pulumi.all({
-      ...args.secretEnv,
-      WEB_PASSWORD: this.portalPassword,
-      ...(args.tunnelToken ? { CF_TUNNEL_TOKEN: args.tunnelToken } : {}),
-    }));
-    const template = new VastTemplate(name, {
-      name: args.templateName ?? `${pulumi.getProject()}-${pulumi.getStack()}`,
-      image: args.image,
-      env: templateEnv,
-      ports: portsToOpen(args.apps),
-      runtype: "ssh",
-      sshDirect: true,
-      diskGb: args.diskGb ?? 32,
-    }, { parent: this });
+    const instanceEnv = pulumi.secret(
+      pulumi.all({
+        ...args.secretEnv,
+        WEB_PASSWORD: this.portalPassword,
+        ...(args.tunnelToken ? { CF_TUNNEL_TOKEN: args.tunnelToken } : {}),
+      }),
+    );
+    const template = new VastTemplate(
+      name,
+      {
+        name: args.templateName ?? `${pulumi.getProject()}-${pulumi.getStack()}`,
+        image: args.image,
+        env: templateEnv,
+        ports: portsToOpen(args.apps),
+        runtype: "ssh",
+        sshDirect: true,
+        diskGb: args.diskGb ?? 32,
+      },
+      { parent: this },
+    );
     this.templateId = template.templateId;
     this.templateHashId = template.hashId;
 
     this.instances = Array.from({ length: args.instanceCount }, (_, i) => {
-      const instance = new VastInstance(`${name}-${i}`, {
-        templateHashId: template.hashId,
-        offer: args.offer!,
-        diskGb: args.diskGb ?? 32,
-        env: instanceEnv,
-        ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
-        ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
-      }, { parent: this });
+      const instance = new VastInstance(
+        `${name}-${i}`,
+        {
+          templateHashId: template.hashId,
+          offer: args.offer!,
+          diskGb: args.diskGb ?? 32,
+          env: instanceEnv,
+          ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
+          ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
+        },
+        { parent: this },
+      );
       const portalUrl = pulumi.all([instance.publicIp, instance.hostPorts, this.portalPassword]).apply(([ip, ports, password]) => {
         const port = ports?.[`${portalPort}/tcp`];
         return ip && port ? `https://${ip}:${port}/?token=${encodeURIComponent(password)}` : null;
       });
-      return { instanceId: instance.instanceId, status: instance.status, sshCommand: instance.sshCommand, portalUrl: pulumi.secret(portalUrl) };
+      return {
+        instanceId: instance.instanceId,
+        status: instance.status,
+        sshCommand: instance.sshCommand,
+        portalUrl: pulumi.secret(portalUrl),
+      };
     });
     this.registerOutputs({ templateId: this.templateId, templateHashId: this.templateHashId, instances: this.instances });
   }

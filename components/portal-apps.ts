@@ -28,7 +28,12 @@ export function portsToOpen(apps: readonly PortalApp[]): string[] {
 
 /** A DNS label for an app name: "Instance Portal" → "instance-portal". */
 export function appSlug(app: PortalApp): string {
-  return app.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || `port-${app.external_port}`;
+  return (
+    app.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || `port-${app.external_port}`
+  );
 }
 
 /** One public hostname per proxied app, e.g. `jupyter-prod.example.com`. */

@@ -33,33 +33,45 @@ export class PortalTunnel extends pulumi.ComponentResource {
     const stack = pulumi.getStack();
     // cloudflared requires a secret of at least 32 bytes, base64-encoded.
     const secret = new RandomSecret(`${name}-secret`, { bytes: 32 }, { parent: this });
-    const tunnel = new cloudflare.ZeroTrustTunnelCloudflared(name, {
-      accountId: args.accountId,
-      name: `${pulumi.getProject()}-${stack}`,
-      configSrc: "cloudflare",
-      tunnelSecret: secret.value.apply((v) => Buffer.from(v, "base64url").toString("base64")),
-    }, { parent: this });
+    const tunnel = new cloudflare.ZeroTrustTunnelCloudflared(
+      name,
+      {
+        accountId: args.accountId,
+        name: `${pulumi.getProject()}-${stack}`,
+        configSrc: "cloudflare",
+        tunnelSecret: secret.value.apply((v) => Buffer.from(v, "base64url").toString("base64")),
+      },
+      { parent: this },
+    );
     this.tunnelId = tunnel.id;
 
     const ingress = tunnelIngress(args.apps, stack, args.domain);
-    new cloudflare.ZeroTrustTunnelCloudflaredConfig(`${name}-config`, {
-      accountId: args.accountId,
-      tunnelId: tunnel.id,
-      source: "cloudflare",
-      config: { ingresses: ingress },
-    }, { parent: this });
+    new cloudflare.ZeroTrustTunnelCloudflaredConfig(
+      `${name}-config`,
+      {
+        accountId: args.accountId,
+        tunnelId: tunnel.id,
+        source: "cloudflare",
+        config: { ingresses: ingress },
+      },
+      { parent: this },
+    );
 
     this.urls = {};
     for (const app of args.apps.filter((a) => a.external_port !== a.internal_port)) {
       const hostname = tunnelHostname(app, stack, args.domain);
-      new cloudflare.DnsRecord(`${name}-${hostname.split(".")[0]}`, {
-        zoneId: args.zoneId,
-        name: hostname,
-        type: "CNAME",
-        content: pulumi.interpolate`${tunnel.id}.cfargotunnel.com`,
-        proxied: true,
-        ttl: 1,
-      }, { parent: this });
+      new cloudflare.DnsRecord(
+        `${name}-${hostname.split(".")[0]}`,
+        {
+          zoneId: args.zoneId,
+          name: hostname,
+          type: "CNAME",
+          content: pulumi.interpolate`${tunnel.id}.cfargotunnel.com`,
+          proxied: true,
+          ttl: 1,
+        },
+        { parent: this },
+      );
       this.urls[app.name] = `https://${hostname}/`;
     }
 

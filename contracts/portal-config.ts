@@ -6,7 +6,7 @@
  * ship it to team repositories.
  * @module
  */
-import { z } from 'zod';
+import { z } from "zod";
 
 /** Characters that break the shell and env strings `PORTAL_CONFIG` travels in (`|` and `:` are the grammar's, in {@link PortalApp}). */
 const UNSAFE = /["'\\$`\n\r]/;
@@ -14,11 +14,17 @@ const UNSAFE_MESSAGE = 'must not contain a quote, "\\", "$", a backtick or a lin
 
 /** One application entry, shaped as in `/etc/portal.yaml` (§2.2): what the grammar can carry. */
 export const PortalApp = z.strictObject({
-  hostname: z.string().min(1).regex(/^[^:|\s]+$/, 'must not contain ":", "|" or spaces'),
+  hostname: z
+    .string()
+    .min(1)
+    .regex(/^[^:|\s]+$/, 'must not contain ":", "|" or spaces'),
   external_port: z.number().int().min(1).max(65535),
   internal_port: z.number().int().min(1).max(65535),
   open_path: z.string().regex(/^[^:|]*$/, 'must not contain ":" or "|"'),
-  name: z.string().min(1).regex(/^[^|]*$/, 'must not contain "|"'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[^|]*$/, 'must not contain "|"'),
 });
 /** One application entry. */
 export type PortalApp = z.infer<typeof PortalApp>;
@@ -34,16 +40,16 @@ export const PortalApps = z.array(PortalApp).superRefine((apps, ctx) => {
   const proxiedBy = new Map<number, string>();
   const names = new Set<string>();
   apps.forEach((app, index) => {
-    const problem = (field: keyof PortalApp, message: string) => ctx.addIssue({ code: 'custom', message, path: [index, field] });
-    for (const field of ['hostname', 'open_path', 'name'] as const) {
+    const problem = (field: keyof PortalApp, message: string) => ctx.addIssue({ code: "custom", message, path: [index, field] });
+    for (const field of ["hostname", "open_path", "name"] as const) {
       if (UNSAFE.test(app[field])) problem(field, UNSAFE_MESSAGE);
     }
-    if (app.name.includes(':')) problem('name', 'must not contain ":"');
-    if (names.has(app.name)) problem('name', 'is taken by another app');
+    if (app.name.includes(":")) problem("name", 'must not contain ":"');
+    if (names.has(app.name)) problem("name", "is taken by another app");
     names.add(app.name);
     if (app.external_port === app.internal_port) return;
     const taken = proxiedBy.get(app.external_port);
-    if (taken !== undefined) problem('external_port', `${app.external_port} is already proxied for ${JSON.stringify(taken)}`);
+    if (taken !== undefined) problem("external_port", `${app.external_port} is already proxied for ${JSON.stringify(taken)}`);
     else proxiedBy.set(app.external_port, app.name);
   });
 });
@@ -57,17 +63,17 @@ export function checkPortalApps(apps: readonly PortalApp[]): string[] {
   if (parsed.success) return [];
   return parsed.error.issues.map((issue) => {
     const [index, field] = issue.path;
-    const app = typeof index === 'number' ? `app ${JSON.stringify(apps[index]?.name)}: ` : '';
-    return `${app}${field === undefined ? '' : `${String(field)} `}${issue.message}`;
+    const app = typeof index === "number" ? `app ${JSON.stringify(apps[index]?.name)}: ` : "";
+    return `${app}${field === undefined ? "" : `${String(field)} `}${issue.message}`;
   });
 }
 
 /** Stable code of {@link PortalConfigError}. */
-export const PortalConfigErrorCode = { invalid: 'PORTAL_CONFIG_INVALID' } as const;
+export const PortalConfigErrorCode = { invalid: "PORTAL_CONFIG_INVALID" } as const;
 
 /** A `PORTAL_CONFIG` entry or an app does not fit the grammar; the message names it. */
 export class PortalConfigError extends Error {
-  override readonly name = 'PortalConfigError';
+  override readonly name = "PortalConfigError";
   readonly code = PortalConfigErrorCode.invalid;
   /** 1-based position of the offending entry or app. */
   readonly entry: number;
@@ -88,15 +94,22 @@ const PORT_TEXT = /^\d{1,5}$/;
  */
 export function parsePortalConfig(text: string): PortalApp[] {
   const byName = new Map<string, PortalApp>();
-  text.split('|').forEach((entry, index) => {
-    const fields = splitMax(entry, ':', 5);
+  text.split("|").forEach((entry, index) => {
+    const fields = splitMax(entry, ":", 5);
     const where = `PORTAL_CONFIG entry ${index + 1} (${JSON.stringify(entry)})`;
     if (fields.length < 5) {
-      throw new PortalConfigError(`${where} has ${fields.length} of the 5 fields hostname:external_port:internal_port:open_path:name`, index + 1);
+      throw new PortalConfigError(
+        `${where} has ${fields.length} of the 5 fields hostname:external_port:internal_port:open_path:name`,
+        index + 1,
+      );
     }
     const [hostname, ext, int, openPath, name] = fields as [string, string, string, string, string];
-    for (const [label, value] of [['external_port', ext], ['internal_port', int]] as const) {
-      if (!PORT_TEXT.test(value.trim())) throw new PortalConfigError(`${where}: ${label} ${JSON.stringify(value)} is not a port number`, index + 1);
+    for (const [label, value] of [
+      ["external_port", ext],
+      ["internal_port", int],
+    ] as const) {
+      if (!PORT_TEXT.test(value.trim()))
+        throw new PortalConfigError(`${where}: ${label} ${JSON.stringify(value)} is not a port number`, index + 1);
     }
     const app = { hostname, external_port: Number(ext.trim()), internal_port: Number(int.trim()), open_path: openPath, name };
     byName.set(name, checkedApp(app, where, index));
@@ -111,10 +124,12 @@ export function parsePortalConfig(text: string): PortalApp[] {
  * @throws {PortalConfigError} when an app cannot be expressed
  */
 export function formatPortalConfig(apps: readonly PortalApp[]): string {
-  return apps.map((app, index) => {
-    const a = checkedApp(app, `app ${index + 1} (${JSON.stringify(app.name)})`, index);
-    return `${a.hostname}:${a.external_port}:${a.internal_port}:${a.open_path}:${a.name}`;
-  }).join('|');
+  return apps
+    .map((app, index) => {
+      const a = checkedApp(app, `app ${index + 1} (${JSON.stringify(app.name)})`, index);
+      return `${a.hostname}:${a.external_port}:${a.internal_port}:${a.open_path}:${a.name}`;
+    })
+    .join("|");
 }
 
 function checkedApp(app: unknown, where: string, index: number): PortalApp {

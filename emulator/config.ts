@@ -3,9 +3,9 @@
  * validated at the boundary. The programmatic API, the CLI flags and the `/_emulator/` admin
  * routes all pass through here, and every issue is reported with its dotted path.
  */
-import { z } from 'zod';
-import { InvalidOptionsError } from './errors.ts';
-import { ENDPOINT_KEYS } from './routes/table.ts';
+import { z } from "zod";
+import { InvalidOptionsError } from "./errors.ts";
+import { ENDPOINT_KEYS } from "./routes/table.ts";
 
 /** Delays of the instance state machine (vast-api.md §4.3), in milliseconds. */
 export interface LifecycleTimings {
@@ -97,7 +97,7 @@ export const EmulatorOptions = z.strictObject({
   /** The engine's Unix socket in Docker mode. Defaults to `/var/run/docker.sock`. */
   dockerSocket: z.string().min(1).optional(),
   /** Receives one line per API request (method, route, status, ms; never the key). Defaults to none. */
-  log: z.custom<(line: string) => void>((value) => typeof value === 'function').optional(),
+  log: z.custom<(line: string) => void>((value) => typeof value === "function").optional(),
 });
 export type EmulatorOptions = z.input<typeof EmulatorOptions>;
 
@@ -108,6 +108,6 @@ export type EmulatorOptions = z.input<typeof EmulatorOptions>;
 export function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const paths = result.error.issues.map((issue) => issue.path.map(String).join('.'));
+  const paths = result.error.issues.map((issue) => issue.path.map(String).join("."));
   throw new InvalidOptionsError(`invalid ${what}:\n${z.prettifyError(result.error)}`, paths);
 }

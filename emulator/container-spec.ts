@@ -17,14 +17,14 @@
  *   sends its `--entrypoint` value in that field (§3.2).
  * - The pull logs in with `image_login`, or the template's `docker_login_*` carried over (§3.2.3).
  */
-import { PUBLIC_IPADDR } from './docker-env.ts';
-import type { ContainerConfig, RegistryAuth } from './docker-runtime.ts';
-import type { InstanceConfig, InstanceRecord } from './records.ts';
+import { PUBLIC_IPADDR } from "./docker-env.ts";
+import type { ContainerConfig, RegistryAuth } from "./docker-runtime.ts";
+import type { InstanceConfig, InstanceRecord } from "./records.ts";
 
 /** Container label holding the instance id. */
-export const INSTANCE_LABEL = 'vast-kit.emulator.instance';
+export const INSTANCE_LABEL = "vast-kit.emulator.instance";
 /** Container label holding the owner: a hash of the state file path, so emulators on other state files keep their hands off. */
-export const OWNER_LABEL = 'vast-kit.emulator.state';
+export const OWNER_LABEL = "vast-kit.emulator.state";
 
 /** A container to create, and the command to run in it after every start. */
 export interface ContainerPlan {
@@ -48,11 +48,11 @@ function injectedEnv(record: InstanceRecord, sshKeys: string[]): Record<string, 
     CONTAINER_API_KEY: config.instanceApiKey,
     PUBLIC_IPADDR,
     OPEN_BUTTON_TOKEN: config.openButtonToken,
-    GPU_COUNT: String(record.offer['num_gpus'] ?? 1),
+    GPU_COUNT: String(record.offer["num_gpus"] ?? 1),
   };
-  if (sshKeys.length > 0) env['SSH_PUBLIC_KEY'] = sshKeys.join('\n');
+  if (sshKeys.length > 0) env["SSH_PUBLIC_KEY"] = sshKeys.join("\n");
   for (const [key, hostPort] of Object.entries(config.ports)) {
-    const [port = '', proto = 'tcp'] = key.split('/');
+    const [port = "", proto = "tcp"] = key.split("/");
     env[`VAST_${proto.toUpperCase()}_PORT_${port}`] = hostPort;
   }
   return env;
@@ -63,26 +63,26 @@ export function containerPlan(record: InstanceRecord, owner: string, account: Ac
   const { config, id } = record;
   const env: Record<string, string> = {};
   for (const { key, value } of account.secrets) env[key] = value;
-  for (const [key, value] of Object.entries(config.env)) if (!key.startsWith('-')) env[key] = value;
-  env['JUPYTER_TOKEN'] ??= config.jupyterToken;
+  for (const [key, value] of Object.entries(config.env)) if (!key.startsWith("-")) env[key] = value;
+  env["JUPYTER_TOKEN"] ??= config.jupyterToken;
   Object.assign(env, injectedEnv(record, account.sshKeys));
 
-  const argsMode = config.runtype.split(' ')[0] === 'args';
+  const argsMode = config.runtype.split(" ")[0] === "args";
   const onstart = config.onstart?.trim() ? config.onstart : null;
   const cmd = config.args ?? (config.argsStr?.trim() ? config.argsStr.trim().split(/\s+/) : undefined);
-  const hostname = config.env['-h'];
+  const hostname = config.env["-h"];
   return {
     config: {
       name: `vast-kit-emu-${owner}-${id}`,
       image: config.image,
       env,
       labels: { [INSTANCE_LABEL]: String(id), [OWNER_LABEL]: owner },
-      ...(argsMode && onstart ? { entrypoint: ['/bin/sh', '-c', `${onstart} "$@"`, 'onstart'] } : {}),
+      ...(argsMode && onstart ? { entrypoint: ["/bin/sh", "-c", `${onstart} "$@"`, "onstart"] } : {}),
       ...(argsMode && cmd ? { cmd } : {}),
       ...(hostname ? { hostname } : {}),
       ports: config.ports,
     },
-    onstart: !argsMode && onstart ? ['/bin/sh', '-c', onstart] : null,
+    onstart: !argsMode && onstart ? ["/bin/sh", "-c", onstart] : null,
   };
 }
 
@@ -93,17 +93,17 @@ export function containerPlan(record: InstanceRecord, owner: string, account: Ac
 export function registryAuth(config: InstanceConfig): RegistryAuth | undefined {
   if (!config.imageLogin) return undefined;
   const tokens = config.imageLogin.trim().split(/\s+/);
-  let username = '';
-  let password = '';
-  let server = '';
+  let username = "";
+  let password = "";
+  let server = "";
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] ?? '';
-    if (token === '-u' || token === '--username') username = tokens[++i] ?? '';
-    else if (token === '-p' || token === '--password') password = tokens[++i] ?? '';
+    const token = tokens[i] ?? "";
+    if (token === "-u" || token === "--username") username = tokens[++i] ?? "";
+    else if (token === "-p" || token === "--password") password = tokens[++i] ?? "";
     else server = token;
   }
   if (!username || !password) return undefined;
-  const first = config.image.split('/')[0] ?? '';
-  const imageRegistry = config.image.includes('/') && /[.:]|^localhost$/.test(first) ? first : 'docker.io';
+  const first = config.image.split("/")[0] ?? "";
+  const imageRegistry = config.image.includes("/") && /[.:]|^localhost$/.test(first) ? first : "docker.io";
   return { username, password, serveraddress: server || imageRegistry };
 }

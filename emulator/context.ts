@@ -2,19 +2,19 @@
  * What route handlers receive and return. Handlers are plain functions of a `RequestContext`;
  * the HTTP plumbing (auth, faults, latency, rendering) lives in http-handler.ts.
  */
-import type { Catalog } from './catalog.ts';
-import type { EmulatorDb } from './db.ts';
-import type { FaultInjector } from './faults.ts';
-import type { ContainerOp } from './instance-containers.ts';
-import type { LogUploads } from './log-uploads.ts';
-import type { LifecycleTimings } from './config.ts';
+import type { Catalog } from "./catalog.ts";
+import type { EmulatorDb } from "./db.ts";
+import type { FaultInjector } from "./faults.ts";
+import type { ContainerOp } from "./instance-containers.ts";
+import type { LogUploads } from "./log-uploads.ts";
+import type { LifecycleTimings } from "./config.ts";
 
 /** The one account the emulator serves (vast-api.md §3.9). */
 export const ACCOUNT = {
   id: 1,
-  username: 'vast-kit-emulator',
-  email: 'emulator@vast-kit.invalid',
-  fullname: 'Vast Kit Emulator',
+  username: "vast-kit-emulator",
+  email: "emulator@vast-kit.invalid",
+  fullname: "Vast Kit Emulator",
 } as const;
 
 /** Everything that lives as long as the emulator. */
@@ -45,18 +45,16 @@ export interface RequestContext {
 
 /** A handler's answer. `drop` destroys the socket without answering (fault `dropCreateResponse`). */
 export type ApiResult =
-  | { kind: 'json'; status: number; body: unknown }
-  | { kind: 'text'; status: number; body: string; contentType: string }
-  | { kind: 'drop' };
+  { kind: "json"; status: number; body: unknown } | { kind: "text"; status: number; body: string; contentType: string } | { kind: "drop" };
 
 export type Handler = (ctx: RequestContext) => ApiResult;
 
 /** A JSON answer; Content-Type will be exactly `application/json` (§2.1). */
 export function json(body: unknown, status = 200): ApiResult {
-  return { kind: 'json', status, body };
+  return { kind: "json", status, body };
 }
 
 /** A plain-text answer (log uploads, plain-text 429s). */
-export function text(body: string, status = 200, contentType = 'text/plain'): ApiResult {
-  return { kind: 'text', status, body, contentType };
+export function text(body: string, status = 200, contentType = "text/plain"): ApiResult {
+  return { kind: "text", status, body, contentType };
 }

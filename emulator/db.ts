@@ -5,15 +5,23 @@
  * with a file path the state survives a restart (instances, templates, keys, secrets, volumes,
  * rented offers and id counters).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { StateVersionError } from './errors.ts';
-import type { Timeline } from './lifecycle.ts';
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { StateVersionError } from "./errors.ts";
+import type { Timeline } from "./lifecycle.ts";
 import {
-  type InstanceConfig, type InstanceRecord, type Row, type SshKeyRecord, type TemplateRecord, type VolumeRecord,
-  toInstance, toSshKey, toTemplate, toVolume,
-} from './records.ts';
+  type InstanceConfig,
+  type InstanceRecord,
+  type Row,
+  type SshKeyRecord,
+  type TemplateRecord,
+  type VolumeRecord,
+  toInstance,
+  toSshKey,
+  toTemplate,
+  toVolume,
+} from "./records.ts";
 
 export type { InstanceConfig, InstanceRecord, SshKeyRecord, TemplateRecord, VolumeRecord };
 
@@ -68,7 +76,7 @@ CREATE TABLE IF NOT EXISTS volumes (
 );
 `;
 
-type Counter = 'instance' | 'template' | 'ssh_key' | 'volume';
+type Counter = "instance" | "template" | "ssh_key" | "volume";
 
 /** The emulator database. One per running emulator. */
 export class EmulatorDb {
@@ -78,73 +86,71 @@ export class EmulatorDb {
   /** Opens `path` (created, with its folder, if missing) or an in-memory database. */
   constructor(path?: string) {
     if (path !== undefined) mkdirSync(dirname(path), { recursive: true });
-    this.#db = new DatabaseSync(path ?? ':memory:');
-    const found = Number((this.#db.prepare('PRAGMA user_version').get() as Row)['user_version']);
+    this.#db = new DatabaseSync(path ?? ":memory:");
+    const found = Number((this.#db.prepare("PRAGMA user_version").get() as Row)["user_version"]);
     if (found !== 0 && found !== SCHEMA_VERSION) {
       this.#db.close();
-      throw new StateVersionError(path ?? ':memory:', found, SCHEMA_VERSION);
+      throw new StateVersionError(path ?? ":memory:", found, SCHEMA_VERSION);
     }
     this.#db.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
     const prepare = (sql: string): StatementSync => this.#db.prepare(sql);
     this.#s = {
-      nextId: prepare('UPDATE counters SET next = next + 1 WHERE name = ? RETURNING next - 1 AS id'),
-      rentedOffers: prepare('SELECT offer_id FROM offer_rentals'),
-      rentOffer: prepare('INSERT INTO offer_rentals (offer_id, instance_id) VALUES (?, ?)'),
-      isRented: prepare('SELECT 1 FROM offer_rentals WHERE offer_id = ?'),
-      releaseOffer: prepare('DELETE FROM offer_rentals WHERE instance_id = ?'),
+      nextId: prepare("UPDATE counters SET next = next + 1 WHERE name = ? RETURNING next - 1 AS id"),
+      rentedOffers: prepare("SELECT offer_id FROM offer_rentals"),
+      rentOffer: prepare("INSERT INTO offer_rentals (offer_id, instance_id) VALUES (?, ?)"),
+      isRented: prepare("SELECT 1 FROM offer_rentals WHERE offer_id = ?"),
+      releaseOffer: prepare("DELETE FROM offer_rentals WHERE instance_id = ?"),
       insertInstance: prepare(
-        'INSERT INTO instances (id, offer_id, label, intended_status, timeline, config, offer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        "INSERT INTO instances (id, offer_id, label, intended_status, timeline, config, offer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      getInstance: prepare('SELECT * FROM instances WHERE id = ?'),
-      listInstances: prepare('SELECT * FROM instances ORDER BY id'),
-      setLifecycle: prepare('UPDATE instances SET intended_status = ?, timeline = ? WHERE id = ?'),
-      setLabel: prepare('UPDATE instances SET label = ? WHERE id = ?'),
-      setConfig: prepare('UPDATE instances SET config = ? WHERE id = ?'),
-      deleteInstance: prepare('DELETE FROM instances WHERE id = ?'),
-      attachKey: prepare('INSERT OR IGNORE INTO instance_ssh_keys (instance_id, public_key) VALUES (?, ?)'),
-      detachKey: prepare('DELETE FROM instance_ssh_keys WHERE instance_id = ? AND public_key = ?'),
-      instanceKeys: prepare('SELECT public_key FROM instance_ssh_keys WHERE instance_id = ? ORDER BY rowid'),
-      dropInstanceKeys: prepare('DELETE FROM instance_ssh_keys WHERE instance_id = ?'),
-      insertTemplate: prepare('INSERT INTO templates (id, hash_id, created_at) VALUES (?, ?, ?)'),
+      getInstance: prepare("SELECT * FROM instances WHERE id = ?"),
+      listInstances: prepare("SELECT * FROM instances ORDER BY id"),
+      setLifecycle: prepare("UPDATE instances SET intended_status = ?, timeline = ? WHERE id = ?"),
+      setLabel: prepare("UPDATE instances SET label = ? WHERE id = ?"),
+      setConfig: prepare("UPDATE instances SET config = ? WHERE id = ?"),
+      deleteInstance: prepare("DELETE FROM instances WHERE id = ?"),
+      attachKey: prepare("INSERT OR IGNORE INTO instance_ssh_keys (instance_id, public_key) VALUES (?, ?)"),
+      detachKey: prepare("DELETE FROM instance_ssh_keys WHERE instance_id = ? AND public_key = ?"),
+      instanceKeys: prepare("SELECT public_key FROM instance_ssh_keys WHERE instance_id = ? ORDER BY rowid"),
+      dropInstanceKeys: prepare("DELETE FROM instance_ssh_keys WHERE instance_id = ?"),
+      insertTemplate: prepare("INSERT INTO templates (id, hash_id, created_at) VALUES (?, ?, ?)"),
       upsertVersion: prepare(
-        'INSERT INTO template_versions (hash_id, template_id, content) VALUES (?, ?, ?) ON CONFLICT (hash_id) DO UPDATE SET template_id = excluded.template_id',
+        "INSERT INTO template_versions (hash_id, template_id, content) VALUES (?, ?, ?) ON CONFLICT (hash_id) DO UPDATE SET template_id = excluded.template_id",
       ),
-      templateView: prepare(
-        'SELECT t.*, v.content FROM templates t JOIN template_versions v ON v.hash_id = t.hash_id WHERE t.id = ?',
-      ),
+      templateView: prepare("SELECT t.*, v.content FROM templates t JOIN template_versions v ON v.hash_id = t.hash_id WHERE t.id = ?"),
       liveTemplates: prepare(
-        'SELECT t.*, v.content FROM templates t JOIN template_versions v ON v.hash_id = t.hash_id WHERE t.deleted = 0 ORDER BY t.id',
+        "SELECT t.*, v.content FROM templates t JOIN template_versions v ON v.hash_id = t.hash_id WHERE t.deleted = 0 ORDER BY t.id",
       ),
-      version: prepare('SELECT template_id, content FROM template_versions WHERE hash_id = ?'),
-      setTemplateHash: prepare('UPDATE templates SET hash_id = ? WHERE id = ?'),
-      deleteTemplate: prepare('UPDATE templates SET deleted = 1 WHERE id = ?'),
-      useTemplate: prepare('UPDATE templates SET count_created = count_created + 1, recent_create_date = ? WHERE id = ?'),
-      insertKey: prepare('INSERT INTO ssh_keys (id, public_key, created_at) VALUES (?, ?, ?)'),
-      listKeys: prepare('SELECT * FROM ssh_keys ORDER BY id'),
-      getKey: prepare('SELECT * FROM ssh_keys WHERE id = ?'),
-      updateKey: prepare('UPDATE ssh_keys SET public_key = ? WHERE id = ?'),
-      deleteKey: prepare('DELETE FROM ssh_keys WHERE id = ?'),
-      listSecrets: prepare('SELECT key, value FROM secrets ORDER BY key'),
-      getSecret: prepare('SELECT value FROM secrets WHERE key = ?'),
-      upsertSecret: prepare('INSERT INTO secrets (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      deleteSecret: prepare('DELETE FROM secrets WHERE key = ?'),
-      insertVolume: prepare('INSERT INTO volumes (id, volume_offer_id, name, size, created_at) VALUES (?, ?, ?, ?, ?)'),
-      listVolumes: prepare('SELECT * FROM volumes ORDER BY id'),
-      getVolume: prepare('SELECT * FROM volumes WHERE id = ?'),
-      attachVolume: prepare('UPDATE volumes SET instance_id = ? WHERE id = ?'),
-      detachVolumes: prepare('UPDATE volumes SET instance_id = NULL WHERE instance_id = ?'),
-      deleteVolume: prepare('DELETE FROM volumes WHERE id = ?'),
+      version: prepare("SELECT template_id, content FROM template_versions WHERE hash_id = ?"),
+      setTemplateHash: prepare("UPDATE templates SET hash_id = ? WHERE id = ?"),
+      deleteTemplate: prepare("UPDATE templates SET deleted = 1 WHERE id = ?"),
+      useTemplate: prepare("UPDATE templates SET count_created = count_created + 1, recent_create_date = ? WHERE id = ?"),
+      insertKey: prepare("INSERT INTO ssh_keys (id, public_key, created_at) VALUES (?, ?, ?)"),
+      listKeys: prepare("SELECT * FROM ssh_keys ORDER BY id"),
+      getKey: prepare("SELECT * FROM ssh_keys WHERE id = ?"),
+      updateKey: prepare("UPDATE ssh_keys SET public_key = ? WHERE id = ?"),
+      deleteKey: prepare("DELETE FROM ssh_keys WHERE id = ?"),
+      listSecrets: prepare("SELECT key, value FROM secrets ORDER BY key"),
+      getSecret: prepare("SELECT value FROM secrets WHERE key = ?"),
+      upsertSecret: prepare("INSERT INTO secrets (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+      deleteSecret: prepare("DELETE FROM secrets WHERE key = ?"),
+      insertVolume: prepare("INSERT INTO volumes (id, volume_offer_id, name, size, created_at) VALUES (?, ?, ?, ?, ?)"),
+      listVolumes: prepare("SELECT * FROM volumes ORDER BY id"),
+      getVolume: prepare("SELECT * FROM volumes WHERE id = ?"),
+      attachVolume: prepare("UPDATE volumes SET instance_id = ? WHERE id = ?"),
+      detachVolumes: prepare("UPDATE volumes SET instance_id = NULL WHERE instance_id = ?"),
+      deleteVolume: prepare("DELETE FROM volumes WHERE id = ?"),
     };
   }
 
   #transaction<T>(work: () => T): T {
-    this.#db.exec('BEGIN');
+    this.#db.exec("BEGIN");
     try {
       const result = work();
-      this.#db.exec('COMMIT');
+      this.#db.exec("COMMIT");
       return result;
     } catch (error) {
-      this.#db.exec('ROLLBACK');
+      this.#db.exec("ROLLBACK");
       throw error;
     }
   }
@@ -155,174 +161,180 @@ export class EmulatorDb {
 
   /** Takes the next id of a counter; ids never repeat, even across restarts. */
   nextId(counter: Counter): number {
-    return Number((this.#stmt('nextId').get(counter) as Row)['id']);
+    return Number((this.#stmt("nextId").get(counter) as Row)["id"]);
   }
 
   /** Offer ids that are rented, by us or (fault injection) by someone else. */
   rentedOfferIds(): Set<number> {
-    return new Set((this.#stmt('rentedOffers').all() as Row[]).map((row) => Number(row['offer_id'])));
+    return new Set((this.#stmt("rentedOffers").all() as Row[]).map((row) => Number(row["offer_id"])));
   }
 
   isOfferRented(offerId: number): boolean {
-    return this.#stmt('isRented').get(offerId) !== undefined;
+    return this.#stmt("isRented").get(offerId) !== undefined;
   }
 
   /** Marks an offer as taken by another customer (fault `offerTakenOnRent`). */
   markOfferTaken(offerId: number): void {
-    this.#stmt('rentOffer').run(offerId, null);
+    this.#stmt("rentOffer").run(offerId, null);
   }
 
   /** Stores a new instance, rents its offer and counts the template use, atomically. */
   createInstance(record: InstanceRecord, templateId: number | null, volumeId: number | null): void {
     this.#transaction(() => {
-      this.#stmt('rentOffer').run(record.offerId, record.id);
-      this.#stmt('insertInstance').run(
-        record.id, record.offerId, record.label, record.intendedStatus, JSON.stringify(record.timeline),
-        JSON.stringify(record.config), JSON.stringify(record.offer), record.createdAt,
+      this.#stmt("rentOffer").run(record.offerId, record.id);
+      this.#stmt("insertInstance").run(
+        record.id,
+        record.offerId,
+        record.label,
+        record.intendedStatus,
+        JSON.stringify(record.timeline),
+        JSON.stringify(record.config),
+        JSON.stringify(record.offer),
+        record.createdAt,
       );
-      if (templateId !== null) this.#stmt('useTemplate').run(record.createdAt, templateId);
-      if (volumeId !== null) this.#stmt('attachVolume').run(record.id, volumeId);
+      if (templateId !== null) this.#stmt("useTemplate").run(record.createdAt, templateId);
+      if (volumeId !== null) this.#stmt("attachVolume").run(record.id, volumeId);
     });
   }
 
   getInstance(id: number): InstanceRecord | undefined {
-    const row = this.#stmt('getInstance').get(id) as Row | undefined;
+    const row = this.#stmt("getInstance").get(id) as Row | undefined;
     return row ? toInstance(row) : undefined;
   }
 
   listInstances(): InstanceRecord[] {
-    return (this.#stmt('listInstances').all() as Row[]).map(toInstance);
+    return (this.#stmt("listInstances").all() as Row[]).map(toInstance);
   }
 
-  setLifecycle(id: number, intendedStatus: 'running' | 'stopped', timeline: Timeline): void {
-    this.#stmt('setLifecycle').run(intendedStatus, JSON.stringify(timeline), id);
+  setLifecycle(id: number, intendedStatus: "running" | "stopped", timeline: Timeline): void {
+    this.#stmt("setLifecycle").run(intendedStatus, JSON.stringify(timeline), id);
   }
 
   setLabel(id: number, label: string | null): void {
-    this.#stmt('setLabel').run(label, id);
+    this.#stmt("setLabel").run(label, id);
   }
 
   setConfig(id: number, config: InstanceConfig): void {
-    this.#stmt('setConfig').run(JSON.stringify(config), id);
+    this.#stmt("setConfig").run(JSON.stringify(config), id);
   }
 
   /** Removes an instance and everything hanging off it; its offer becomes rentable again. */
   destroyInstance(id: number): void {
     this.#transaction(() => {
-      this.#stmt('releaseOffer').run(id);
-      this.#stmt('dropInstanceKeys').run(id);
-      this.#stmt('detachVolumes').run(id);
-      this.#stmt('deleteInstance').run(id);
+      this.#stmt("releaseOffer").run(id);
+      this.#stmt("dropInstanceKeys").run(id);
+      this.#stmt("detachVolumes").run(id);
+      this.#stmt("deleteInstance").run(id);
     });
   }
 
   attachSshKey(instanceId: number, publicKey: string): void {
-    this.#stmt('attachKey').run(instanceId, publicKey);
+    this.#stmt("attachKey").run(instanceId, publicKey);
   }
 
   /** Returns false when the key was not attached. */
   detachSshKey(instanceId: number, publicKey: string): boolean {
-    return Number(this.#stmt('detachKey').run(instanceId, publicKey).changes) > 0;
+    return Number(this.#stmt("detachKey").run(instanceId, publicKey).changes) > 0;
   }
 
   instanceSshKeys(instanceId: number): string[] {
-    return (this.#stmt('instanceKeys').all(instanceId) as Row[]).map((row) => String(row['public_key']));
+    return (this.#stmt("instanceKeys").all(instanceId) as Row[]).map((row) => String(row["public_key"]));
   }
 
   /** Stores a new template whose first version is `hashId` → `content`. */
   insertTemplate(id: number, hashId: string, content: Record<string, unknown>, createdAt: number): void {
     this.#transaction(() => {
-      this.#stmt('upsertVersion').run(hashId, id, JSON.stringify(content));
-      this.#stmt('insertTemplate').run(id, hashId, createdAt);
+      this.#stmt("upsertVersion").run(hashId, id, JSON.stringify(content));
+      this.#stmt("insertTemplate").run(id, hashId, createdAt);
     });
   }
 
   /** Points a template at new content; the old hash keeps naming the old content (§3.5). */
   updateTemplate(id: number, hashId: string, content: Record<string, unknown>): void {
     this.#transaction(() => {
-      this.#stmt('upsertVersion').run(hashId, id, JSON.stringify(content));
-      this.#stmt('setTemplateHash').run(hashId, id);
+      this.#stmt("upsertVersion").run(hashId, id, JSON.stringify(content));
+      this.#stmt("setTemplateHash").run(hashId, id);
     });
   }
 
   getTemplate(id: number): TemplateRecord | undefined {
-    const row = this.#stmt('templateView').get(id) as Row | undefined;
+    const row = this.#stmt("templateView").get(id) as Row | undefined;
     return row ? toTemplate(row) : undefined;
   }
 
   /** Templates not deleted, at their current version. */
   listTemplates(): TemplateRecord[] {
-    return (this.#stmt('liveTemplates').all() as Row[]).map(toTemplate);
+    return (this.#stmt("liveTemplates").all() as Row[]).map(toTemplate);
   }
 
   /** Any version ever saved, current or not, deleted or not (instances launch from these). */
   findTemplateVersion(hashId: string): { templateId: number; content: Record<string, unknown> } | undefined {
-    const row = this.#stmt('version').get(hashId) as Row | undefined;
+    const row = this.#stmt("version").get(hashId) as Row | undefined;
     if (!row) return undefined;
-    return { templateId: Number(row['template_id']), content: JSON.parse(String(row['content'])) as Record<string, unknown> };
+    return { templateId: Number(row["template_id"]), content: JSON.parse(String(row["content"])) as Record<string, unknown> };
   }
 
   deleteTemplate(id: number): void {
-    this.#stmt('deleteTemplate').run(id);
+    this.#stmt("deleteTemplate").run(id);
   }
 
   insertSshKey(publicKey: string, createdAt: number): SshKeyRecord {
-    const id = this.nextId('ssh_key');
-    this.#stmt('insertKey').run(id, publicKey, createdAt);
+    const id = this.nextId("ssh_key");
+    this.#stmt("insertKey").run(id, publicKey, createdAt);
     return { id, publicKey, createdAt };
   }
 
   listSshKeys(): SshKeyRecord[] {
-    return (this.#stmt('listKeys').all() as Row[]).map(toSshKey);
+    return (this.#stmt("listKeys").all() as Row[]).map(toSshKey);
   }
 
   getSshKey(id: number): SshKeyRecord | undefined {
-    const row = this.#stmt('getKey').get(id) as Row | undefined;
+    const row = this.#stmt("getKey").get(id) as Row | undefined;
     return row ? toSshKey(row) : undefined;
   }
 
   updateSshKey(id: number, publicKey: string): void {
-    this.#stmt('updateKey').run(publicKey, id);
+    this.#stmt("updateKey").run(publicKey, id);
   }
 
   deleteSshKey(id: number): void {
-    this.#stmt('deleteKey').run(id);
+    this.#stmt("deleteKey").run(id);
   }
 
   listSecrets(): Array<{ key: string; value: string }> {
-    return (this.#stmt('listSecrets').all() as Row[]).map((row) => ({ key: String(row['key']), value: String(row['value']) }));
+    return (this.#stmt("listSecrets").all() as Row[]).map((row) => ({ key: String(row["key"]), value: String(row["value"]) }));
   }
 
   getSecret(key: string): string | undefined {
-    const row = this.#stmt('getSecret').get(key) as Row | undefined;
-    return row ? String(row['value']) : undefined;
+    const row = this.#stmt("getSecret").get(key) as Row | undefined;
+    return row ? String(row["value"]) : undefined;
   }
 
   putSecret(key: string, value: string): void {
-    this.#stmt('upsertSecret').run(key, value);
+    this.#stmt("upsertSecret").run(key, value);
   }
 
   deleteSecret(key: string): void {
-    this.#stmt('deleteSecret').run(key);
+    this.#stmt("deleteSecret").run(key);
   }
 
   insertVolume(volumeOfferId: number, name: string | null, size: number, createdAt: number): VolumeRecord {
-    const id = this.nextId('volume');
-    this.#stmt('insertVolume').run(id, volumeOfferId, name, size, createdAt);
+    const id = this.nextId("volume");
+    this.#stmt("insertVolume").run(id, volumeOfferId, name, size, createdAt);
     return { id, volumeOfferId, name, size, createdAt, instanceId: null };
   }
 
   listVolumes(): VolumeRecord[] {
-    return (this.#stmt('listVolumes').all() as Row[]).map(toVolume);
+    return (this.#stmt("listVolumes").all() as Row[]).map(toVolume);
   }
 
   getVolume(id: number): VolumeRecord | undefined {
-    const row = this.#stmt('getVolume').get(id) as Row | undefined;
+    const row = this.#stmt("getVolume").get(id) as Row | undefined;
     return row ? toVolume(row) : undefined;
   }
 
   deleteVolume(id: number): void {
-    this.#stmt('deleteVolume').run(id);
+    this.#stmt("deleteVolume").run(id);
   }
 
   close(): void {

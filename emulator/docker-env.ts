@@ -3,8 +3,8 @@
  * CLI does (vast-api.md §3.2.1), normalising `runtype` tokens (§3.2.2) and turning `-p` requests
  * into Docker-style port bindings (§6.1, §6.2).
  */
-import { randomInt } from 'node:crypto';
-import { apiError } from './errors.ts';
+import { randomInt } from "node:crypto";
+import { apiError } from "./errors.ts";
 
 /** Env as the create call carries it: variables, plus `-p ...`/`-h`/`-v ...`/`-n ...` keys. */
 export type EnvObject = Record<string, string>;
@@ -16,7 +16,7 @@ const NAME_TOKEN = /^[a-z0-9-]+$/;
 /** Splits on spaces outside single or double quotes; quotes stay inside the tokens. */
 function splitOutsideQuotes(text: string): string[] {
   const tokens: string[] = [];
-  let current = '';
+  let current = "";
   let quote: string | null = null;
   for (const char of text) {
     if (quote) {
@@ -25,9 +25,9 @@ function splitOutsideQuotes(text: string): string[] {
     } else if (char === '"' || char === "'") {
       quote = char;
       current += char;
-    } else if (char === ' ') {
+    } else if (char === " ") {
       if (current) tokens.push(current);
-      current = '';
+      current = "";
     } else {
       current += char;
     }
@@ -51,19 +51,19 @@ export function parseEnvString(text: string): EnvObject {
   for (let i = 0; i < tokens.length; i++) {
     const flag = tokens[i];
     const value = tokens[i + 1];
-    if (value === undefined || !['-e', '-p', '-h', '-v', '-n'].includes(flag ?? '')) continue;
+    if (value === undefined || !["-e", "-p", "-h", "-v", "-n"].includes(flag ?? "")) continue;
     i++;
-    if (flag === '-e') {
-      const eq = value.indexOf('=');
+    if (flag === "-e") {
+      const eq = value.indexOf("=");
       if (eq > 0) env[value.slice(0, eq)] = stripQuotes(value.slice(eq + 1));
-    } else if (flag === '-p') {
-      if (PORT_TOKEN.test(value)) env[`-p ${value}`] = '1';
-    } else if (flag === '-h') {
-      env['-h'] = value;
-    } else if (flag === '-v') {
-      if (VOLUME_TOKEN.test(value)) env[`-v ${value}`] = '1';
+    } else if (flag === "-p") {
+      if (PORT_TOKEN.test(value)) env[`-p ${value}`] = "1";
+    } else if (flag === "-h") {
+      env["-h"] = value;
+    } else if (flag === "-v") {
+      if (VOLUME_TOKEN.test(value)) env[`-v ${value}`] = "1";
     } else if (NAME_TOKEN.test(value)) {
-      env[`-n ${value}`] = '1';
+      env[`-n ${value}`] = "1";
     }
   }
   return env;
@@ -72,7 +72,7 @@ export function parseEnvString(text: string): EnvObject {
 /** Accepts env as an object or a flag string (§10: the emulator takes both). */
 export function normaliseEnv(env: Record<string, string | number | boolean> | string | null | undefined): EnvObject {
   if (env === null || env === undefined) return {};
-  if (typeof env === 'string') return parseEnvString(env);
+  if (typeof env === "string") return parseEnvString(env);
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)]));
 }
 
@@ -82,42 +82,52 @@ export function checkEnvLimits(env: EnvObject, askId: number): void {
   for (const [key, value] of Object.entries(env)) {
     const entry = key.length + value.length + 1;
     total += entry;
-    if (entry > 256) throw apiError(400, 'invalid_args', `error 400/3467: Invalid args: env entry ${key} is longer than 256 characters`, { ask_id: askId });
+    if (entry > 256)
+      throw apiError(400, "invalid_args", `error 400/3467: Invalid args: env entry ${key} is longer than 256 characters`, {
+        ask_id: askId,
+      });
   }
-  if (total > 32768) throw apiError(400, 'invalid_args', 'error 400/3467: Invalid args: env is longer than 32768 characters in total', { ask_id: askId });
+  if (total > 32768)
+    throw apiError(400, "invalid_args", "error 400/3467: Invalid args: env is longer than 32768 characters in total", { ask_id: askId });
 }
 
-const RUNTYPE_TOKENS = new Set(['ssh', 'jupyter', 'args', 'ssh_proxy', 'ssh_direc', 'jupyter_proxy', 'jupyter_direc']);
+const RUNTYPE_TOKENS = new Set(["ssh", "jupyter", "args", "ssh_proxy", "ssh_direc", "jupyter_proxy", "jupyter_direc"]);
 
 /**
  * Normalises a runtype to the `image_runtype` form: `_direct` → `_direc`, base mode first, then
  * the other tokens sorted ("ssh_direc ssh_proxy" → "ssh ssh_direc ssh_proxy", §3.2.2).
  */
 export function normaliseRuntype(runtype: string, askId: number): string {
-  const tokens = new Set(runtype.trim().split(/\s+/).filter(Boolean).map((token) => token.replace(/_direct$/, '_direc')));
+  const tokens = new Set(
+    runtype
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((token) => token.replace(/_direct$/, "_direc")),
+  );
   for (const token of tokens) {
     if (!RUNTYPE_TOKENS.has(token)) {
-      throw apiError(400, 'invalid_args', `error 400/3467: Invalid args: unknown runtype ${token}`, { ask_id: askId });
+      throw apiError(400, "invalid_args", `error 400/3467: Invalid args: unknown runtype ${token}`, { ask_id: askId });
     }
   }
-  const hasJupyter = [...tokens].some((token) => token.startsWith('jupyter'));
-  if (hasJupyter && tokens.has('args')) {
-    throw apiError(400, 'invalid_args', "error 400/3467: Invalid args: can't use jupyter and args together", { ask_id: askId });
+  const hasJupyter = [...tokens].some((token) => token.startsWith("jupyter"));
+  if (hasJupyter && tokens.has("args")) {
+    throw apiError(400, "invalid_args", "error 400/3467: Invalid args: can't use jupyter and args together", { ask_id: askId });
   }
-  const base = hasJupyter ? 'jupyter' : tokens.has('args') ? 'args' : 'ssh';
-  const rest = [...tokens].filter((token) => token !== 'ssh' && token !== 'jupyter' && token !== 'args').sort();
-  return [base, ...rest].join(' ');
+  const base = hasJupyter ? "jupyter" : tokens.has("args") ? "args" : "ssh";
+  const rest = [...tokens].filter((token) => token !== "ssh" && token !== "jupyter" && token !== "args").sort();
+  return [base, ...rest].join(" ");
 }
 
 /** The runtype a template's plain word and direct flags stand for (§3.5 fields). */
 export function templateRuntype(runtype: string, sshDirect: boolean, jupDirect: boolean): string {
-  if (runtype === 'jupyter') return jupDirect ? 'jupyter_direc ssh_direc ssh_proxy' : 'jupyter_proxy ssh_proxy';
-  if (runtype === 'ssh') return sshDirect ? 'ssh_direc ssh_proxy' : 'ssh_proxy';
-  return 'args';
+  if (runtype === "jupyter") return jupDirect ? "jupyter_direc ssh_direc ssh_proxy" : "jupyter_proxy ssh_proxy";
+  if (runtype === "ssh") return sshDirect ? "ssh_direc ssh_proxy" : "ssh_proxy";
+  return "args";
 }
 
 /** The address every instance reports; the emulator never hands out a routable one (§6.2). */
-export const PUBLIC_IPADDR = '127.0.0.1';
+export const PUBLIC_IPADDR = "127.0.0.1";
 
 /** Container port key (`"8080/tcp"`) → host port (a string, as Docker reports it). */
 export type PortMap = Record<string, string>;
@@ -132,14 +142,14 @@ export interface PortRequest {
 
 export function requestedPorts(env: EnvObject, runtype: string): PortRequest {
   const wanted: string[] = [];
-  if (runtype.includes('ssh_direc') || runtype.includes('jupyter_direc')) wanted.push('22/tcp');
-  if (runtype.includes('jupyter_direc')) wanted.push('8080/tcp');
+  if (runtype.includes("ssh_direc") || runtype.includes("jupyter_direc")) wanted.push("22/tcp");
+  if (runtype.includes("jupyter_direc")) wanted.push("8080/tcp");
   let identity = 0;
   for (const key of Object.keys(env)) {
-    if (!key.startsWith('-p ')) continue;
+    if (!key.startsWith("-p ")) continue;
     const spec = key.slice(3);
-    const [ports = '', proto = 'tcp'] = spec.split('/');
-    const containerPort = Number(ports.split(':').at(-1));
+    const [ports = "", proto = "tcp"] = spec.split("/");
+    const containerPort = Number(ports.split(":").at(-1));
     if (!Number.isInteger(containerPort) || containerPort <= 0) continue;
     if (containerPort >= 70000) identity++;
     else wanted.push(`${containerPort}/${proto}`);
@@ -160,7 +170,7 @@ export function assignPorts(env: EnvObject, runtype: string, range: { start: num
         return port;
       }
     }
-    throw apiError(400, 'invalid_args', 'error 400/3467: Invalid args: no free host ports on this machine');
+    throw apiError(400, "invalid_args", "error 400/3467: Invalid args: no free host ports on this machine");
   };
   const map: PortMap = {};
   for (const key of keys) map[key] = String(draw());
@@ -174,6 +184,12 @@ export function assignPorts(env: EnvObject, runtype: string, range: { start: num
 /** The `ports` field of a running instance: IPv4 and IPv6 bindings per container port (§6.2). */
 export function portsView(map: PortMap): Record<string, Array<{ HostIp: string; HostPort: string }>> {
   return Object.fromEntries(
-    Object.entries(map).map(([key, hostPort]) => [key, [{ HostIp: '0.0.0.0', HostPort: hostPort }, { HostIp: '::', HostPort: hostPort }]]),
+    Object.entries(map).map(([key, hostPort]) => [
+      key,
+      [
+        { HostIp: "0.0.0.0", HostPort: hostPort },
+        { HostIp: "::", HostPort: hostPort },
+      ],
+    ]),
   );
 }

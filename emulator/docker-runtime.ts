@@ -5,12 +5,12 @@
  * whose message reads like the docker CLI's ("Error response from daemon: ..."), which is the text
  * Vast puts in `status_msg` when a pull or a create fails (vast-api.md §4.1, §4.2).
  */
-import { Agent, request } from 'undici';
-import { z } from 'zod';
-import { EmulatorError } from './errors.ts';
+import { Agent, request } from "undici";
+import { z } from "zod";
+import { EmulatorError } from "./errors.ts";
 
 /** The host part is ignored on a Unix socket; the version pins the API Docker 20.10 speaks. */
-const BASE = 'http://docker/v1.41';
+const BASE = "http://docker/v1.41";
 
 /** The daemon refused, or could not be reached. */
 export class DockerError extends EmulatorError {
@@ -18,8 +18,8 @@ export class DockerError extends EmulatorError {
   readonly status: number;
 
   constructor(message: string, status: number, options?: { cause?: unknown }) {
-    super('EMU_DOCKER', message, options);
-    this.name = 'DockerError';
+    super("EMU_DOCKER", message, options);
+    this.name = "DockerError";
     this.status = status;
   }
 }
@@ -67,16 +67,16 @@ const Inspected = z.looseObject({ State: z.looseObject({ Status: z.string(), Exi
  * empty tag would make the daemon pull every tag of the repository.
  */
 export function splitReference(ref: string): { name: string; tag: string } {
-  const at = ref.indexOf('@');
+  const at = ref.indexOf("@");
   if (at >= 0) {
     const name = ref.slice(0, at);
-    const slash = name.lastIndexOf('/');
-    const colon = name.lastIndexOf(':');
+    const slash = name.lastIndexOf("/");
+    const colon = name.lastIndexOf(":");
     return { name: colon > slash ? name.slice(0, colon) : name, tag: ref.slice(at + 1) };
   }
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  return colon > slash ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { name: ref, tag: 'latest' };
+  const slash = ref.lastIndexOf("/");
+  const colon = ref.lastIndexOf(":");
+  return colon > slash ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { name: ref, tag: "latest" };
 }
 
 /** One Engine API connection pool. */
@@ -89,24 +89,31 @@ export class DockerRuntime {
     this.#agent = new Agent({ connect: { socketPath: socket } });
   }
 
-  async #call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; bytes: Buffer }> {
+  async #call(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; text: string; bytes: Buffer }> {
     try {
       const res = await request(`${BASE}${path}`, {
         method,
         dispatcher: this.#agent,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const bytes = Buffer.from(await res.body.arrayBuffer());
-      return { status: res.statusCode, text: bytes.toString('utf8'), bytes };
+      return { status: res.statusCode, text: bytes.toString("utf8"), bytes };
     } catch (error) {
-      throw new DockerError(`Cannot connect to the Docker daemon at unix://${this.#socket}: ${(error as Error).message}`, 0, { cause: error });
+      throw new DockerError(`Cannot connect to the Docker daemon at unix://${this.#socket}: ${(error as Error).message}`, 0, {
+        cause: error,
+      });
     }
   }
 
   /** Calls the API; a status of 400 or above (other than `allowed`) throws the daemon's message. */
   async #expect(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: "GET" | "POST" | "DELETE",
     path: string,
     body?: unknown,
     { allowed = [], headers = {} }: { allowed?: number[]; headers?: Record<string, string> } = {},
@@ -121,32 +128,42 @@ export class DockerRuntime {
 
   /** Resolves when the daemon answers `/_ping`. */
   async ping(): Promise<void> {
-    await this.#expect('GET', '/_ping');
+    await this.#expect("GET", "/_ping");
   }
 
   /** Pulls `ref` from the registry it names, logged in with `auth` if given; resolves once every layer is in. */
   async pull(ref: string, auth?: RegistryAuth): Promise<void> {
     const { name, tag } = splitReference(ref);
     // X-Registry-Auth is URL-safe base64 with padding (the daemon decodes it with Go's URLEncoding).
-    const headers: Record<string, string> = auth ? { 'x-registry-auth': Buffer.from(JSON.stringify(auth)).toString('base64').replaceAll('+', '-').replaceAll('/', '_') } : {};
-    const { text } = await this.#expect('POST', `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`, undefined, { headers });
+    const headers: Record<string, string> = auth
+      ? { "x-registry-auth": Buffer.from(JSON.stringify(auth)).toString("base64").replaceAll("+", "-").replaceAll("/", "_") }
+      : {};
+    const { text } = await this.#expect(
+      "POST",
+      `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`,
+      undefined,
+      { headers },
+    );
     // Failures after the manifest (a layer that cannot be fetched) arrive in the progress stream.
-    for (const line of text.split('\n')) {
+    for (const line of text.split("\n")) {
       const parsed = PullLine.safeParse(safeJson(line));
-      if (parsed.success && parsed.data.error !== undefined) throw new DockerError(parsed.data.errorDetail?.message ?? parsed.data.error, 200);
+      if (parsed.success && parsed.data.error !== undefined)
+        throw new DockerError(parsed.data.errorDetail?.message ?? parsed.data.error, 200);
     }
   }
 
   /** The image's `EXPOSE` ports, as `"8080/tcp"` keys; the image must be pulled. */
   async exposedPorts(ref: string): Promise<string[]> {
-    const { text } = await this.#expect('GET', `/images/${encodeURI(ref)}/json`);
+    const { text } = await this.#expect("GET", `/images/${encodeURI(ref)}/json`);
     return Object.keys(ImageInspected.parse(safeJson(text)).Config?.ExposedPorts ?? {});
   }
 
   /** Creates (does not start) a container; returns its id. */
   async createContainer(config: ContainerConfig): Promise<string> {
-    const bindings = Object.fromEntries(Object.entries(config.ports).map(([key, hostPort]) => [key, [{ HostIp: '127.0.0.1', HostPort: hostPort }]]));
-    const { text } = await this.#expect('POST', `/containers/create?name=${encodeURIComponent(config.name)}`, {
+    const bindings = Object.fromEntries(
+      Object.entries(config.ports).map(([key, hostPort]) => [key, [{ HostIp: "127.0.0.1", HostPort: hostPort }]]),
+    );
+    const { text } = await this.#expect("POST", `/containers/create?name=${encodeURIComponent(config.name)}`, {
       Image: config.image,
       Env: Object.entries(config.env).map(([key, value]) => `${key}=${value}`),
       Labels: config.labels,
@@ -161,33 +178,33 @@ export class DockerRuntime {
 
   /** Starts a container; starting a running one is not an error (304). */
   async start(id: string): Promise<void> {
-    await this.#expect('POST', `/containers/${id}/start`);
+    await this.#expect("POST", `/containers/${id}/start`);
   }
 
   /** SIGTERM, then SIGKILL after `timeoutS`, as `docker stop` does; a stopped one is not an error. */
   async stop(id: string, timeoutS: number): Promise<void> {
-    await this.#expect('POST', `/containers/${id}/stop?t=${timeoutS}`);
+    await this.#expect("POST", `/containers/${id}/stop?t=${timeoutS}`);
   }
 
   async restart(id: string, timeoutS: number): Promise<void> {
-    await this.#expect('POST', `/containers/${id}/restart?t=${timeoutS}`);
+    await this.#expect("POST", `/containers/${id}/restart?t=${timeoutS}`);
   }
 
   /** `docker rm -f`; a container already gone is not an error. */
   async remove(id: string): Promise<void> {
-    await this.#expect('DELETE', `/containers/${id}?force=true&v=true`, undefined, { allowed: [404] });
+    await this.#expect("DELETE", `/containers/${id}?force=true&v=true`, undefined, { allowed: [404] });
   }
 
   /** Runs `cmd` inside a running container in the background (`docker exec -d`). */
   async execDetached(id: string, cmd: string[]): Promise<void> {
-    const { text } = await this.#expect('POST', `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: false, AttachStderr: false });
-    await this.#expect('POST', `/exec/${Created.parse(safeJson(text)).Id}/start`, { Detach: true });
+    const { text } = await this.#expect("POST", `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: false, AttachStderr: false });
+    await this.#expect("POST", `/exec/${Created.parse(safeJson(text)).Id}/start`, { Detach: true });
   }
 
   /** Every container, running or not, carrying all of `labels` (`key=value`). */
   async list(labels: string[]): Promise<ContainerSummary[]> {
     const filters = encodeURIComponent(JSON.stringify({ label: labels }));
-    const { text } = await this.#expect('GET', `/containers/json?all=1&filters=${filters}`);
+    const { text } = await this.#expect("GET", `/containers/json?all=1&filters=${filters}`);
     return Summaries.parse(safeJson(text)).map((c) => ({ id: c.Id, labels: c.Labels ?? {}, state: c.State }));
   }
 
@@ -195,20 +212,20 @@ export class DockerRuntime {
    * The last `tail` lines the container wrote to stdout and stderr, interleaved as written. Without
    * a TTY the daemon frames them: an 8-byte header (stream, 3 zero bytes, big-endian size) per chunk.
    */
-  async logs(id: string, tail: number | 'all'): Promise<string> {
-    const { bytes } = await this.#expect('GET', `/containers/${id}/logs?stdout=1&stderr=1&tail=${tail}`);
+  async logs(id: string, tail: number | "all"): Promise<string> {
+    const { bytes } = await this.#expect("GET", `/containers/${id}/logs?stdout=1&stderr=1&tail=${tail}`);
     const chunks: Buffer[] = [];
-    for (let at = 0; at + 8 <= bytes.length; ) {
+    for (let at = 0; at + 8 <= bytes.length;) {
       const size = bytes.readUInt32BE(at + 4);
       chunks.push(bytes.subarray(at + 8, at + 8 + size));
       at += 8 + size;
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks).toString("utf8");
   }
 
   /** The exit code of a container (0 while it runs). */
   async exitCode(id: string): Promise<number> {
-    const { text } = await this.#expect('GET', `/containers/${id}/json`);
+    const { text } = await this.#expect("GET", `/containers/${id}/json`);
     return Inspected.parse(safeJson(text)).State.ExitCode;
   }
 

@@ -11,7 +11,7 @@ export class EmulatorError extends Error {
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'EmulatorError';
+    this.name = "EmulatorError";
     this.code = code;
   }
 }
@@ -22,8 +22,8 @@ export class InvalidOptionsError extends EmulatorError {
   readonly paths: string[];
 
   constructor(message: string, paths: string[]) {
-    super('EMU_INVALID_OPTIONS', message);
-    this.name = 'InvalidOptionsError';
+    super("EMU_INVALID_OPTIONS", message);
+    this.name = "InvalidOptionsError";
     this.paths = paths;
   }
 }
@@ -32,10 +32,10 @@ export class InvalidOptionsError extends EmulatorError {
 export class StateVersionError extends EmulatorError {
   constructor(path: string, found: number, expected: number) {
     super(
-      'EMU_STATE_VERSION',
+      "EMU_STATE_VERSION",
       `state file ${path} has schema version ${found}, this emulator needs ${expected}; delete the file to start fresh`,
     );
-    this.name = 'StateVersionError';
+    this.name = "StateVersionError";
   }
 }
 
@@ -48,9 +48,9 @@ export class ApiError extends EmulatorError {
   readonly body: JsonBody;
 
   constructor(status: number, body: JsonBody) {
-    const msg = body !== null && !Array.isArray(body) && typeof body['msg'] === 'string' ? body['msg'] : '';
-    super('EMU_API_ERROR', `API answered ${status}${msg ? `: ${msg}` : ''}`);
-    this.name = 'ApiError';
+    const msg = body !== null && !Array.isArray(body) && typeof body["msg"] === "string" ? body["msg"] : "";
+    super("EMU_API_ERROR", `API answered ${status}${msg ? `: ${msg}` : ""}`);
+    this.name = "ApiError";
     this.status = status;
     this.body = body;
   }

@@ -2,8 +2,8 @@
  * Run-time fault injection: the switches of `Faults` (config.ts), with their countdowns.
  * Set programmatically or through `PUT /_emulator/faults`; setting replaces everything.
  */
-import type { Faults } from './config.ts';
-import { thresholdOf } from './rate-limits.ts';
+import type { Faults } from "./config.ts";
+import { thresholdOf } from "./rate-limits.ts";
 
 /** How a rate-limited call is answered: 429 with no Retry-After (§5.1). */
 export interface RateLimitAnswer {

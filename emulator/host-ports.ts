@@ -4,10 +4,10 @@
  * through `VAST_TCP_PORT_<n>` at create time (vast-api.md §6.2), and because fixed bindings keep
  * the same numbers across stop and start, as `ports` does on Vast.
  */
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import type { PortMap, PortRequest } from './docker-env.ts';
+import { createSocket } from "node:dgram";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import type { PortMap, PortRequest } from "./docker-env.ts";
 
 /** Something bound to a port the kernel chose, held until every port is drawn so none repeats. */
 interface Held {
@@ -18,17 +18,17 @@ interface Held {
 async function holdTcp(): Promise<Held> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
   });
   return { port: (server.address() as AddressInfo).port, release: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 async function holdUdp(): Promise<Held> {
-  const socket = createSocket('udp4');
+  const socket = createSocket("udp4");
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', resolve);
+    socket.once("error", reject);
+    socket.bind(0, "127.0.0.1", resolve);
   });
   return { port: socket.address().port, release: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
@@ -42,7 +42,7 @@ export async function allocateHostPorts(request: PortRequest): Promise<PortMap> 
   try {
     const map: PortMap = {};
     for (const key of request.keys) {
-      const port = key.endsWith('/udp') ? await holdUdp() : await holdTcp();
+      const port = key.endsWith("/udp") ? await holdUdp() : await holdTcp();
       held.push(port);
       map[key] = String(port.port);
     }

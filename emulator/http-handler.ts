@@ -4,20 +4,20 @@
  * 429/5xx faults, parse the body, run the handler (after a `slowRequest` delay), render (after a
  * `slowAnswer` delay). Every answer goes through `sendJson`/`sendText`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiResult, EmulatorState } from './context.ts';
-import { ApiError } from './errors.ts';
-import type { RequestStats } from './faults.ts';
-import type { RateLimiter } from './rate-limits.ts';
-import { bearerKey, normalisePath, presentedKey, readBody, sendJson, sendText } from './http-io.ts';
-import { type AdminControls, handleAdmin } from './routes/admin.ts';
-import { HANDLERS } from './routes/index.ts';
-import { matchRoute } from './routes/table.ts';
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ApiResult, EmulatorState } from "./context.ts";
+import { ApiError } from "./errors.ts";
+import type { RequestStats } from "./faults.ts";
+import type { RateLimiter } from "./rate-limits.ts";
+import { bearerKey, normalisePath, presentedKey, readBody, sendJson, sendText } from "./http-io.ts";
+import { type AdminControls, handleAdmin } from "./routes/admin.ts";
+import { HANDLERS } from "./routes/index.ts";
+import { matchRoute } from "./routes/table.ts";
 
 /** The body of every auth failure (§1.2). */
-const AUTH_ERROR = { success: false, error: 'auth_error', msg: 'Invalid user key' };
+const AUTH_ERROR = { success: false, error: "auth_error", msg: "Invalid user key" };
 
 /** What the pipeline needs besides the shared state. */
 export interface PipelineOptions {
@@ -36,35 +36,40 @@ export interface PipelineOptions {
  * and a doubled slash is exactly what `--url http://h/` produces (§1.1).
  */
 function splitUrl(target: string | undefined): { path: string; query: URLSearchParams } {
-  const raw = target ?? '/';
-  const mark = raw.indexOf('?');
+  const raw = target ?? "/";
+  const mark = raw.indexOf("?");
   return {
     path: normalisePath(mark < 0 ? raw : raw.slice(0, mark)),
-    query: new URLSearchParams(mark < 0 ? '' : raw.slice(mark + 1)),
+    query: new URLSearchParams(mark < 0 ? "" : raw.slice(mark + 1)),
   };
 }
 
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return createHash("sha256").update(value).digest();
 }
 
 /** A 5xx the way a gateway or the app would answer it, with no side effect. */
 function serverError(res: ServerResponse, status: 500 | 502 | 503): void {
   if (status === 500) {
-    sendJson(res, 500, { success: false, error: 'server_error', msg: 'Internal Server Error' });
+    sendJson(res, 500, { success: false, error: "server_error", msg: "Internal Server Error" });
     return;
   }
-  const title = status === 502 ? '502 Bad Gateway' : '503 Service Temporarily Unavailable';
-  sendText(res, status, `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`, 'text/html');
+  const title = status === 502 ? "502 Bad Gateway" : "503 Service Temporarily Unavailable";
+  sendText(
+    res,
+    status,
+    `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`,
+    "text/html",
+  );
 }
 
 function render(res: ServerResponse, result: ApiResult): void {
-  if (result.kind === 'drop') {
+  if (result.kind === "drop") {
     // The create is committed; the client sees a reset connection (§5.4 "How duplicates happen").
     res.socket?.destroy();
     return;
   }
-  if (result.kind === 'json') sendJson(res, result.status, result.body);
+  if (result.kind === "json") sendJson(res, result.status, result.body);
   else sendText(res, result.status, result.body, result.contentType);
 }
 
@@ -75,46 +80,46 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
   const keyMatches = (key: string | undefined): boolean => key !== undefined && timingSafeEqual(digest(key), expected);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
-    const method = req.method ?? 'GET';
+    const method = req.method ?? "GET";
     const { path, query } = splitUrl(req.url);
     const rawBody = await readBody(req);
 
-    if (path === '/_emulator' || path.startsWith('/_emulator/')) {
+    if (path === "/_emulator" || path.startsWith("/_emulator/")) {
       if (!keyMatches(bearerKey(req))) {
         sendJson(res, 401, AUTH_ERROR);
         return `admin ${path} 401`;
       }
       const answer = await handleAdmin(admin, method, path, rawBody);
       render(res, answer);
-      return `admin ${method} ${path} ${answer.kind === 'drop' ? '-' : answer.status}`;
+      return `admin ${method} ${path} ${answer.kind === "drop" ? "-" : answer.status}`;
     }
 
     const match = matchRoute(method, path);
-    if (!('key' in match)) {
+    if (!("key" in match)) {
       const status = match.methodMismatch ? 405 : 404;
-      sendJson(res, status, { success: false, error: 'not_found', msg: `${method} ${path} is not an API route` });
+      sendJson(res, status, { success: false, error: "not_found", msg: `${method} ${path} is not an API route` });
       return `${method} ${path} ${status}`;
     }
     stats.record(match.key);
     const delay = options.latencyMs + state.faults.latencyMs();
     if (delay > 0) await sleep(delay);
 
-    if (match.auth !== 'none') {
+    if (match.auth !== "none") {
       const key = presentedKey(req, query);
-      if ((match.auth === 'api' || key !== undefined) && !keyMatches(key)) {
+      if ((match.auth === "api" || key !== undefined) && !keyMatches(key)) {
         sendJson(res, 401, AUTH_ERROR);
         return `${match.key} 401`;
       }
     }
     // No Retry-After header on either kind of 429: Vast never sends one (§5.1).
-    const overLimit = limits.take(match.key, presentedKey(req, query), req.socket.remoteAddress ?? '', Date.now());
+    const overLimit = limits.take(match.key, presentedKey(req, query), req.socket.remoteAddress ?? "", Date.now());
     if (overLimit) {
       sendJson(res, 429, { detail: `API requests too frequent endpoint threshold=${overLimit}` });
       return `${match.key} 429`;
     }
     const limited = state.faults.rateLimit(match.key);
     if (limited) {
-      if (limited.plainText) sendText(res, 429, 'API requests too frequent', 'text/plain');
+      if (limited.plainText) sendText(res, 429, "API requests too frequent", "text/plain");
       else sendJson(res, 429, { detail: `API requests too frequent endpoint threshold=${limited.threshold}` });
       return `${match.key} 429 (fault)`;
     }
@@ -126,11 +131,11 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
 
     let body: unknown = {};
     // GET bodies are ignored (§9 item 1); others must be JSON when present.
-    if (method !== 'GET' && rawBody.trim() !== '') {
+    if (method !== "GET" && rawBody.trim() !== "") {
       try {
         body = JSON.parse(rawBody);
       } catch {
-        sendJson(res, 400, { error: 'invalid_request', msg: 'Invalid json body' });
+        sendJson(res, 400, { error: "invalid_request", msg: "Invalid json body" });
         return `${match.key} 400`;
       }
     }
@@ -142,12 +147,12 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
       result = handler({ state, params: match.params, query: query, body, now: Date.now() });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      result = { kind: 'json', status: error.status, body: error.body };
+      result = { kind: "json", status: error.status, body: error.body };
     }
     const slowAnswer = state.faults.slowAnswerMs(match.key);
     if (slowAnswer > 0) await sleep(slowAnswer);
     render(res, result);
-    return `${match.key} ${result.kind === 'drop' ? 'dropped' : result.status}`;
+    return `${match.key} ${result.kind === "drop" ? "dropped" : result.status}`;
   }
 
   return (req, res) => {
@@ -157,7 +162,7 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
       (error: unknown) => {
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         log?.(`${req.method} ${splitUrl(req.url).path} 500 ${message}`);
-        if (!res.headersSent) sendJson(res, 500, { success: false, error: 'server_error', msg: 'Internal Server Error' });
+        if (!res.headersSent) sendJson(res, 500, { success: false, error: "server_error", msg: "Internal Server Error" });
         else res.destroy();
       },
     );

@@ -8,30 +8,30 @@
  * t.after(() => emu.close());
  * await fetch(`${emu.url}/api/v0/users/current`, { headers: { Authorization: 'Bearer test-key' } });
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { buildCatalog } from './catalog.ts';
-import type { EmulatorState } from './context.ts';
-import { EmulatorDb } from './db.ts';
-import { DockerRuntime } from './docker-runtime.ts';
-import { EmulatorError } from './errors.ts';
-import { InstanceContainers, containerOwner } from './instance-containers.ts';
-import { FaultInjector, RequestStats } from './faults.ts';
-import { RateLimiter } from './rate-limits.ts';
-import { createRequestListener } from './http-handler.ts';
-import { stateAt } from './lifecycle.ts';
-import { LogUploads } from './log-uploads.ts';
-import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from './config.ts';
-import type { LifecycleTimings } from './config.ts';
-import type { InstanceSecrets } from './routes/admin.ts';
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { buildCatalog } from "./catalog.ts";
+import type { EmulatorState } from "./context.ts";
+import { EmulatorDb } from "./db.ts";
+import { DockerRuntime } from "./docker-runtime.ts";
+import { EmulatorError } from "./errors.ts";
+import { InstanceContainers, containerOwner } from "./instance-containers.ts";
+import { FaultInjector, RequestStats } from "./faults.ts";
+import { RateLimiter } from "./rate-limits.ts";
+import { createRequestListener } from "./http-handler.ts";
+import { stateAt } from "./lifecycle.ts";
+import { LogUploads } from "./log-uploads.ts";
+import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from "./config.ts";
+import type { LifecycleTimings } from "./config.ts";
+import type { InstanceSecrets } from "./routes/admin.ts";
 
 export type { EmulatorOptions, Faults, LifecycleTimings };
 export { DEFAULT_TIMINGS };
-export { ApiError, EmulatorError, InvalidOptionsError, StateVersionError } from './errors.ts';
-export { DockerError } from './docker-runtime.ts';
-export { INSTANCE_LABEL, OWNER_LABEL } from './container-spec.ts';
-export type { InstanceSecrets } from './routes/admin.ts';
-export { ENDPOINT_KEYS, type EndpointKey } from './routes/table.ts';
+export { ApiError, EmulatorError, InvalidOptionsError, StateVersionError } from "./errors.ts";
+export { DockerError } from "./docker-runtime.ts";
+export { INSTANCE_LABEL, OWNER_LABEL } from "./container-spec.ts";
+export type { InstanceSecrets } from "./routes/admin.ts";
+export { ENDPOINT_KEYS, type EndpointKey } from "./routes/table.ts";
 
 /** An instance as `listInstances` shows it: straight from the database, state as of now. */
 export interface InstancePeek {
@@ -77,12 +77,14 @@ export interface RunningEmulator {
 
 /** Starts an emulator. Resolves once it is listening. */
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
-  const opts = parseOptions(EmulatorOptions, options, 'emulator options');
+  const opts = parseOptions(EmulatorOptions, options, "emulator options");
   const db = new EmulatorDb(opts.statePath);
-  const docker = opts.docker ? await connectDocker(opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET).catch((error: unknown) => {
-    db.close();
-    throw error;
-  }) : null;
+  const docker = opts.docker
+    ? await connectDocker(opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET).catch((error: unknown) => {
+        db.close();
+        throw error;
+      })
+    : null;
   const containers = docker ? new InstanceContainers(db, docker, containerOwner(opts.statePath), opts.log) : null;
   const faults = new FaultInjector();
   if (opts.faults) faults.set(opts.faults);
@@ -94,7 +96,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     faults,
     timings: { ...DEFAULT_TIMINGS, ...opts.timings },
     logUploads: new LogUploads(),
-    baseUrl: '',
+    baseUrl: "",
     containers,
   };
   const listInstances = (): InstancePeek[] => {
@@ -109,10 +111,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   };
   const controls = {
     getFaults: () => faults.get(),
-    setFaults: (next: Faults) => faults.set(parseOptions(Faults, next, 'faults')),
+    setFaults: (next: Faults) => faults.set(parseOptions(Faults, next, "faults")),
     getTimings: () => ({ ...state.timings }),
     setTimings: (patch: Partial<LifecycleTimings>) => {
-      state.timings = { ...state.timings, ...parseOptions(TimingsPatch, patch, 'timings') };
+      state.timings = { ...state.timings, ...parseOptions(TimingsPatch, patch, "timings") };
     },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
@@ -129,9 +131,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   );
   try {
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
+      server.once("error", reject);
+      server.listen(opts.port ?? 0, "127.0.0.1", () => {
+        server.off("error", reject);
         resolve();
       });
     });
@@ -172,7 +174,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   };
 }
 
-const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 
 /** A Docker client that has answered a ping, or an error that says how to get an engine. */
 async function connectDocker(socket: string): Promise<DockerRuntime> {
@@ -183,7 +185,7 @@ async function connectDocker(socket: string): Promise<DockerRuntime> {
   } catch (error) {
     await docker.close();
     throw new EmulatorError(
-      'EMU_DOCKER_UNAVAILABLE',
+      "EMU_DOCKER_UNAVAILABLE",
       `Docker mode needs a Docker engine on ${socket} (bash toolchain/docker.sh starts one): ${(error as Error).message}`,
       { cause: error },
     );

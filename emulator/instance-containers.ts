@@ -19,18 +19,18 @@
  * instances whose container died on its own as `exited`, removes containers whose instance is
  * gone, and on start finishes the transitions the previous process left half done.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
-import { INSTANCE_LABEL, OWNER_LABEL, containerPlan, registryAuth } from './container-spec.ts';
-import type { EmulatorDb } from './db.ts';
-import { requestedPorts } from './docker-env.ts';
-import type { DockerRuntime } from './docker-runtime.ts';
-import { allocateHostPorts } from './host-ports.ts';
-import { type LifecycleStep, runningMessage, stateAt } from './lifecycle.ts';
-import type { InstanceRecord } from './records.ts';
+import { createHash, randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { INSTANCE_LABEL, OWNER_LABEL, containerPlan, registryAuth } from "./container-spec.ts";
+import type { EmulatorDb } from "./db.ts";
+import { requestedPorts } from "./docker-env.ts";
+import type { DockerRuntime } from "./docker-runtime.ts";
+import { allocateHostPorts } from "./host-ports.ts";
+import { type LifecycleStep, runningMessage, stateAt } from "./lifecycle.ts";
+import type { InstanceRecord } from "./records.ts";
 
 /** What a transition asks of the container. */
-export type ContainerOp = 'boot' | 'start' | 'stop' | 'reboot' | 'recycle' | 'destroy';
+export type ContainerOp = "boot" | "start" | "stop" | "reboot" | "recycle" | "destroy";
 
 /** `docker stop`'s own default: SIGTERM, then SIGKILL after this many seconds. */
 const STOP_TIMEOUT_S = 10;
@@ -38,15 +38,15 @@ const SYNC_INTERVAL_MS = 1000;
 
 /** The owner label of the containers of an emulator on `statePath`; random for an in-memory state. */
 export function containerOwner(statePath: string | undefined): string {
-  if (statePath === undefined) return `mem${randomBytes(6).toString('hex')}`;
-  return createHash('sha256').update(resolve(statePath)).digest('hex').slice(0, 12);
+  if (statePath === undefined) return `mem${randomBytes(6).toString("hex")}`;
+  return createHash("sha256").update(resolve(statePath)).digest("hex").slice(0, 12);
 }
 
 /** The operation that finishes a transition a previous process left half done, if any. */
 function unfinished(record: InstanceRecord, step: LifecycleStep): ContainerOp | null {
-  if (record.intendedStatus === 'stopped') return step.actual === 'exited' || step.actual === 'created' ? null : 'stop';
-  if (step.actual === 'rebooting') return 'reboot';
-  if (step.actual === 'created' || step.actual === 'loading') return step.cur === 'stopped' ? 'start' : 'boot';
+  if (record.intendedStatus === "stopped") return step.actual === "exited" || step.actual === "created" ? null : "stop";
+  if (step.actual === "rebooting") return "reboot";
+  if (step.actual === "created" || step.actual === "loading") return step.cur === "stopped" ? "start" : "boot";
   return null;
 }
 
@@ -89,7 +89,7 @@ export class InstanceContainers {
 
   /** Queues `op` for instance `id` behind the operations already queued for it. */
   run(op: ContainerOp, id: number): void {
-    if (op === 'destroy' && !this.#closed) {
+    if (op === "destroy" && !this.#closed) {
       // Not behind a stop's 10 s or a pull: remove now, and once more after the queue, since a
       // boot in flight may still create the container.
       this.#removeContainers(id).catch((error: unknown) => this.#log?.(`instance ${id} destroy failed: ${(error as Error).message}`));
@@ -109,7 +109,7 @@ export class InstanceContainers {
   /** What the instance's container wrote to stdout and stderr; empty when it has no container. */
   async logs(id: number): Promise<string> {
     const container = await this.#find(id);
-    return container ? this.#docker.logs(container, 'all') : '';
+    return container ? this.#docker.logs(container, "all") : "";
   }
 
   /** Waits for every queued operation, then removes every container of this emulator; returns how many. */
@@ -128,22 +128,22 @@ export class InstanceContainers {
   }
 
   async #perform(op: ContainerOp, id: number): Promise<void> {
-    if (op === 'destroy') {
+    if (op === "destroy") {
       await this.#removeContainers(id);
       return;
     }
-    if (op === 'stop') {
+    if (op === "stop") {
       await this.#stop(id);
       return;
     }
     try {
-      const existing = op === 'boot' || op === 'recycle' ? undefined : await this.#find(id);
+      const existing = op === "boot" || op === "recycle" ? undefined : await this.#find(id);
       if (!existing) await this.#boot(id);
-      else if (op === 'reboot') await this.#docker.restart(existing, STOP_TIMEOUT_S);
+      else if (op === "reboot") await this.#docker.restart(existing, STOP_TIMEOUT_S);
       else await this.#docker.start(existing);
       await this.#running(id);
     } catch (error) {
-      this.#report(id, 'running', { actual: 'exited', cur: 'running', status_msg: (error as Error).message });
+      this.#report(id, "running", { actual: "exited", cur: "running", status_msg: (error as Error).message });
     }
   }
 
@@ -151,7 +151,7 @@ export class InstanceContainers {
   async #boot(id: number): Promise<void> {
     const record = this.#db.getInstance(id);
     if (!record) return;
-    this.#report(id, 'running', { actual: 'loading', cur: 'running', status_msg: `Pulling image ${record.config.image}` });
+    this.#report(id, "running", { actual: "loading", cur: "running", status_msg: `Pulling image ${record.config.image}` });
     await this.#docker.pull(record.config.image, registryAuth(record.config));
     await this.#removeContainers(id);
     // The image's EXPOSE ports are mapped too (§6.1).
@@ -174,8 +174,11 @@ export class InstanceContainers {
     if (!record || this.#closed || !container) return;
     const { onstart } = containerPlan(record, this.owner, { secrets: [], sshKeys: [] });
     // A failing onstart does not stop the instance on Vast either; it only shows in the logs.
-    if (onstart) await this.#docker.execDetached(container, onstart).catch((error: unknown) => this.#log?.(`instance ${id} onstart failed: ${(error as Error).message}`));
-    this.#report(id, 'running', { actual: 'running', cur: 'running', status_msg: runningMessage(record.config) });
+    if (onstart)
+      await this.#docker
+        .execDetached(container, onstart)
+        .catch((error: unknown) => this.#log?.(`instance ${id} onstart failed: ${(error as Error).message}`));
+    this.#report(id, "running", { actual: "running", cur: "running", status_msg: runningMessage(record.config) });
   }
 
   async #stop(id: number): Promise<void> {
@@ -185,7 +188,7 @@ export class InstanceContainers {
       await this.#docker.stop(container, STOP_TIMEOUT_S);
       code = await this.#docker.exitCode(container);
     }
-    this.#report(id, 'stopped', { actual: 'exited', cur: 'stopped', status_msg: `Exited (${code}), stopped by user` });
+    this.#report(id, "stopped", { actual: "exited", cur: "stopped", status_msg: `Exited (${code}), stopped by user` });
   }
 
   /** Marks running instances whose container is gone or exited, and removes containers of destroyed instances. */
@@ -199,12 +202,13 @@ export class InstanceContainers {
     for (const record of this.#db.listInstances()) {
       const container = byInstance.get(record.id);
       byInstance.delete(record.id);
-      if (this.#queues.has(record.id) || stateAt(record.timeline, now).actual !== 'running' || container?.state === 'running') continue;
+      if (this.#queues.has(record.id) || stateAt(record.timeline, now).actual !== "running" || container?.state === "running") continue;
       const code = container ? await this.#docker.exitCode(container.id) : null;
       // The instance may have moved on while the exit code was read.
       if (this.#closed || this.#activity !== activity) return;
-      const msg = code === null ? `Error response from daemon: No such container: vast-kit-emu-${this.owner}-${record.id}` : `Exited (${code})`;
-      this.#report(record.id, 'running', { actual: 'exited', cur: 'running', status_msg: msg });
+      const msg =
+        code === null ? `Error response from daemon: No such container: vast-kit-emu-${this.owner}-${record.id}` : `Exited (${code})`;
+      this.#report(record.id, "running", { actual: "exited", cur: "running", status_msg: msg });
     }
     for (const [id, container] of byInstance) {
       if (this.#closed || this.#activity !== activity) return;
@@ -229,12 +233,12 @@ export class InstanceContainers {
    * Appends the state the container reached, unless the instance is gone or the user has since
    * asked for the other state (the operation queued behind this one reports then).
    */
-  #report(id: number, intended: 'running' | 'stopped', step: Omit<LifecycleStep, 'at'>): void {
+  #report(id: number, intended: "running" | "stopped", step: Omit<LifecycleStep, "at">): void {
     if (this.#closed) return;
     const record = this.#db.getInstance(id);
     if (!record || record.intendedStatus !== intended) return;
     const now = Date.now();
     this.#db.setLifecycle(id, intended, [...record.timeline.filter((s) => s.at <= now), { at: now, ...step }]);
-    this.#log?.(`instance ${id} ${step.actual}: ${step.status_msg ?? ''}`);
+    this.#log?.(`instance ${id} ${step.actual}: ${step.status_msg ?? ""}`);
   }
 }

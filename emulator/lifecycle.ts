@@ -4,7 +4,7 @@
  * runs in the background, so the state is right after a restart on a state file, and changing
  * the timings only affects transitions that start afterwards.
  */
-import type { LifecycleTimings } from './config.ts';
+import type { LifecycleTimings } from "./config.ts";
 
 /** One state an instance enters at `at` (epoch ms). */
 export interface LifecycleStep {
@@ -12,7 +12,7 @@ export interface LifecycleStep {
   /** `actual_status`; null only while provisioning. */
   actual: string | null;
   /** `cur_state`: the contract's allocation. */
-  cur: 'running' | 'stopped';
+  cur: "running" | "stopped";
   status_msg: string | null;
 }
 
@@ -38,40 +38,40 @@ export function stateAt(timeline: Timeline, now: number): LifecycleStep {
 
 /** `"success, running pytorch/pytorch_latest/ssh"`: the image with its tag joined by `_` (§4.1). */
 export function runningMessage({ image, runtype }: { image: string; runtype: string }): string {
-  const lastSlash = image.lastIndexOf('/');
-  const hasTag = image.slice(lastSlash + 1).includes(':');
-  const shown = hasTag ? image.replace(/:([^:/]*)$/, '_$1') : `${image}_latest`;
-  return `success, running ${shown}/${runtype.split(' ')[0] ?? 'ssh'}`;
+  const lastSlash = image.lastIndexOf("/");
+  const hasTag = image.slice(lastSlash + 1).includes(":");
+  const shown = hasTag ? image.replace(/:([^:/]*)$/, "_$1") : `${image}_latest`;
+  return `success, running ${shown}/${runtype.split(" ")[0] ?? "ssh"}`;
 }
 
 function loadThenRun(at: number, loadingMs: number, outcome: BootOutcome): Timeline {
   const end = at + loadingMs;
   return [
-    { at, actual: 'loading', cur: 'running', status_msg: `Pulling image ${outcome.image}` },
+    { at, actual: "loading", cur: "running", status_msg: `Pulling image ${outcome.image}` },
     outcome.fails
-      ? { at: end, actual: 'exited', cur: 'running', status_msg: BOOT_FAILURE_MSG }
-      : { at: end, actual: 'running', cur: 'running', status_msg: runningMessage(outcome) },
+      ? { at: end, actual: "exited", cur: "running", status_msg: BOOT_FAILURE_MSG }
+      : { at: end, actual: "running", cur: "running", status_msg: runningMessage(outcome) },
   ];
 }
 
 /** A new rental: `created`, then `loading`, then `running` (or the boot failure). */
 export function createTimeline(now: number, timings: LifecycleTimings, outcome: BootOutcome): Timeline {
   return [
-    { at: now, actual: 'created', cur: 'running', status_msg: 'Scheduling instance' },
+    { at: now, actual: "created", cur: "running", status_msg: "Scheduling instance" },
     ...loadThenRun(now + timings.schedulingMs, timings.loadingMs, outcome),
   ];
 }
 
 /** A rental made with `target_state: "stopped"`: it waits in `created` / stopped (§4.3 last row). */
 export function createdStoppedTimeline(now: number): Timeline {
-  return [{ at: now, actual: 'created', cur: 'stopped', status_msg: 'Created, not started (target_state stopped)' }];
+  return [{ at: now, actual: "created", cur: "stopped", status_msg: "Created, not started (target_state stopped)" }];
 }
 
 /** A stop: the container keeps its state for `stoppingMs`, then `exited` (§4.2 "Stopped by the user"). */
 export function stopTimeline(now: number, timings: LifecycleTimings, current: LifecycleStep): Timeline {
   return [
-    { at: now, actual: current.actual, cur: 'stopped', status_msg: 'Stopping instance' },
-    { at: now + timings.stoppingMs, actual: 'exited', cur: 'stopped', status_msg: 'Exited (0), stopped by user' },
+    { at: now, actual: current.actual, cur: "stopped", status_msg: "Stopping instance" },
+    { at: now + timings.stoppingMs, actual: "exited", cur: "stopped", status_msg: "Exited (0), stopped by user" },
   ];
 }
 
@@ -81,7 +81,7 @@ export function stopTimeline(now: number, timings: LifecycleTimings, current: Li
  */
 export function startTimeline(now: number, timings: LifecycleTimings, outcome: BootOutcome): Timeline {
   return [
-    { at: now, actual: 'loading', cur: 'stopped', status_msg: 'Scheduling: waiting for the GPU' },
+    { at: now, actual: "loading", cur: "stopped", status_msg: "Scheduling: waiting for the GPU" },
     ...loadThenRun(now + timings.startingMs, timings.loadingMs, outcome),
   ];
 }
@@ -89,10 +89,10 @@ export function startTimeline(now: number, timings: LifecycleTimings, outcome: B
 /** A reboot keeps the GPU: `rebooting`, then `running` (§3.4). */
 export function rebootTimeline(now: number, timings: LifecycleTimings, outcome: BootOutcome): Timeline {
   return [
-    { at: now, actual: 'rebooting', cur: 'running', status_msg: 'Rebooting' },
+    { at: now, actual: "rebooting", cur: "running", status_msg: "Rebooting" },
     outcome.fails
-      ? { at: now + timings.rebootMs, actual: 'exited', cur: 'running', status_msg: BOOT_FAILURE_MSG }
-      : { at: now + timings.rebootMs, actual: 'running', cur: 'running', status_msg: runningMessage(outcome) },
+      ? { at: now + timings.rebootMs, actual: "exited", cur: "running", status_msg: BOOT_FAILURE_MSG }
+      : { at: now + timings.rebootMs, actual: "running", cur: "running", status_msg: runningMessage(outcome) },
   ];
 }
 

@@ -3,7 +3,7 @@
  * to another host a moment after the request; here they are held in memory (they are not state
  * worth keeping across restarts) and served without auth under an unguessable name.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from "node:crypto";
 
 /** How long an upload stays "pending" (answering 404), as the real one does at first. */
 const UPLOAD_DELAY_MS = 100;
@@ -16,9 +16,9 @@ export class LogUploads {
 
   /** Stores `text` (or, once it resolves, what it resolves to) and returns the file name to serve it under. */
   add(text: string | Promise<string>, now: number): string {
-    const file = `${randomBytes(12).toString('hex')}.log`;
-    const upload = { readyAt: now + UPLOAD_DELAY_MS, text: typeof text === 'string' ? text : undefined };
-    if (typeof text !== 'string') {
+    const file = `${randomBytes(12).toString("hex")}.log`;
+    const upload = { readyAt: now + UPLOAD_DELAY_MS, text: typeof text === "string" ? text : undefined };
+    if (typeof text !== "string") {
       text.then(
         (value) => (upload.text = value),
         (error: unknown) => (upload.text = `${(error as Error).message}\n`),
@@ -33,9 +33,9 @@ export class LogUploads {
   }
 
   /** The text once uploaded; `pending` before that; undefined for an unknown file. */
-  get(file: string, now: number): string | 'pending' | undefined {
+  get(file: string, now: number): string | "pending" | undefined {
     const upload = this.#uploads.get(file);
     if (!upload) return undefined;
-    return now < upload.readyAt || upload.text === undefined ? 'pending' : upload.text;
+    return now < upload.readyAt || upload.text === undefined ? "pending" : upload.text;
   }
 }

@@ -3,10 +3,10 @@
  * (`dph_total` from the storage asked for, bid vs on-demand vs reserved, vast-api.md §3.1) and the
  * derived performance-per-dollar fields the CLI's table prints.
  */
-import type { CatalogOffer } from './catalog.ts';
+import type { CatalogOffer } from "./catalog.ts";
 
 /** Pricing mode of a search (`type`); `ondemand` is folded into `on-demand`. */
-export type PricingMode = 'on-demand' | 'bid' | 'reserved';
+export type PricingMode = "on-demand" | "bid" | "reserved";
 
 const HOURS_PER_MONTH = 730;
 /** Reserved offers are shown with the best prepay discount. */
@@ -25,13 +25,13 @@ export type PricedOffer = Record<string, unknown> & { id: number; dph_total: num
  * `dph_total` is the GPU price plus the storage share, both in $/h.
  */
 export function priceOffer(offer: CatalogOffer, mode: PricingMode, allocatedStorage: number, nowSeconds: number): PricedOffer {
-  const gpuCostPerHour = mode === 'bid' ? offer.min_bid : offer.dph_base;
+  const gpuCostPerHour = mode === "bid" ? offer.min_bid : offer.dph_base;
   const diskHour = (offer.storage_cost * allocatedStorage) / HOURS_PER_MONTH;
   const dphTotal = round(gpuCostPerHour + diskHour, 6);
   const discounted = round(dphTotal * (1 - RESERVED_DISCOUNT), 6);
-  const effective = mode === 'reserved' ? discounted : dphTotal;
-  const dlperf = Number(offer['dlperf']);
-  const totalFlops = Number(offer['total_flops']);
+  const effective = mode === "reserved" ? discounted : dphTotal;
+  const dlperf = Number(offer["dlperf"]);
+  const totalFlops = Number(offer["total_flops"]);
   const breakdown = {
     gpuCostPerHour: round(gpuCostPerHour, 6),
     diskHour: round(diskHour, 6),
@@ -43,14 +43,14 @@ export function priceOffer(offer: CatalogOffer, mode: PricingMode, allocatedStor
     ...offer,
     dph_total: dphTotal,
     discounted_dph_total: discounted,
-    is_bid: mode === 'bid',
+    is_bid: mode === "bid",
     storage_total_cost: round(diskHour, 6),
-    vram_costperhour: round(gpuCostPerHour / (Number(offer['gpu_total_ram']) / 1000), 6),
+    vram_costperhour: round(gpuCostPerHour / (Number(offer["gpu_total_ram"]) / 1000), 6),
     dlperf_per_dphtotal: round(dlperf / effective, 3),
     flops_per_dphtotal: round(totalFlops / effective, 3),
-    score: round((dlperf / effective) * Number(offer['reliability']), 3),
+    score: round((dlperf / effective) * Number(offer["reliability"]), 3),
     start_date: nowSeconds,
-    end_date: nowSeconds + Number(offer['duration']),
+    end_date: nowSeconds + Number(offer["duration"]),
     search: breakdown,
     instance: breakdown,
   };

@@ -21,43 +21,49 @@ interface Limit {
   /** Extra tokens a refused request costs. */
   penalty: number;
   /** `ip`: keyed by client address only, like the offer search. */
-  identity: 'key-and-ip' | 'ip';
+  identity: "key-and-ip" | "ip";
 }
 
 function perSecond(threshold: number, penalty = 0): Limit {
-  return { threshold: threshold.toFixed(1), perSecond: threshold, burst: Math.max(2, Math.ceil(threshold)), penalty, identity: 'key-and-ip' };
+  return {
+    threshold: threshold.toFixed(1),
+    perSecond: threshold,
+    burst: Math.max(2, Math.ceil(threshold)),
+    penalty,
+    identity: "key-and-ip",
+  };
 }
 
-const offerSearch: Limit = { threshold: '10/min', perSecond: 10 / 60, burst: 10, penalty: 0, identity: 'ip' };
+const offerSearch: Limit = { threshold: "10/min", perSecond: 10 / 60, burst: 10, penalty: 0, identity: "ip" };
 
 /** The documented limits by endpoint key; endpoints not listed here are not limited. */
 export const DOCUMENTED_LIMITS: Readonly<Record<string, Limit>> = {
-  'POST /api/v0/bundles': offerSearch,
-  'PUT /api/v0/search/asks': offerSearch,
-  'POST /api/v0/volumes/search': offerSearch,
-  'PUT /api/v0/asks/:id': perSecond(4.5, 12),
-  'GET /api/v0/instances/:id': perSecond(2.0),
-  'GET /api/v1/instances': perSecond(1.0),
-  'PUT /api/v0/instances/:id': perSecond(1.0),
-  'PUT /api/v0/instances/reboot/:id': perSecond(1.0),
-  'PUT /api/v0/instances/recycle/:id': perSecond(1.0),
-  'DELETE /api/v0/instances/:id': perSecond(3.0),
-  'PUT /api/v0/instances': perSecond(2.0),
-  'GET /api/v0/template': perSecond(3.0),
-  'POST /api/v0/ssh': perSecond(1.0),
-  'DELETE /api/v0/instances/:id/ssh/:keyId': perSecond(2.0),
-  'POST /api/v0/secrets': perSecond(3.0),
-  'PUT /api/v0/secrets': perSecond(3.0),
-  'DELETE /api/v0/secrets': perSecond(3.0),
-  'GET /api/v0/secrets': perSecond(5.0),
-  'GET /api/v0/volumes': perSecond(5.5),
-  'PUT /api/v0/volumes': perSecond(5.5),
-  'DELETE /api/v0/volumes': perSecond(5.5),
+  "POST /api/v0/bundles": offerSearch,
+  "PUT /api/v0/search/asks": offerSearch,
+  "POST /api/v0/volumes/search": offerSearch,
+  "PUT /api/v0/asks/:id": perSecond(4.5, 12),
+  "GET /api/v0/instances/:id": perSecond(2.0),
+  "GET /api/v1/instances": perSecond(1.0),
+  "PUT /api/v0/instances/:id": perSecond(1.0),
+  "PUT /api/v0/instances/reboot/:id": perSecond(1.0),
+  "PUT /api/v0/instances/recycle/:id": perSecond(1.0),
+  "DELETE /api/v0/instances/:id": perSecond(3.0),
+  "PUT /api/v0/instances": perSecond(2.0),
+  "GET /api/v0/template": perSecond(3.0),
+  "POST /api/v0/ssh": perSecond(1.0),
+  "DELETE /api/v0/instances/:id/ssh/:keyId": perSecond(2.0),
+  "POST /api/v0/secrets": perSecond(3.0),
+  "PUT /api/v0/secrets": perSecond(3.0),
+  "DELETE /api/v0/secrets": perSecond(3.0),
+  "GET /api/v0/secrets": perSecond(5.0),
+  "GET /api/v0/volumes": perSecond(5.5),
+  "PUT /api/v0/volumes": perSecond(5.5),
+  "DELETE /api/v0/volumes": perSecond(5.5),
 };
 
 /** The `threshold=` Vast prints for an endpoint (2.0 where none is documented). */
 export function thresholdOf(endpoint: string): string {
-  return DOCUMENTED_LIMITS[endpoint]?.threshold ?? '2.0';
+  return DOCUMENTED_LIMITS[endpoint]?.threshold ?? "2.0";
 }
 
 interface Bucket {
@@ -91,7 +97,7 @@ export class RateLimiter {
   take(endpoint: string, key: string | undefined, ip: string, now: number): string | null {
     const limit = this.#enabled ? DOCUMENTED_LIMITS[endpoint] : undefined;
     if (!limit) return null;
-    const id = `${endpoint}\0${ip}\0${limit.identity === 'ip' ? '' : key ?? ''}`;
+    const id = `${endpoint}\0${ip}\0${limit.identity === "ip" ? "" : (key ?? "")}`;
     const bucket = this.#buckets.get(id) ?? { tokens: limit.burst, at: now };
     bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond);
     bucket.at = now;

@@ -2,8 +2,8 @@
  * The typed records the database hands out, and how rows become records. Kept apart from db.ts
  * so that file holds only SQL and its statements.
  */
-import type { EnvObject, PortMap } from './docker-env.ts';
-import type { Timeline } from './lifecycle.ts';
+import type { EnvObject, PortMap } from "./docker-env.ts";
+import type { Timeline } from "./lifecycle.ts";
 
 /** What an instance was created with; stored as JSON. */
 export interface InstanceConfig {
@@ -36,7 +36,7 @@ export interface InstanceRecord {
   id: number;
   offerId: number;
   label: string | null;
-  intendedStatus: 'running' | 'stopped';
+  intendedStatus: "running" | "stopped";
   timeline: Timeline;
   config: InstanceConfig;
   /** The offer row as it was priced at rent time (hardware, location, price). */
@@ -76,40 +76,40 @@ export type Row = Record<string, unknown>;
 
 export function toInstance(row: Row): InstanceRecord {
   return {
-    id: Number(row['id']),
-    offerId: Number(row['offer_id']),
-    label: (row['label'] as string | null) ?? null,
-    intendedStatus: row['intended_status'] as 'running' | 'stopped',
-    timeline: JSON.parse(String(row['timeline'])) as Timeline,
-    config: JSON.parse(String(row['config'])) as InstanceConfig,
-    offer: JSON.parse(String(row['offer'])) as Record<string, unknown>,
-    createdAt: Number(row['created_at']),
+    id: Number(row["id"]),
+    offerId: Number(row["offer_id"]),
+    label: (row["label"] as string | null) ?? null,
+    intendedStatus: row["intended_status"] as "running" | "stopped",
+    timeline: JSON.parse(String(row["timeline"])) as Timeline,
+    config: JSON.parse(String(row["config"])) as InstanceConfig,
+    offer: JSON.parse(String(row["offer"])) as Record<string, unknown>,
+    createdAt: Number(row["created_at"]),
   };
 }
 
 export function toTemplate(row: Row): TemplateRecord {
   return {
-    id: Number(row['id']),
-    hashId: String(row['hash_id']),
-    content: JSON.parse(String(row['content'])) as Record<string, unknown>,
-    createdAt: Number(row['created_at']),
-    countCreated: Number(row['count_created']),
-    recentCreateDate: row['recent_create_date'] === null ? null : Number(row['recent_create_date']),
-    deleted: Number(row['deleted']) === 1,
+    id: Number(row["id"]),
+    hashId: String(row["hash_id"]),
+    content: JSON.parse(String(row["content"])) as Record<string, unknown>,
+    createdAt: Number(row["created_at"]),
+    countCreated: Number(row["count_created"]),
+    recentCreateDate: row["recent_create_date"] === null ? null : Number(row["recent_create_date"]),
+    deleted: Number(row["deleted"]) === 1,
   };
 }
 
 export function toSshKey(row: Row): SshKeyRecord {
-  return { id: Number(row['id']), publicKey: String(row['public_key']), createdAt: Number(row['created_at']) };
+  return { id: Number(row["id"]), publicKey: String(row["public_key"]), createdAt: Number(row["created_at"]) };
 }
 
 export function toVolume(row: Row): VolumeRecord {
   return {
-    id: Number(row['id']),
-    volumeOfferId: Number(row['volume_offer_id']),
-    name: (row['name'] as string | null) ?? null,
-    size: Number(row['size']),
-    createdAt: Number(row['created_at']),
-    instanceId: row['instance_id'] === null ? null : Number(row['instance_id']),
+    id: Number(row["id"]),
+    volumeOfferId: Number(row["volume_offer_id"]),
+    name: (row["name"] as string | null) ?? null,
+    size: Number(row["size"]),
+    createdAt: Number(row["created_at"]),
+    instanceId: row["instance_id"] === null ? null : Number(row["instance_id"]),
   };
 }

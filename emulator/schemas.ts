@@ -4,13 +4,20 @@
  * Objects are loose: the CLI sends many keys the emulator does not model, and the real API
  * ignores what it does not know.
  */
-import { z } from 'zod';
-import { apiError } from './errors.ts';
+import { z } from "zod";
+import { apiError } from "./errors.ts";
 
 /** A number that may arrive as a numeric string (the CLI sends `"50"`, `"100"`). */
-const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const numeric = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 const optionalText = z.string().nullish();
-const flag = z.union([z.boolean(), z.literal('true').transform(() => true), z.literal('false').transform(() => false)]).nullish();
+const flag = z.union([z.boolean(), z.literal("true").transform(() => true), z.literal("false").transform(() => false)]).nullish();
 
 /** `volume_info` at create time (§3.2). */
 const VolumeInfo = z.looseObject({
@@ -35,7 +42,7 @@ export const CreateInstanceBody = z.looseObject({
   args: z.array(z.string()).nullish(),
   args_str: optionalText,
   price: numeric.nullish(),
-  target_state: z.enum(['running', 'stopped']).nullish(),
+  target_state: z.enum(["running", "stopped"]).nullish(),
   cancel_unavail: flag,
   vm: flag,
   volume_info: VolumeInfo.nullish(),
@@ -45,14 +52,14 @@ export type CreateInstanceBody = z.infer<typeof CreateInstanceBody>;
 
 /** Body of `PUT /api/v0/instances/{id}/`: a state, a label, or both (§3.4). */
 export const ManageInstanceBody = z.looseObject({
-  state: z.enum(['running', 'stopped']).optional(),
+  state: z.enum(["running", "stopped"]).optional(),
   label: z.string().nullish(),
 });
 
 /** Body of the bulk `PUT /api/v0/instances/` (§3.4). */
 export const BulkStateBody = z.looseObject({
   ids: z.array(numeric),
-  state: z.enum(['running', 'stopped']),
+  state: z.enum(["running", "stopped"]),
 });
 
 /** Body of the bulk `DELETE /api/v0/instances/` (§3.4). */
@@ -77,7 +84,7 @@ export const TemplateBody = z.looseObject({
   tag: optionalText,
   env: optionalText,
   onstart: optionalText,
-  runtype: z.enum(['ssh', 'jupyter', 'args']).nullish(),
+  runtype: z.enum(["ssh", "jupyter", "args"]).nullish(),
   ssh_direct: flag,
   jup_direct: flag,
   use_ssh: flag,
@@ -116,12 +123,12 @@ export const DeleteVolumeBody = z.looseObject({ id: numeric.nullish() });
 
 /** One line per zod issue: "path: message". */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`).join('; ');
+  return error.issues.map((issue) => `${issue.path.map(String).join(".") || "body"}: ${issue.message}`).join("; ");
 }
 
 /** Parses a request body with `schema`, or throws the API's 400 `invalid_args` naming each issue. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw apiError(400, 'invalid_args', `Invalid args: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw apiError(400, "invalid_args", `Invalid args: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }

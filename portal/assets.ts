@@ -5,10 +5,10 @@
  * `portal/static/` (the image ships `/opt/portal/main.js` + `/opt/portal/static/`).
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync } from "node:fs";
 
 /** The folder holding the static files. */
-export const STATIC_DIR = new URL('./static/', import.meta.url);
+export const STATIC_DIR = new URL("./static/", import.meta.url);
 
 /** Read one static file (called once at start-up per file; the result is cached by the caller). */
 export function readAsset(name: string): Buffer {

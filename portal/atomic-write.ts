@@ -3,9 +3,9 @@
  * never a partial or 0600 one.
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
 
 /**
  * Write a file atomically: a temp file in the target's directory (after
@@ -26,8 +26,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     // No existing file: use the default mode.
   }
   await fs.mkdir(path.dirname(real), { recursive: true });
-  const tmp = path.join(path.dirname(real), `.${path.basename(real)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', 0o600);
+  const tmp = path.join(path.dirname(real), `.${path.basename(real)}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await fs.open(tmp, "wx", 0o600);
   try {
     await handle.chmod(mode);
     await handle.writeFile(data);

@@ -5,38 +5,42 @@
  * Secrets are compared in constant time through fixed-length digests.
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AuthSettings } from './config.ts';
-import type { RequestTarget } from './proxy/request-target.ts';
-import { extractTokenParams } from './proxy/request-target.ts';
-import type { FailureLimiter } from './rate-limit.ts';
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import type { AuthSettings } from "./config.ts";
+import type { RequestTarget } from "./proxy/request-target.ts";
+import { extractTokenParams } from "./proxy/request-target.ts";
+import type { FailureLimiter } from "./rate-limit.ts";
 
 /** Paths proxied without auth (§3.3 `@noauth`); `/portal-resolver` is answered by the front itself. */
 const NOAUTH_EXACT = new Set([
-  '/.well-known/change-password', '/manifest.json', '/manifest.webmanifest', '/site.webmanifest',
-  '/.well-known/security.txt', '/security.txt',
+  "/.well-known/change-password",
+  "/manifest.json",
+  "/manifest.webmanifest",
+  "/site.webmanifest",
+  "/.well-known/security.txt",
+  "/security.txt",
 ]);
-const NOAUTH_PREFIX = '/.well-known/acme-challenge/';
+const NOAUTH_PREFIX = "/.well-known/acme-challenge/";
 
 /** Which credential let a request through. */
-export type Credential = 'disabled' | 'noauth' | 'token' | 'cookie' | 'bearer' | 'basic';
+export type Credential = "disabled" | "noauth" | "token" | "cookie" | "bearer" | "basic";
 
 /** What the front does with a request after auth. */
 export type AuthDecision =
   | {
-    readonly action: 'proxy';
-    readonly credential: Credential;
-    /** Query to forward (the `token` parameters removed when they were ours). */
-    readonly query: string | undefined;
-    /** `Set-Cookie` to add to the response, if any. */
-    readonly setCookie: string | undefined;
-    /** True when `Authorization` carried our credential and must not go upstream. */
-    readonly stripAuthorization: boolean;
-  }
-  | { readonly action: 'redirect'; readonly location: string; readonly setCookie: string }
-  | { readonly action: 'deny' }
-  | { readonly action: 'limited'; readonly retryAfterSeconds: number };
+      readonly action: "proxy";
+      readonly credential: Credential;
+      /** Query to forward (the `token` parameters removed when they were ours). */
+      readonly query: string | undefined;
+      /** `Set-Cookie` to add to the response, if any. */
+      readonly setCookie: string | undefined;
+      /** True when `Authorization` carried our credential and must not go upstream. */
+      readonly stripAuthorization: boolean;
+    }
+  | { readonly action: "redirect"; readonly location: string; readonly setCookie: string }
+  | { readonly action: "deny" }
+  | { readonly action: "limited"; readonly retryAfterSeconds: number };
 
 /** Inputs of {@link Authenticator.decide}. */
 export interface AuthRequest {
@@ -48,7 +52,7 @@ export interface AuthRequest {
   readonly port: number;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+const digest = (value: string) => createHash("sha256").update(value).digest();
 const BASIC = /^basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
 
 /** Decides each request per §3.5; one instance per portal, shared by all fronts. */
@@ -69,7 +73,7 @@ export class Authenticator {
     this.#password = digest(settings.password);
     this.#username = digest(settings.username);
     this.#bearers = [digest(`Bearer ${settings.password}`), digest(`Bearer ${settings.openButtonToken}`)];
-    const attrs = 'Path=/; Max-Age=604800; HttpOnly; SameSite=lax';
+    const attrs = "Path=/; Max-Age=604800; HttpOnly; SameSite=lax";
     // §3.4 notes: the token route's cookie carries OPEN_BUTTON_TOKEN, the basic-auth route's WEB_PASSWORD.
     this.#tokenCookie = `${settings.cookieName}=${settings.openButtonToken}; ${attrs}`;
     this.#basicCookie = `${settings.cookieName}=${settings.password}; ${attrs}`;
@@ -94,58 +98,70 @@ export class Authenticator {
   decide(req: AuthRequest): AuthDecision {
     const { target, headers } = req;
     const authorization = headers.authorization;
-    if (!this.protects(req.port)) return this.#proxy('disabled', target.query, authorization);
+    if (!this.protects(req.port)) return this.#proxy("disabled", target.query, authorization);
     if (target.canonical && (NOAUTH_EXACT.has(target.path) || target.path.startsWith(NOAUTH_PREFIX))) {
-      return this.#proxy('noauth', target.query, authorization);
+      return this.#proxy("noauth", target.query, authorization);
     }
     const { tokens, rest } = extractTokenParams(target.query);
     const cookieValues = this.#cookieValues(headers.cookie);
     const presented = tokens.length > 0 || cookieValues.length > 0 || authorization !== undefined;
     if (presented && this.#limiter !== undefined) {
       const wait = this.#limiter.retryAfterMs(req.client);
-      if (wait > 0) return { action: 'limited', retryAfterSeconds: Math.ceil(wait / 1000) };
+      if (wait > 0) return { action: "limited", retryAfterSeconds: Math.ceil(wait / 1000) };
     }
     const ours = authorization !== undefined && this.#isOurAuthorization(authorization);
     // Caddy reads the first `token` value ({http.request.uri.query.token}).
     const first = tokens[0];
     if (first !== undefined && this.#isToken(first)) {
-      const accept = headers.accept ?? '';
-      if (accept.includes('text/html') || headers['sec-fetch-dest'] === 'document') {
+      const accept = headers.accept ?? "";
+      if (accept.includes("text/html") || headers["sec-fetch-dest"] === "document") {
         // A path starting `//` or `/\` would make the Location protocol-relative (an open redirect).
-        const local = `/${target.path.replace(/^[/\\]+/, '')}`;
-        return { action: 'redirect', location: rest === undefined ? local : `${local}?${rest}`, setCookie: this.#tokenCookie };
+        const local = `/${target.path.replace(/^[/\\]+/, "")}`;
+        return { action: "redirect", location: rest === undefined ? local : `${local}?${rest}`, setCookie: this.#tokenCookie };
       }
-      return { action: 'proxy', credential: 'token', query: rest, setCookie: this.#tokenCookie, stripAuthorization: ours };
+      return { action: "proxy", credential: "token", query: rest, setCookie: this.#tokenCookie, stripAuthorization: ours };
     }
     if (cookieValues.some((v) => this.#isToken(v))) {
-      return { action: 'proxy', credential: 'cookie', query: this.#withoutOurTokens(target.query), setCookie: undefined, stripAuthorization: ours };
+      return {
+        action: "proxy",
+        credential: "cookie",
+        query: this.#withoutOurTokens(target.query),
+        setCookie: undefined,
+        stripAuthorization: ours,
+      };
     }
     if (ours) {
       const basic = !this.#bearers.some((b) => timingSafeEqual(b, digest(authorization as string)));
       return {
-        action: 'proxy', credential: basic ? 'basic' : 'bearer', query: this.#withoutOurTokens(target.query),
-        setCookie: basic ? this.#basicCookie : undefined, stripAuthorization: true,
+        action: "proxy",
+        credential: basic ? "basic" : "bearer",
+        query: this.#withoutOurTokens(target.query),
+        setCookie: basic ? this.#basicCookie : undefined,
+        stripAuthorization: true,
       };
     }
     if (presented) this.#limiter?.recordFailure(req.client);
-    return { action: 'deny' };
+    return { action: "deny" };
   }
 
   #proxy(credential: Credential, query: string | undefined, authorization: string | undefined): AuthDecision {
     return {
-      action: 'proxy', credential, query: this.#withoutOurTokens(query), setCookie: undefined,
+      action: "proxy",
+      credential,
+      query: this.#withoutOurTokens(query),
+      setCookie: undefined,
       stripAuthorization: authorization !== undefined && this.#isOurAuthorization(authorization),
     };
   }
 
   /** The query without `token` parameters that hold one of our tokens (others may be the backend's, e.g. Jupyter's). */
   #withoutOurTokens(query: string | undefined): string | undefined {
-    if (query === undefined || !query.includes('token')) return query;
-    const kept = query.split('&').filter((part) => {
+    if (query === undefined || !query.includes("token")) return query;
+    const kept = query.split("&").filter((part) => {
       const single = extractTokenParams(part);
       return single.tokens.length === 0 || !this.#isToken(single.tokens[0] as string);
     });
-    return kept.length === 0 ? undefined : kept.join('&');
+    return kept.length === 0 ? undefined : kept.join("&");
   }
 
   #isOurAuthorization(authorization: string): boolean {
@@ -166,8 +182,8 @@ export class Authenticator {
   #isBasic(authorization: string): boolean {
     const match = BASIC.exec(authorization);
     if (match === null) return false;
-    const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
+    const decoded = Buffer.from(match[1] as string, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
     if (colon < 0) return false;
     const userOk = timingSafeEqual(this.#username, digest(decoded.slice(0, colon)));
     const passOk = timingSafeEqual(this.#password, digest(decoded.slice(colon + 1)));
@@ -178,8 +194,8 @@ export class Authenticator {
     if (header === undefined) return [];
     const name = this.#settings.cookieName;
     const values: string[] = [];
-    for (const part of header.split(';')) {
-      const eq = part.indexOf('=');
+    for (const part of header.split(";")) {
+      const eq = part.indexOf("=");
       if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
       let value = part.slice(eq + 1).trim();
       if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);

@@ -4,45 +4,66 @@
  * (except `paths.ts` for `INSTANCE_ROOT`, which the entrypoint needs first).
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { z } from 'zod';
-import { PortalErrorCode } from './errors.ts';
-import { settingsError } from './settings-error.ts';
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { z } from "zod";
+import { PortalErrorCode } from "./errors.ts";
+import { settingsError } from "./settings-error.ts";
 
-const portList = (key: string) => z.string().optional().transform((value, ctx) => {
-  const ports = new Set<number>();
-  for (const part of (value ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    if (!/^\d{1,5}$/.test(part) || Number(part) < 1 || Number(part) > 65535) {
-      ctx.addIssue({ code: 'custom', message: `${key} must be a comma-separated list of ports, got ${JSON.stringify(part)}` });
-      return z.NEVER;
-    }
-    ports.add(Number(part));
-  }
-  return ports as ReadonlySet<number>;
-});
+const portList = (key: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const ports = new Set<number>();
+      for (const part of (value ?? "")
+        .split(",")
+        .map((p) => p.trim())
+        .filter((p) => p !== "")) {
+        if (!/^\d{1,5}$/.test(part) || Number(part) < 1 || Number(part) > 65535) {
+          ctx.addIssue({ code: "custom", message: `${key} must be a comma-separated list of ports, got ${JSON.stringify(part)}` });
+          return z.NEVER;
+        }
+        ports.add(Number(part));
+      }
+      return ports as ReadonlySet<number>;
+    });
 
-const flag = (isOn: (lower: string) => boolean) => z.string().optional().transform((v) => isOn((v ?? '').trim().toLowerCase()));
-const positiveInt = (fallback: number) => z.string().optional().transform((v, ctx) => {
-  if (v === undefined || v === '') return fallback;
-  if (!/^\d+$/.test(v)) {
-    ctx.addIssue({ code: 'custom', message: `must be a whole number, got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return Number(v);
-});
-const optionalText = z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v));
+const flag = (isOn: (lower: string) => boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => isOn((v ?? "").trim().toLowerCase()));
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      if (!/^\d+$/.test(v)) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === "" ? undefined : v));
 
 /** The environment variables the portal reads (instance-runtime.md §3.2, §4, §5, §8.11). */
 const PortalEnv = z.strictObject({
-  INSTANCE_ROOT: z.string().optional().transform((v, ctx) => {
-    if (v === undefined || v === '') return '/';
-    if (!path.isAbsolute(v)) {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute path' });
-      return z.NEVER;
-    }
-    return path.resolve(v);
-  }),
+  INSTANCE_ROOT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return "/";
+      if (!path.isAbsolute(v)) {
+        ctx.addIssue({ code: "custom", message: "must be an absolute path" });
+        return z.NEVER;
+      }
+      return path.resolve(v);
+    }),
   PORTAL_CONFIG: optionalText,
   OPEN_BUTTON_TOKEN: optionalText,
   WEB_PASSWORD: optionalText,
@@ -50,34 +71,63 @@ const PortalEnv = z.strictObject({
   VAST_CONTAINERLABEL: optionalText,
   CONTAINER_ID: optionalText,
   PUBLIC_IPADDR: optionalText,
-  ENABLE_HTTPS: flag((v) => v === 'true'),
+  ENABLE_HTTPS: flag((v) => v === "true"),
   // §3.2: auth is off only for the literal "false".
-  ENABLE_AUTH: flag((v) => v !== 'false'),
-  AUTH_EXCLUDE: portList('AUTH_EXCLUDE'),
-  CADDY_HEADER_UP_LOCALHOST: z.string().optional().transform((v, ctx) => {
-    const text = (v ?? '').trim();
-    if (text.toLowerCase() === 'true') return 'all' as const;
-    const parsed = portList('CADDY_HEADER_UP_LOCALHOST').safeParse(text);
-    if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', message: 'must be "true" or a comma-separated list of internal ports' });
-      return z.NEVER;
-    }
-    return parsed.data;
-  }),
-  CADDY_ENABLE_COMPRESSION: flag((v) => v !== 'false'),
+  ENABLE_AUTH: flag((v) => v !== "false"),
+  AUTH_EXCLUDE: portList("AUTH_EXCLUDE"),
+  CADDY_HEADER_UP_LOCALHOST: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const text = (v ?? "").trim();
+      if (text.toLowerCase() === "true") return "all" as const;
+      const parsed = portList("CADDY_HEADER_UP_LOCALHOST").safeParse(text);
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", message: 'must be "true" or a comma-separated list of internal ports' });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  CADDY_ENABLE_COMPRESSION: flag((v) => v !== "false"),
   CADDY_CORS_ALLOWED_ORIGINS: optionalText,
-  CADDY_CORS_ALLOWED_METHODS: z.string().optional().transform((v) => v || 'GET, POST, PUT, DELETE, OPTIONS'),
-  CADDY_CORS_ALLOWED_HEADERS: z.string().optional().transform((v) => v || 'Authorization, Content-Type'),
-  PORTAL_FRONT_HOST: z.string().optional().transform((v) => v || '0.0.0.0'),
+  CADDY_CORS_ALLOWED_METHODS: z
+    .string()
+    .optional()
+    .transform((v) => v || "GET, POST, PUT, DELETE, OPTIONS"),
+  CADDY_CORS_ALLOWED_HEADERS: z
+    .string()
+    .optional()
+    .transform((v) => v || "Authorization, Content-Type"),
+  PORTAL_FRONT_HOST: z
+    .string()
+    .optional()
+    .transform((v) => v || "0.0.0.0"),
   PORTAL_APP_PORT: positiveInt(11111),
   PORTAL_TUNNEL_API_PORT: positiveInt(11112),
-  PORTAL_UNSTOPPABLE: z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')),
-  CLOUDFLARED_BIN: z.string().optional().transform((v) => v || 'cloudflared'),
+  PORTAL_UNSTOPPABLE: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    ),
+  CLOUDFLARED_BIN: z
+    .string()
+    .optional()
+    .transform((v) => v || "cloudflared"),
   CF_TUNNEL_TOKEN: optionalText,
-  CLOUDFLARE_METRICS: z.string().optional().transform((v) => v || 'localhost:11113'),
+  CLOUDFLARE_METRICS: z
+    .string()
+    .optional()
+    .transform((v) => v || "localhost:11113"),
   PORTAL_TUNNEL_TIMEOUT_MS: positiveInt(30_000),
-  PORTAL_DEFAULT_TUNNELS: flag((v) => v !== 'false'),
-  WORKSPACE: z.string().optional().transform((v) => v || '/workspace'),
+  PORTAL_DEFAULT_TUNNELS: flag((v) => v !== "false"),
+  WORKSPACE: z
+    .string()
+    .optional()
+    .transform((v) => v || "/workspace"),
   PATH: z.string().optional(),
 });
 
@@ -107,7 +157,7 @@ export interface PortalSettings {
   /** `ENABLE_HTTPS=true` (TLS still needs a usable or generated pair). */
   readonly https: boolean;
   /** `CADDY_HEADER_UP_LOCALHOST`: `all`, or the internal ports that get `Host: localhost:<port>`. */
-  readonly headerUpLocalhost: 'all' | ReadonlySet<number>;
+  readonly headerUpLocalhost: "all" | ReadonlySet<number>;
   /**
    * CORS headers for authenticated routes as flat pairs, when
    * `CADDY_CORS_ALLOWED_ORIGINS` is set (with `_METHODS` and `_HEADERS`, §3.2). Defaults to none.
@@ -150,12 +200,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(PortalEnv.shape)) picked[key] = env[key];
   const parsed = PortalEnv.safeParse(picked);
-  if (!parsed.success) throw settingsError(PortalErrorCode.settingsInvalid, 'portal environment', parsed.error);
+  if (!parsed.success) throw settingsError(PortalErrorCode.settingsInvalid, "portal environment", parsed.error);
   const e = parsed.data;
   const mappedPorts = new Map<number, string>();
   for (const [key, value] of Object.entries(env)) {
     const match = MAPPED_PORT.exec(key);
-    if (match && value !== undefined && value !== '') mappedPorts.set(Number(match[1]), value);
+    if (match && value !== undefined && value !== "") mappedPorts.set(Number(match[1]), value);
   }
   return {
     instanceRoot: e.INSTANCE_ROOT,
@@ -163,11 +213,17 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
     auth: resolveAuth(e.WEB_PASSWORD, e.OPEN_BUTTON_TOKEN, e.WEB_USERNAME, e.VAST_CONTAINERLABEL, e.ENABLE_AUTH, e.AUTH_EXCLUDE),
     https: e.ENABLE_HTTPS,
     headerUpLocalhost: e.CADDY_HEADER_UP_LOCALHOST,
-    cors: e.CADDY_CORS_ALLOWED_ORIGINS === undefined ? undefined : [
-      'Access-Control-Allow-Origin', e.CADDY_CORS_ALLOWED_ORIGINS,
-      'Access-Control-Allow-Methods', e.CADDY_CORS_ALLOWED_METHODS,
-      'Access-Control-Allow-Headers', e.CADDY_CORS_ALLOWED_HEADERS,
-    ],
+    cors:
+      e.CADDY_CORS_ALLOWED_ORIGINS === undefined
+        ? undefined
+        : [
+            "Access-Control-Allow-Origin",
+            e.CADDY_CORS_ALLOWED_ORIGINS,
+            "Access-Control-Allow-Methods",
+            e.CADDY_CORS_ALLOWED_METHODS,
+            "Access-Control-Allow-Headers",
+            e.CADDY_CORS_ALLOWED_HEADERS,
+          ],
     compression: e.CADDY_ENABLE_COMPRESSION,
     mappedPorts,
     containerId: e.CONTAINER_ID,
@@ -176,7 +232,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
     frontHost: e.PORTAL_FRONT_HOST,
     appPort: e.PORTAL_APP_PORT,
     tunnelApiPort: e.PORTAL_TUNNEL_API_PORT,
-    unstoppable: new Set(['instance_portal', 'caddy', 'tunnel_manager', ...e.PORTAL_UNSTOPPABLE]),
+    unstoppable: new Set(["instance_portal", "caddy", "tunnel_manager", ...e.PORTAL_UNSTOPPABLE]),
     cloudflared: e.CLOUDFLARED_BIN,
     cfTunnelToken: e.CF_TUNNEL_TOKEN,
     cloudflareMetrics: e.CLOUDFLARE_METRICS,
@@ -191,27 +247,31 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
  * copies it; `\r`, `\n` and `;` are deleted from both.
  */
 function resolveAuth(
-  password: string | undefined, obt: string | undefined, username: string | undefined,
-  label: string | undefined, enabled: boolean, excludedPorts: ReadonlySet<number>,
+  password: string | undefined,
+  obt: string | undefined,
+  username: string | undefined,
+  label: string | undefined,
+  enabled: boolean,
+  excludedPorts: ReadonlySet<number>,
 ): AuthSettings {
   // A token that sanitises to nothing would make `?token=` match: treat it as unset.
   const clean = (s: string | undefined) => {
-    const c = s?.replace(/[\r\n;]/g, '');
-    return c === '' ? undefined : c;
+    const c = s?.replace(/[\r\n;]/g, "");
+    return c === "" ? undefined : c;
   };
   let pw = clean(password);
   let token = clean(obt);
   const generated = pw === undefined && token === undefined;
-  if (generated) pw = token = randomBytes(16).toString('base64url');
+  if (generated) pw = token = randomBytes(16).toString("base64url");
   pw ??= token;
   token ??= pw;
   return {
     enabled,
     excludedPorts,
-    username: username ?? 'vastai',
+    username: username ?? "vastai",
     password: pw as string,
     openButtonToken: token as string,
-    cookieName: `${label ?? 'None'}_auth_token`,
+    cookieName: `${label ?? "None"}_auth_token`,
     generated,
   };
 }

@@ -9,21 +9,21 @@
 /** Stable error codes of the portal. */
 export const PortalErrorCode = {
   /** The environment does not parse (config.ts); the message lists every key. */
-  settingsInvalid: 'PORTAL_SETTINGS_INVALID',
+  settingsInvalid: "PORTAL_SETTINGS_INVALID",
   /** cloudflared could not start, exited, or announced no URL in time (§5.1). */
-  tunnelFailed: 'PORTAL_TUNNEL_FAILED',
+  tunnelFailed: "PORTAL_TUNNEL_FAILED",
   /** The named tunnel's metrics `/config` is unreachable or unusable (§5.2). */
-  tunnelNotFound: 'PORTAL_TUNNEL_NOT_FOUND',
+  tunnelNotFound: "PORTAL_TUNNEL_NOT_FOUND",
   /** supervisord's socket does not answer (§7.1). */
-  supervisorUnavailable: 'PORTAL_SUPERVISOR_UNAVAILABLE',
+  supervisorUnavailable: "PORTAL_SUPERVISOR_UNAVAILABLE",
   /** supervisord answered with an XML-RPC fault; the message is its faultString. */
-  supervisorFault: 'PORTAL_SUPERVISOR_FAULT',
+  supervisorFault: "PORTAL_SUPERVISOR_FAULT",
   /** A stop was asked for a process in the unstoppable set (§4.1). */
-  processUnstoppable: 'PORTAL_PROCESS_UNSTOPPABLE',
+  processUnstoppable: "PORTAL_PROCESS_UNSTOPPABLE",
   /** An API resource does not exist (FastAPI-style 404 detail). */
-  notFound: 'PORTAL_NOT_FOUND',
+  notFound: "PORTAL_NOT_FOUND",
   /** A request argument is invalid. */
-  badRequest: 'PORTAL_BAD_REQUEST',
+  badRequest: "PORTAL_BAD_REQUEST",
 } as const;
 
 /** One of the values of {@link PortalErrorCode}. */
@@ -41,7 +41,7 @@ export interface PortalErrorOptions {
 
 /** The one base error of the in-container programs; `Code` is the catalogue its code comes from. */
 export class PortalError<Code extends string = PortalErrorCode> extends Error {
-  override readonly name = 'PortalError';
+  override readonly name = "PortalError";
   readonly code: Code;
   readonly status: number;
   readonly details: Readonly<Record<string, unknown>>;

@@ -14,11 +14,11 @@
  * child answers `ready` with the listeners it opened, or `failed` with why.
  * @module
  */
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { openFronts } from './fronts.ts';
-import { stopChild } from './stop-child.ts';
-import type { FrontInfo, FrontSetup, OpenFronts } from './fronts.ts';
+import { fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { openFronts } from "./fronts.ts";
+import { stopChild } from "./stop-child.ts";
+import type { FrontInfo, FrontSetup, OpenFronts } from "./fronts.ts";
 
 /**
  * Node flags of the front process, measured with `benchmarks/portal/bench.ts`
@@ -27,7 +27,7 @@ import type { FrontInfo, FrontSetup, OpenFronts } from './fronts.ts';
  * faster; `--optimize-for-size` saved ~2 MB but cost ~10% of requests/s.
  * The old space never needs more than 32 MiB.
  */
-const FRONT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=32', '--no-maglev'];
+const FRONT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2", "--max-old-space-size=32", "--no-maglev"];
 
 /**
  * glibc malloc for a small proxy: one arena (the front allocates on one
@@ -35,18 +35,18 @@ const FRONT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-o
  * threshold so large buffers go back to the system when freed instead of
  * raising the threshold and staying in the heap (~2 MB less at peak).
  */
-const FRONT_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '32768' };
+const FRONT_ENV = { MALLOC_ARENA_MAX: "1", MALLOC_MMAP_THRESHOLD_: "32768" };
 
 /** The program the child runs: `main.ts` from source, `main.js` in the bundled image program (this module is inside it). */
-const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url);
+const ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./main.ts" : "./main.js", import.meta.url);
 
 /** Restart delays after unexpected exits, last one repeated. */
 const RESTART_DELAYS_MS = [100, 1_000, 5_000];
 /** A front process that ran this long before dying starts the delays over. */
 const STABLE_MS = 30_000;
 
-type FromPortal = { readonly type: 'setup'; readonly setup: FrontSetup };
-type FromFront = { readonly type: 'ready'; readonly infos: FrontInfo[] } | { readonly type: 'failed'; readonly message: string };
+type FromPortal = { readonly type: "setup"; readonly setup: FrontSetup };
+type FromFront = { readonly type: "ready"; readonly infos: FrontInfo[] } | { readonly type: "failed"; readonly message: string };
 
 /** Options of {@link startFrontProcess}. */
 export interface FrontProcessOptions {
@@ -72,26 +72,26 @@ export async function startFrontProcess(setup: FrontSetup, options: FrontProcess
   const { log } = options;
 
   const spawnChild = async (): Promise<FrontInfo[]> => {
-    child = fork(ENTRY, ['front'], {
+    child = fork(ENTRY, ["front"], {
       execArgv: [...FRONT_NODE_FLAGS],
       env: { ...(options.env ?? process.env), ...FRONT_ENV },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
       // Structured clone keeps the Sets and Maps of the setup intact.
-      serialization: 'advanced',
+      serialization: "advanced",
     });
     const started = Date.now();
     const current = child;
     const answer = new Promise<FrontInfo[]>((resolve, reject) => {
-      current.once('message', (message: FromFront) => {
-        if (message.type === 'ready') resolve(message.infos);
+      current.once("message", (message: FromFront) => {
+        if (message.type === "ready") resolve(message.infos);
         else reject(new Error(message.message));
       });
-      current.once('exit', (code, signal) => reject(new Error(`the front process exited (${signal ?? `code ${code}`}) before listening`)));
-      current.once('error', reject);
+      current.once("exit", (code, signal) => reject(new Error(`the front process exited (${signal ?? `code ${code}`}) before listening`)));
+      current.once("error", reject);
     });
-    current.send({ type: 'setup', setup } satisfies FromPortal);
+    current.send({ type: "setup", setup } satisfies FromPortal);
     const infos = await answer;
-    current.once('exit', (code, signal) => {
+    current.once("exit", (code, signal) => {
       if (Date.now() - started > STABLE_MS) restarts = 0;
       restartLater(`exited (${signal ?? `code ${code}`})`);
     });
@@ -126,17 +126,17 @@ export async function startFrontProcess(setup: FrontSetup, options: FrontProcess
 export async function serveFrontProcess(): Promise<void> {
   const send = (message: FromFront) => process.send?.(message);
   if (process.send === undefined) {
-    process.stderr.write('front: run by the portal only (no IPC channel)\n');
+    process.stderr.write("front: run by the portal only (no IPC channel)\n");
     process.exit(2);
   }
   const setup = await new Promise<FrontSetup>((resolve) => {
-    process.once('message', (message: FromPortal) => resolve(message.setup));
+    process.once("message", (message: FromPortal) => resolve(message.setup));
   });
   let fronts: OpenFronts;
   try {
     fronts = await openFronts(setup);
   } catch (err) {
-    send({ type: 'failed', message: (err as Error).message });
+    send({ type: "failed", message: (err as Error).message });
     process.disconnect();
     return;
   }
@@ -147,9 +147,9 @@ export async function serveFrontProcess(): Promise<void> {
     void fronts.close().then(() => process.exit(0));
     setTimeout(() => process.exit(1), 10_000).unref();
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
   // The portal is gone (even killed with SIGKILL): its restart must find the ports free.
-  process.on('disconnect', stop);
-  send({ type: 'ready', infos: [...fronts.infos] });
+  process.on("disconnect", stop);
+  send({ type: "ready", infos: [...fronts.infos] });
 }

@@ -3,14 +3,14 @@
  * description, which the portal sends to its front process (`front-process.ts`).
  * @module
  */
-import { Authenticator } from './auth.ts';
-import type { AuthSettings } from './config.ts';
-import { listenFront } from './listen.ts';
-import type { FrontListener } from './listen.ts';
-import type { PortalApp } from '../contracts/portal-config.ts';
-import { createFront } from './proxy/front.ts';
-import type { Front } from './proxy/front.ts';
-import { FailureLimiter } from './rate-limit.ts';
+import { Authenticator } from "./auth.ts";
+import type { AuthSettings } from "./config.ts";
+import { listenFront } from "./listen.ts";
+import type { FrontListener } from "./listen.ts";
+import type { PortalApp } from "../contracts/portal-config.ts";
+import { createFront } from "./proxy/front.ts";
+import type { Front } from "./proxy/front.ts";
+import { FailureLimiter } from "./rate-limit.ts";
 
 /** One front to open. */
 export interface FrontSpec {
@@ -54,23 +54,41 @@ export async function openFronts(setup: FrontSetup): Promise<OpenFronts> {
   const authenticator = new Authenticator(setup.auth, new FailureLimiter());
   const opened: { front: Front; listener: FrontListener; info: FrontInfo }[] = [];
   const close = async () => {
-    await Promise.all(opened.map(({ front, listener }) => { front.close(); return listener.close(); }));
+    await Promise.all(
+      opened.map(({ front, listener }) => {
+        front.close();
+        return listener.close();
+      }),
+    );
   };
   try {
     for (const spec of setup.specs) {
       const front = createFront({
-        app: spec.app, authenticator, tls: setup.tls !== undefined, headerUpLocalhost: spec.headerUpLocalhost,
-        forwardAuthCookie: spec.forwardAuthCookie, cors: setup.cors, compress: setup.compress,
+        app: spec.app,
+        authenticator,
+        tls: setup.tls !== undefined,
+        headerUpLocalhost: spec.headerUpLocalhost,
+        forwardAuthCookie: spec.forwardAuthCookie,
+        cors: setup.cors,
+        compress: setup.compress,
       });
       const listener = await listenFront({
-        host: setup.host, port: spec.app.external_port, tls: setup.tls,
-        handleRequest: front.handleRequest, handleUpgrade: front.handleUpgrade,
+        host: setup.host,
+        port: spec.app.external_port,
+        tls: setup.tls,
+        handleRequest: front.handleRequest,
+        handleUpgrade: front.handleUpgrade,
       });
       opened.push({
-        front, listener,
+        front,
+        listener,
         info: {
-          name: spec.app.name, externalPort: spec.app.external_port, internalPort: spec.app.internal_port, port: listener.port,
-          tls: setup.tls !== undefined, auth: authenticator.protects(spec.app.external_port),
+          name: spec.app.name,
+          externalPort: spec.app.external_port,
+          internalPort: spec.app.internal_port,
+          port: listener.port,
+          tls: setup.tls !== undefined,
+          auth: authenticator.protects(spec.app.external_port),
         },
       });
     }

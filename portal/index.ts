@@ -4,9 +4,9 @@
  * base error. The entrypoint imports portal code through this file only.
  * @module
  */
-export { instancePath, instanceRoot } from './paths.ts';
-export { checkCertificateFiles, ensureCertificatePair } from './tls.ts';
-export { loadPortalApps } from './portal-yaml.ts';
-export { writeFileAtomic } from './atomic-write.ts';
-export { PortalError, isPortalError } from './errors.ts';
-export { settingsError } from './settings-error.ts';
+export { instancePath, instanceRoot } from "./paths.ts";
+export { checkCertificateFiles, ensureCertificatePair } from "./tls.ts";
+export { loadPortalApps } from "./portal-yaml.ts";
+export { writeFileAtomic } from "./atomic-write.ts";
+export { PortalError, isPortalError } from "./errors.ts";
+export { settingsError } from "./settings-error.ts";

@@ -4,11 +4,11 @@
  * `server.ts` calls this module.
  * @module
  */
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 
 /** Options of {@link listenFront}. */
 export interface ListenOptions {
@@ -51,13 +51,14 @@ export async function listenFront(options: ListenOptions): Promise<FrontListener
     // backpressure reaches the upstream: measured 3 MB more at peak on eight 1 MiB downloads.
     highWaterMark: 16 * 1024,
   };
-  const app = options.tls === undefined
-    ? http.createServer(serverOptions)
-    : https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key });
-  app.on('request', options.handleRequest);
-  app.on('upgrade', options.handleUpgrade);
-  app.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  const app =
+    options.tls === undefined
+      ? http.createServer(serverOptions)
+      : https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key });
+  app.on("request", options.handleRequest);
+  app.on("upgrade", options.handleUpgrade);
+  app.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     socket.destroy();
   });
 
@@ -67,44 +68,44 @@ export async function listenFront(options: ListenOptions): Promise<FrontListener
     redirect = http.createServer(serverOptions, (req, res) => {
       const host = req.headers.host;
       if (host === undefined || !HOST_HEADER.test(host)) {
-        res.writeHead(400, { 'Content-Length': '0', Connection: 'close' }).end();
+        res.writeHead(400, { "Content-Length": "0", Connection: "close" }).end();
         return;
       }
-      res.writeHead(308, { Location: `https://${host}${req.url ?? '/'}`, 'Content-Length': '0', Connection: 'close' }).end();
+      res.writeHead(308, { Location: `https://${host}${req.url ?? "/"}`, "Content-Length": "0", Connection: "close" }).end();
     });
     const tlsApp = app;
     const plain = redirect;
     // One port, two protocols: peek at the first byte; a TLS ClientHello starts with 0x16.
     outer = net.createServer({ noDelay: true }, (socket) => {
       socket.setTimeout(headersTimeout, () => socket.destroy());
-      socket.once('data', (chunk) => {
+      socket.once("data", (chunk) => {
         socket.setTimeout(0);
         socket.pause();
         socket.unshift(chunk);
         if (chunk[0] === TLS_HANDSHAKE) {
           // TLSSocket takes over the handle and replays the buffered ClientHello itself;
           // resuming the outer socket here would steal the TLS stream.
-          tlsApp.emit('connection', socket);
+          tlsApp.emit("connection", socket);
         } else {
-          plain.emit('connection', socket);
+          plain.emit("connection", socket);
           socket.resume();
         }
       });
-      socket.on('error', () => socket.destroy());
+      socket.on("error", () => socket.destroy());
     });
   }
 
   // Upgraded sockets (WebSockets) leave the HTTP server's bookkeeping, so the
   // listener tracks every socket itself to be able to end them all on close.
   const sockets = new Set<net.Socket>();
-  outer.on('connection', (socket: net.Socket) => {
+  outer.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
-    outer.once('error', reject);
+    outer.once("error", reject);
     outer.listen({ port: options.port, host: options.host }, () => {
-      outer.off('error', reject);
+      outer.off("error", reject);
       resolve();
     });
   });

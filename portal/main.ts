@@ -10,22 +10,22 @@
 const [mode, ...args] = process.argv.slice(2);
 
 switch (mode) {
-  case 'boot': {
-    const { main } = await import('./entrypoint/main.ts');
+  case "boot": {
+    const { main } = await import("./entrypoint/main.ts");
     await main(args);
     break;
   }
-  case 'front': {
-    const { serveFrontProcess } = await import('./front-process.ts');
+  case "front": {
+    const { serveFrontProcess } = await import("./front-process.ts");
     await serveFrontProcess();
     break;
   }
-  case 'portal': {
-    const { runPortalForeground } = await import('./server.ts');
+  case "portal": {
+    const { runPortalForeground } = await import("./server.ts");
     await runPortalForeground();
     break;
   }
   default:
-    process.stderr.write(`usage: node main.js portal | boot [flags]\n(got ${JSON.stringify(mode ?? '')})\n`);
+    process.stderr.write(`usage: node main.js portal | boot [flags]\n(got ${JSON.stringify(mode ?? "")})\n`);
     process.exit(2);
 }

@@ -4,21 +4,21 @@
  * outside a container (issue 5, "Runs anywhere").
  * @module
  */
-import path from 'node:path';
+import path from "node:path";
 
 /** The container paths of instance-runtime.md §1.5, §2, §4, §6 and §7, before prefixing. */
 export const InstancePaths = {
-  portalYaml: '/etc/portal.yaml',
-  portalLinks: '/etc/portal-links.yaml',
-  certificate: '/etc/instance.crt',
-  privateKey: '/etc/instance.key',
-  selfSignedMarker: '/etc/.instance-cert-selfsigned',
-  supervisorSocket: '/var/run/supervisor.sock',
-  varDir: '/var',
-  logDir: '/var/log',
-  portalLogDir: '/var/log/portal',
-  supervisorSkipDir: '/tmp/supervisor-skip',
-  launchMarker: '/.launch',
+  portalYaml: "/etc/portal.yaml",
+  portalLinks: "/etc/portal-links.yaml",
+  certificate: "/etc/instance.crt",
+  privateKey: "/etc/instance.key",
+  selfSignedMarker: "/etc/.instance-cert-selfsigned",
+  supervisorSocket: "/var/run/supervisor.sock",
+  varDir: "/var",
+  logDir: "/var/log",
+  portalLogDir: "/var/log/portal",
+  supervisorSkipDir: "/tmp/supervisor-skip",
+  launchMarker: "/.launch",
 } as const;
 
 /** One of the names in {@link InstancePaths}. */
@@ -31,7 +31,7 @@ export type InstancePathName = keyof typeof InstancePaths;
  */
 export function instanceRoot(env: NodeJS.ProcessEnv = process.env): string {
   const root = env.INSTANCE_ROOT;
-  if (root === undefined || root === '') return '/';
+  if (root === undefined || root === "") return "/";
   if (!path.isAbsolute(root)) {
     throw new TypeError(`INSTANCE_ROOT must be an absolute path, got ${JSON.stringify(root)}`);
   }

@@ -4,16 +4,16 @@
  * cache-preferred load with atomic publication.
  * @module
  */
-import fs from 'node:fs/promises';
-import YAML from 'yaml';
-import { PortalApp, parsePortalConfig } from '../contracts/portal-config.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import fs from "node:fs/promises";
+import YAML from "yaml";
+import { PortalApp, parsePortalConfig } from "../contracts/portal-config.ts";
+import { writeFileAtomic } from "./atomic-write.ts";
 
 /** Render apps as the `/etc/portal.yaml` document of §2.2 (block style, insertion order). */
 export function renderPortalYaml(apps: readonly PortalApp[]): string {
   const applications: Record<string, PortalApp> = {};
   for (const app of apps) applications[app.name] = app;
-  if (apps.length === 0) return 'applications: {}\n';
+  if (apps.length === 0) return "applications: {}\n";
   return YAML.stringify({ applications }, { indent: 2 });
 }
 
@@ -26,15 +26,15 @@ export function readPortalYaml(text: string): CacheVerdict {
   try {
     doc = YAML.parse(text);
   } catch (err) {
-    return { reason: `YAML error: ${(err as Error).message.split('\n')[0]}` };
+    return { reason: `YAML error: ${(err as Error).message.split("\n")[0]}` };
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return { reason: 'not a mapping' };
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) return { reason: "not a mapping" };
   const applications = (doc as Record<string, unknown>).applications;
-  if (applications === null || typeof applications !== 'object' || Array.isArray(applications)) {
-    return { reason: 'no applications mapping' };
+  if (applications === null || typeof applications !== "object" || Array.isArray(applications)) {
+    return { reason: "no applications mapping" };
   }
   const entries = Object.entries(applications);
-  if (entries.length === 0) return { reason: 'applications is empty' };
+  if (entries.length === 0) return { reason: "applications is empty" };
   const apps: PortalApp[] = [];
   for (const [key, value] of entries) {
     const parsed = PortalApp.safeParse(value);
@@ -58,7 +58,7 @@ export interface LoadPortalAppsOptions {
 export interface LoadedPortalApps {
   readonly apps: PortalApp[];
   /** `cache`: the existing file; `env`: generated from `PORTAL_CONFIG`; `empty`: nothing configured. */
-  readonly source: 'cache' | 'env' | 'empty';
+  readonly source: "cache" | "env" | "empty";
 }
 
 /**
@@ -72,21 +72,21 @@ export async function loadPortalApps(options: LoadPortalAppsOptions): Promise<Lo
   const log = options.log ?? (() => {});
   let text: string | undefined;
   try {
-    text = await fs.readFile(options.yamlPath, 'utf8');
+    text = await fs.readFile(options.yamlPath, "utf8");
   } catch (err) {
-    log(`portal.yaml: ${options.yamlPath} unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'}), regenerating`);
+    log(`portal.yaml: ${options.yamlPath} unreadable (${(err as NodeJS.ErrnoException).code ?? "error"}), regenerating`);
   }
   if (text !== undefined) {
     const verdict = readPortalYaml(text);
-    if ('apps' in verdict) return { apps: verdict.apps, source: 'cache' };
+    if ("apps" in verdict) return { apps: verdict.apps, source: "cache" };
     log(`portal.yaml: ignoring ${options.yamlPath}: ${verdict.reason}`);
   }
-  const configured = options.portalConfig !== undefined && options.portalConfig.trim() !== '';
+  const configured = options.portalConfig !== undefined && options.portalConfig.trim() !== "";
   const apps = configured ? parsePortalConfig(options.portalConfig as string) : [];
   try {
     await writeFileAtomic(options.yamlPath, renderPortalYaml(apps), 0o644);
   } catch (err) {
     log(`portal.yaml: could not write ${options.yamlPath}: ${(err as Error).message}`);
   }
-  return { apps, source: configured ? 'env' : 'empty' };
+  return { apps, source: configured ? "env" : "empty" };
 }

@@ -7,25 +7,25 @@
  * signals. `node portal/server.ts` runs it in the foreground.
  * @module
  */
-import http from 'node:http';
-import fs from 'node:fs/promises';
-import { loadSettings } from './config.ts';
-import type { PortalSettings } from './config.ts';
-import { startFrontProcess } from './front-process.ts';
-import type { FrontProcess } from './front-process.ts';
-import type { FrontInfo, FrontSetup } from './fronts.ts';
-import { resolveInstancePaths } from './paths.ts';
-import { loadPortalApps } from './portal-yaml.ts';
-import type { PortalApp } from '../contracts/portal-config.ts';
-import { ensureCertificatePair } from './tls.ts';
-import { AppsFile, defaultTunnelTargets } from './app/applications.ts';
-import { DirectUrls } from './app/direct-urls.ts';
-import { LogStream } from './app/log-stream.ts';
-import { MetricsCollector, gpuSummary } from './app/metrics.ts';
-import { createPortalApp } from './app/portal-app.ts';
-import { SupervisorClient } from './app/supervisor.ts';
-import { createTunnelApi } from './app/tunnel-api.ts';
-import { TunnelManager } from './app/tunnels.ts';
+import http from "node:http";
+import fs from "node:fs/promises";
+import { loadSettings } from "./config.ts";
+import type { PortalSettings } from "./config.ts";
+import { startFrontProcess } from "./front-process.ts";
+import type { FrontProcess } from "./front-process.ts";
+import type { FrontInfo, FrontSetup } from "./fronts.ts";
+import { resolveInstancePaths } from "./paths.ts";
+import { loadPortalApps } from "./portal-yaml.ts";
+import type { PortalApp } from "../contracts/portal-config.ts";
+import { ensureCertificatePair } from "./tls.ts";
+import { AppsFile, defaultTunnelTargets } from "./app/applications.ts";
+import { DirectUrls } from "./app/direct-urls.ts";
+import { LogStream } from "./app/log-stream.ts";
+import { MetricsCollector, gpuSummary } from "./app/metrics.ts";
+import { createPortalApp } from "./app/portal-app.ts";
+import { SupervisorClient } from "./app/supervisor.ts";
+import { createTunnelApi } from "./app/tunnel-api.ts";
+import { TunnelManager } from "./app/tunnels.ts";
 
 /** Options of {@link startPortal}. */
 export interface StartPortalOptions {
@@ -37,7 +37,7 @@ export interface StartPortalOptions {
   readonly defaultTunnelPacing?: { readonly spacingMs: number; readonly retryDelaysMs: readonly number[] };
 }
 
-export type { FrontInfo } from './fronts.ts';
+export type { FrontInfo } from "./fronts.ts";
 
 /** The running portal. */
 export interface PortalHandle {
@@ -60,44 +60,65 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   const settings = loadSettings(env);
   const paths = resolveInstancePaths(settings.instanceRoot);
   const { apps, source } = await loadPortalApps({ yamlPath: paths.portalYaml, portalConfig: settings.portalConfig, log });
-  log(`portal: ${apps.length} app(s) from ${source === 'cache' ? paths.portalYaml : source === 'env' ? 'PORTAL_CONFIG' : 'nothing configured'}`);
-  if (settings.auth.generated) log('portal: neither WEB_PASSWORD nor OPEN_BUTTON_TOKEN is set; generated a token for this run');
+  log(
+    `portal: ${apps.length} app(s) from ${source === "cache" ? paths.portalYaml : source === "env" ? "PORTAL_CONFIG" : "nothing configured"}`,
+  );
+  if (settings.auth.generated) log("portal: neither WEB_PASSWORD nor OPEN_BUTTON_TOKEN is set; generated a token for this run");
 
   const tunnels = new TunnelManager({
-    cloudflared: settings.cloudflared, timeoutMs: settings.tunnelTimeoutMs, metrics: settings.cloudflareMetrics,
-    env: { TUNNEL_TRANSPORT_PROTOCOL: 'http2', ...env }, log: (line) => log(`tunnels: ${line}`),
+    cloudflared: settings.cloudflared,
+    timeoutMs: settings.tunnelTimeoutMs,
+    metrics: settings.cloudflareMetrics,
+    env: { TUNNEL_TRANSPORT_PROTOCOL: "http2", ...env },
+    log: (line) => log(`tunnels: ${line}`),
   });
   const supervisor = new SupervisorClient({
-    socketPath: paths.supervisorSocket, skipDir: paths.supervisorSkipDir, launchMarker: paths.launchMarker, unstoppable: settings.unstoppable,
+    socketPath: paths.supervisorSocket,
+    skipDir: paths.supervisorSkipDir,
+    launchMarker: paths.launchMarker,
+    unstoppable: settings.unstoppable,
   });
   const logs = new LogStream({ dir: paths.portalLogDir, cleanDir: paths.logDir });
   await logs.start();
   const metrics = new MetricsCollector({
-    rootPath: settings.instanceRoot, workspace: settings.workspace,
-    isContainer: async () => (await supervisor.available()) || (await fs.stat('/.dockerenv').then(() => true, () => false)),
+    rootPath: settings.instanceRoot,
+    workspace: settings.workspace,
+    isContainer: async () =>
+      (await supervisor.available()) ||
+      (await fs.stat("/.dockerenv").then(
+        () => true,
+        () => false,
+      )),
   });
   const appsFile = new AppsFile(paths.portalYaml);
   const direct = new DirectUrls(settings.https, settings.mappedPorts, settings.publicIp);
   const portalApp = createPortalApp({ settings, paths, tunnels, supervisor, logs, metrics, appsFile, direct, gpuSummary });
   const appServer = await listenLocal(settings.appPort, portalApp.handleRequest);
-  appServer.on('upgrade', portalApp.handleUpgrade);
+  appServer.on("upgrade", portalApp.handleUpgrade);
   log(`portal: app listening on http://127.0.0.1:${settings.appPort}`);
-  const tunnelServer = await listenLocal(settings.tunnelApiPort, createTunnelApi({ tunnels, direct, appsFile, namedConfigured: settings.cfTunnelToken !== undefined }));
+  const tunnelServer = await listenLocal(
+    settings.tunnelApiPort,
+    createTunnelApi({ tunnels, direct, appsFile, namedConfigured: settings.cfTunnelToken !== undefined }),
+  );
   log(`portal: tunnel API listening on http://127.0.0.1:${settings.tunnelApiPort}`);
 
   const proxied = selectProxied(apps, settings, log);
-  const tls = settings.https && proxied.length > 0
-    ? await ensureCertificatePair({ certPath: paths.certificate, keyPath: paths.privateKey, log })
-    : undefined;
+  const tls =
+    settings.https && proxied.length > 0
+      ? await ensureCertificatePair({ certPath: paths.certificate, keyPath: paths.privateKey, log })
+      : undefined;
   const local = settings.headerUpLocalhost;
   const setup: FrontSetup = {
     specs: proxied.map((app) => ({
       app,
-      headerUpLocalhost: local === 'all' || local.has(app.internal_port),
+      headerUpLocalhost: local === "all" || local.has(app.internal_port),
       // Only the portal app itself reads the auth cookie (launch links, §4.1).
       forwardAuthCookie: app.internal_port === settings.appPort && isLoopbackName(app.hostname),
     })),
-    auth: settings.auth, cors: settings.cors, compress: settings.compression, host: settings.frontHost,
+    auth: settings.auth,
+    cors: settings.cors,
+    compress: settings.compression,
+    host: settings.frontHost,
     tls: tls && { cert: tls.cert, key: tls.key },
   };
   let fronts: FrontProcess | undefined;
@@ -121,7 +142,9 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   const frontInfos = fronts?.infos ?? [];
   for (const f of frontInfos) {
     const app = proxied.find((a) => a.external_port === f.externalPort) as PortalApp;
-    log(`portal: front "${f.name}" listening on ${f.tls ? 'https' : 'http'}://${settings.frontHost}:${f.port} → ${app.hostname}:${f.internalPort}${f.auth ? '' : ' (no auth)'}`);
+    log(
+      `portal: front "${f.name}" listening on ${f.tls ? "https" : "http"}://${settings.frontHost}:${f.port} → ${app.hostname}:${f.internalPort}${f.auth ? "" : " (no auth)"}`,
+    );
   }
 
   if (settings.defaultTunnels) {
@@ -134,7 +157,12 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
 
   let closing: Promise<void> | undefined;
   return {
-    settings, apps, fronts: frontInfos, appPort: settings.appPort, tunnelApiPort: settings.tunnelApiPort, tunnels,
+    settings,
+    apps,
+    fronts: frontInfos,
+    appPort: settings.appPort,
+    tunnelApiPort: settings.tunnelApiPort,
+    tunnels,
     close() {
       closing ??= closeAll();
       return closing;
@@ -161,9 +189,9 @@ function selectProxied(apps: readonly PortalApp[], settings: PortalSettings, log
 async function listenLocal(port: number, handler: http.RequestListener): Promise<http.Server> {
   const server = http.createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 0 }, handler);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
       resolve();
     });
   });
@@ -171,7 +199,7 @@ async function listenLocal(port: number, handler: http.RequestListener): Promise
 }
 
 function isLoopbackName(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '::1';
+  return hostname === "localhost" || hostname.startsWith("127.") || hostname === "::1";
 }
 
 /**
@@ -196,14 +224,14 @@ export async function runPortalForeground(): Promise<void> {
     stopping = true;
     process.stdout.write(`portal: ${signal}: closing\n`);
     const timer = setTimeout(() => {
-      process.stderr.write('portal: close took longer than 10 s; exiting\n');
+      process.stderr.write("portal: close took longer than 10 s; exiting\n");
       process.exit(1);
     }, 10_000);
     timer.unref();
     void handle.close().then(() => process.exit(0));
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
 }
 
 if (import.meta.main) await runPortalForeground();

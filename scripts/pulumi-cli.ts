@@ -19,7 +19,9 @@ export interface StackOptions {
 /** `--stack S --config-file F --cwd D --destroy`, as both commands take them. */
 export function stackOptions(usage: string): StackOptions {
   try {
-    const { values } = parseArgs({ options: { stack: { type: "string" }, "config-file": { type: "string" }, cwd: { type: "string" }, destroy: { type: "boolean" } } });
+    const { values } = parseArgs({
+      options: { stack: { type: "string" }, "config-file": { type: "string" }, cwd: { type: "string" }, destroy: { type: "boolean" } },
+    });
     return { stack: values.stack, configFile: values["config-file"], cwd: values.cwd ?? process.cwd(), destroy: values.destroy ?? false };
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}\n`);
@@ -35,7 +37,14 @@ export interface Run {
 
 /** Runs `pulumi <args>` for the stack; `echo` streams its output to ours as it comes. */
 export function pulumi(options: StackOptions, args: string[], { echo = false, withConfig = false } = {}): Promise<Run> {
-  const full = [...args, "--non-interactive", "--cwd", options.cwd, ...(options.stack ? ["--stack", options.stack] : []), ...(withConfig && options.configFile ? ["--config-file", options.configFile] : [])];
+  const full = [
+    ...args,
+    "--non-interactive",
+    "--cwd",
+    options.cwd,
+    ...(options.stack ? ["--stack", options.stack] : []),
+    ...(withConfig && options.configFile ? ["--config-file", options.configFile] : []),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", full, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

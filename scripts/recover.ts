@@ -46,7 +46,10 @@ async function main(): Promise<number> {
   return run.code;
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(`recover: ${(error as Error).message}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`recover: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -19,7 +19,8 @@ export async function sweepStack(options: StackOptions, destroy: boolean): Promi
   const stack = options.stack ?? (await pulumi(options, ["stack", "--show-name"])).stdout.trim();
   const exported = await pulumi(options, ["stack", "export"]);
   if (exported.code !== 0) throw new Error(`pulumi stack export failed: ${exported.stderr.trim()}`);
-  const resources = (JSON.parse(exported.stdout) as { deployment?: { resources?: Array<{ type: string; id?: string }> } }).deployment?.resources ?? [];
+  const resources =
+    (JSON.parse(exported.stdout) as { deployment?: { resources?: Array<{ type: string; id?: string }> } }).deployment?.resources ?? [];
   const tracked = new Set(resources.filter((r) => r.type === instanceType && r.id).map((r) => Number(r.id)));
   const apiUrl = await configValue(options, "vast:apiUrl");
   const apiKey = process.env.VAST_API_KEY || (await configValue(options, "vast:apiKey"));
@@ -32,7 +33,8 @@ export async function sweepStack(options: StackOptions, destroy: boolean): Promi
       return [];
     }
     console.log(`sweep: ${untracked.length} instance(s) tagged for ${project}/${stack} that its state does not hold:`);
-    for (const i of untracked) console.log(`  ${i.id}  ${i.status.padEnd(9)}  ${i.dphTotal === null ? "?" : `$${i.dphTotal.toFixed(3)}/h`}  ${i.tag}`);
+    for (const i of untracked)
+      console.log(`  ${i.id}  ${i.status.padEnd(9)}  ${i.dphTotal === null ? "?" : `$${i.dphTotal.toFixed(3)}/h`}  ${i.tag}`);
     if (!destroy) {
       console.log("Run again with --destroy to destroy them.");
       return untracked;

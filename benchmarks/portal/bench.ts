@@ -13,19 +13,23 @@
  *
  *   node benchmarks/portal/bench.ts [--rounds N] [--seconds N] [--connections N]
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { generateSelfSignedPair } from '../../portal/tls.ts';
-import { wrk, wsEcho } from './load.ts';
-import { bundlePortal, freePort, peakRssMb, startCaddy, startNginx, startOurFront, waitForPort } from './targets.ts';
-import type { BenchEnv, Target } from './targets.ts';
+import { spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { generateSelfSignedPair } from "../../portal/tls.ts";
+import { wrk, wsEcho } from "./load.ts";
+import { bundlePortal, freePort, peakRssMb, startCaddy, startNginx, startOurFront, waitForPort } from "./targets.ts";
+import type { BenchEnv, Target } from "./targets.ts";
 
-const { values } = parseArgs({ options: {
-  rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '6' }, connections: { type: 'string', default: '32' },
-} });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "6" },
+    connections: { type: "string", default: "32" },
+  },
+});
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
@@ -48,28 +52,54 @@ interface Row {
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : (s[Math.floor((s.length - 1) / 2)] as number + (s[Math.ceil((s.length - 1) / 2)] as number)) / 2;
+  return s.length === 0 ? Number.NaN : ((s[Math.floor((s.length - 1) / 2)] as number) + (s[Math.ceil((s.length - 1) / 2)] as number)) / 2;
 };
 
 async function main(): Promise<void> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'portal-bench-'));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "portal-bench-"));
   const pair = await generateSelfSignedPair();
-  const env: BenchEnv = { dir, cert: path.join(dir, 'instance.crt'), key: path.join(dir, 'instance.key'), token: 'bench-token-0123456789', label: 'C.1' };
+  const env: BenchEnv = {
+    dir,
+    cert: path.join(dir, "instance.crt"),
+    key: path.join(dir, "instance.key"),
+    token: "bench-token-0123456789",
+    label: "C.1",
+  };
   await fs.writeFile(env.cert, pair.cert);
   await fs.writeFile(env.key, pair.key, { mode: 0o600 });
   const ports = await Promise.all(Array.from({ length: 7 }, freePort));
-  const [backendHttp, backendTls, echoPort, caddyFiles, caddyWs, frontFiles, frontWs] = ports as [number, number, number, number, number, number, number];
+  const [backendHttp, backendTls, echoPort, caddyFiles, caddyWs, frontFiles, frontWs] = ports as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const main = await bundlePortal(dir);
     const nginx = await startNginx(env, backendHttp, backendTls);
     cleanups.push(nginx.stop);
-    const echo = spawn(process.execPath, [new URL('./ws-echo.ts', import.meta.url).pathname, String(echoPort)], { stdio: 'inherit' });
-    cleanups.push(async () => { echo.kill('SIGTERM'); });
+    const echo = spawn(process.execPath, [new URL("./ws-echo.ts", import.meta.url).pathname, String(echoPort)], { stdio: "inherit" });
+    cleanups.push(async () => {
+      echo.kill("SIGTERM");
+    });
     await waitForPort(echoPort);
-    const caddy = await startCaddy(env, [{ port: caddyFiles, upstream: backendHttp }, { port: caddyWs, upstream: echoPort }]);
+    const caddy = await startCaddy(env, [
+      { port: caddyFiles, upstream: backendHttp },
+      { port: caddyWs, upstream: echoPort },
+    ]);
     cleanups.push(caddy.stop);
-    const ours = await startOurFront(env, [{ port: frontFiles, upstream: backendHttp }, { port: frontWs, upstream: echoPort }], main);
+    const ours = await startOurFront(
+      env,
+      [
+        { port: frontFiles, upstream: backendHttp },
+        { port: frontWs, upstream: echoPort },
+      ],
+      main,
+    );
     cleanups.push(ours.stop);
     const subjects: Subject[] = [
       { target: nginx, port: backendTls, wsPort: undefined },
@@ -94,7 +124,11 @@ async function run(subjects: readonly Subject[], env: BenchEnv): Promise<Row[]> 
     for (const [i, s] of subjects.entries()) {
       process.stderr.write(`round ${round}/${ROUNDS}: ${s.target.name}\n`);
       const acc = samples[i] as (typeof samples)[number];
-      const small = await wrk(`https://127.0.0.1:${s.port}/1k.bin`, { connections: CONNECTIONS, seconds: SECONDS, headers: [`Cookie: ${cookie}`] });
+      const small = await wrk(`https://127.0.0.1:${s.port}/1k.bin`, {
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        headers: [`Cookie: ${cookie}`],
+      });
       const large = await wrk(`https://127.0.0.1:${s.port}/1m.bin`, { connections: 8, seconds: SECONDS, headers: [`Cookie: ${cookie}`] });
       acc.rps.push(small.requestsPerSec);
       acc.p99.push(small.p99Ms);
@@ -105,36 +139,55 @@ async function run(subjects: readonly Subject[], env: BenchEnv): Promise<Row[]> 
       }
     }
   }
-  return Promise.all(subjects.map(async (s, i) => {
-    const acc = samples[i] as (typeof samples)[number];
-    return {
-      name: s.target.name, rps: median(acc.rps), p99Ms: median(acc.p99), mbPerSec: median(acc.mb),
-      wsPerSec: acc.ws.length > 0 ? median(acc.ws) : undefined, rssMb: await peakRssMb(await s.target.pids()), errors: acc.errors,
-    };
-  }));
+  return Promise.all(
+    subjects.map(async (s, i) => {
+      const acc = samples[i] as (typeof samples)[number];
+      return {
+        name: s.target.name,
+        rps: median(acc.rps),
+        p99Ms: median(acc.p99),
+        mbPerSec: median(acc.mb),
+        wsPerSec: acc.ws.length > 0 ? median(acc.ws) : undefined,
+        rssMb: await peakRssMb(await s.target.pids()),
+        errors: acc.errors,
+      };
+    }),
+  );
 }
 
 function report(rows: readonly Row[], portalAppRssMb: number): void {
-  const f = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+  const f = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? "n/a" : n.toFixed(digits));
   const lines = [
-    `portal benchmark: ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; median of ${ROUNDS} interleaved rounds;`,
+    `portal benchmark: ${os.availableParallelism()} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}; median of ${ROUNDS} interleaved rounds;`,
     `wrk -t1 -c${CONNECTIONS} (1 KiB) and -c8 (1 MiB), ${SECONDS} s each, keep-alive, TLS, cookie auth (nginx direct: TLS, no auth); 16 WebSocket ping-pong clients`,
-    '',
-    `${'target'.padEnd(14)}${'req/s'.padStart(10)}${'p99 ms'.padStart(9)}${'MB/s 1MiB'.padStart(11)}${'ws msg/s'.padStart(10)}${'peak RSS MB'.padStart(13)}${'errors'.padStart(8)}`,
-    ...rows.map((r) => `${r.name.padEnd(14)}${f(r.rps).padStart(10)}${f(r.p99Ms, 2).padStart(9)}${f(r.mbPerSec).padStart(11)}${f(r.wsPerSec).padStart(10)}${f(r.rssMb, 1).padStart(13)}${String(r.errors).padStart(8)}`),
+    "",
+    `${"target".padEnd(14)}${"req/s".padStart(10)}${"p99 ms".padStart(9)}${"MB/s 1MiB".padStart(11)}${"ws msg/s".padStart(10)}${"peak RSS MB".padStart(13)}${"errors".padStart(8)}`,
+    ...rows.map(
+      (r) =>
+        `${r.name.padEnd(14)}${f(r.rps).padStart(10)}${f(r.p99Ms, 2).padStart(9)}${f(r.mbPerSec).padStart(11)}${f(r.wsPerSec).padStart(10)}${f(r.rssMb, 1).padStart(13)}${String(r.errors).padStart(8)}`,
+    ),
   ];
-  const caddy = rows.find((r) => r.name === 'Caddy 2.6');
-  for (const ours of rows.filter((r) => r.name.startsWith('our front'))) {
+  const caddy = rows.find((r) => r.name === "Caddy 2.6");
+  for (const ours of rows.filter((r) => r.name.startsWith("our front"))) {
     if (caddy === undefined) break;
-    lines.push('', `${ours.name} / Caddy 2.6:`,
+    lines.push(
+      "",
+      `${ours.name} / Caddy 2.6:`,
       `  requests/s ${f(ours.rps / caddy.rps, 2)}× (goal ≥ 1.5×)`,
       `  p99        ${f(ours.p99Ms / caddy.p99Ms, 2)}× (goal ≤ 1×)`,
       `  MB/s       ${f(ours.mbPerSec / caddy.mbPerSec, 2)}×`,
       `  ws msg/s   ${f((ours.wsPerSec ?? Number.NaN) / (caddy.wsPerSec ?? Number.NaN), 2)}×`,
-      `  peak RSS   ${f(ours.rssMb, 1)} MB vs ${f(caddy.rssMb, 1)} MB (goal < 80 MB)`);
+      `  peak RSS   ${f(ours.rssMb, 1)} MB vs ${f(caddy.rssMb, 1)} MB (goal < 80 MB)`,
+    );
   }
-  lines.push('', `our portal app's own process (landing page, API, tunnels, logs; Caddy has none of it): peak RSS ${f(portalAppRssMb, 1)} MB`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  lines.push(
+    "",
+    `our portal app's own process (landing page, API, tunnels, logs; Caddy has none of it): peak RSS ${f(portalAppRssMb, 1)} MB`,
+  );
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 await main();

@@ -2,8 +2,8 @@
  * Load generators for the benchmark: wrk (keep-alive, TLS) for requests/s,
  * p99 and MB/s, and a WebSocket ping-pong client for echo messages/s.
  */
-import { execFile } from 'node:child_process';
-import { WebSocket } from 'ws';
+import { execFile } from "node:child_process";
+import { WebSocket } from "ws";
 
 /** One wrk run's figures. */
 export interface WrkResult {
@@ -15,17 +15,20 @@ export interface WrkResult {
 
 /** Run wrk against `url` with `headers`; `--latency` gives the percentiles. */
 export function wrk(url: string, options: { connections: number; seconds: number; headers: readonly string[] }): Promise<WrkResult> {
-  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '--timeout', '5s'];
-  for (const h of options.headers) args.push('-H', h);
+  const args = ["-t1", `-c${options.connections}`, `-d${options.seconds}s`, "--latency", "--timeout", "5s"];
+  for (const h of options.headers) args.push("-H", h);
   args.push(url);
   return new Promise((resolve, reject) => {
-    execFile('wrk', args, { timeout: (options.seconds + 30) * 1000 }, (err, stdout) => {
-      if (err) { reject(err); return; }
+    execFile("wrk", args, { timeout: (options.seconds + 30) * 1000 }, (err, stdout) => {
+      if (err) {
+        reject(err);
+        return;
+      }
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
       const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(stdout);
       const transfer = /Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/.exec(stdout);
-      const unit = { us: 0.001, ms: 1, s: 1000 }[p99?.[2] as 'us' | 'ms' | 's'] ?? Number.NaN;
-      const scale = { B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 }[transfer?.[2] as 'B' | 'KB' | 'MB' | 'GB'] ?? Number.NaN;
+      const unit = { us: 0.001, ms: 1, s: 1000 }[p99?.[2] as "us" | "ms" | "s"] ?? Number.NaN;
+      const scale = { B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 }[transfer?.[2] as "B" | "KB" | "MB" | "GB"] ?? Number.NaN;
       const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
       const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
       const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((n, v) => n + Number(v), 0) : 0);
@@ -35,17 +38,26 @@ export function wrk(url: string, options: { connections: number; seconds: number
 }
 
 /** Echo round trips per second over `connections` WebSockets, each sending its next message on the echo. */
-export async function wsEcho(url: string, options: { connections: number; seconds: number; headers: Record<string, string> }): Promise<number> {
-  const sockets = await Promise.all(Array.from({ length: options.connections }, () => new Promise<WebSocket>((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: options.headers, rejectUnauthorized: false, perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  })));
+export async function wsEcho(
+  url: string,
+  options: { connections: number; seconds: number; headers: Record<string, string> },
+): Promise<number> {
+  const sockets = await Promise.all(
+    Array.from(
+      { length: options.connections },
+      () =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(url, { headers: options.headers, rejectUnauthorized: false, perMessageDeflate: false });
+          ws.once("open", () => resolve(ws));
+          ws.once("error", reject);
+        }),
+    ),
+  );
   const payload = Buffer.alloc(64, 97);
   let count = 0;
   let running = true;
   for (const ws of sockets) {
-    ws.on('message', () => {
+    ws.on("message", () => {
       count++;
       if (running) ws.send(payload);
     });

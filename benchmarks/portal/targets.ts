@@ -5,13 +5,13 @@
  * auth routes, basic-auth fallback, not-ready handler, compression), and our
  * front (`node portal/server.ts`) with the same settings.
  */
-import { spawn, execFileSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs/promises';
-import net from 'node:net';
-import path from 'node:path';
-import { stopChild } from '../../portal/stop-child.ts';
-import { freePort } from '../../tests/_support/net.ts';
+import { spawn, execFileSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { stopChild } from "../../portal/stop-child.ts";
+import { freePort } from "../../tests/_support/net.ts";
 
 /** A started process and how to reach it. */
 export interface Target {
@@ -35,8 +35,11 @@ export async function waitForPort(port: number, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
     });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`port ${port} did not open within ${ms} ms`);
@@ -47,18 +50,22 @@ export async function waitForPort(port: number, ms = 15_000): Promise<void> {
 export { freePort };
 
 function track(child: ChildProcess, name: string): () => Promise<void> {
-  child.on('error', (err) => { process.stderr.write(`${name}: ${err.message}\n`); });
+  child.on("error", (err) => {
+    process.stderr.write(`${name}: ${err.message}\n`);
+  });
   return () => stopChild(child);
 }
 
 /** nginx serving `/1k.bin` and `/1m.bin` on plain HTTP (the backend) and TLS (the "direct" baseline). */
 export async function startNginx(env: BenchEnv, httpPort: number, tlsPort: number): Promise<Target> {
-  const root = path.join(env.dir, 'www');
+  const root = path.join(env.dir, "www");
   await fs.mkdir(root, { recursive: true });
-  await fs.writeFile(path.join(root, '1k.bin'), Buffer.alloc(1024, 120));
-  await fs.writeFile(path.join(root, '1m.bin'), Buffer.alloc(1024 * 1024, 121));
-  const conf = path.join(env.dir, 'nginx.conf');
-  await fs.writeFile(conf, `
+  await fs.writeFile(path.join(root, "1k.bin"), Buffer.alloc(1024, 120));
+  await fs.writeFile(path.join(root, "1m.bin"), Buffer.alloc(1024 * 1024, 121));
+  const conf = path.join(env.dir, "nginx.conf");
+  await fs.writeFile(
+    conf,
+    `
 user root;
 worker_processes 1;
 pid ${env.dir}/nginx.pid;
@@ -78,13 +85,14 @@ http {
     root ${root};
   }
 }
-`);
-  const child = spawn('nginx', ['-c', conf, '-p', env.dir, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const stop = track(child, 'nginx');
+`,
+  );
+  const child = spawn("nginx", ["-c", conf, "-p", env.dir, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "inherit"] });
+  const stop = track(child, "nginx");
   await waitForPort(httpPort);
   await waitForPort(tlsPort);
   return {
-    name: 'nginx direct',
+    name: "nginx direct",
     pids: async () => [child.pid as number, ...childPids(child.pid as number)],
     stop,
   };
@@ -92,7 +100,7 @@ http {
 
 /** Caddy 2.6 with the original image's per-app site blocks for the file app and the WebSocket app (token routes without `uri query -token`, which 2.6 lacks). */
 export async function startCaddy(env: BenchEnv, sites: readonly { port: number; upstream: number }[]): Promise<Target> {
-  const hash = execFileSync('caddy', ['hash-password', '--plaintext', env.token], { encoding: 'utf8' }).trim();
+  const hash = execFileSync("caddy", ["hash-password", "--plaintext", env.token], { encoding: "utf8" }).trim();
   const cookie = `${env.label}_auth_token=${env.token}; Path=/; Max-Age=604800; HttpOnly; SameSite=lax`;
   const site = (port: number, upstream: number) => `
 :${port} {
@@ -148,23 +156,26 @@ export async function startCaddy(env: BenchEnv, sites: readonly { port: number; 
   }
 }
 `;
-  const caddyfile = path.join(env.dir, 'Caddyfile');
-  await fs.writeFile(caddyfile, `{\n  admin off\n  auto_https off\n}\n${sites.map((s) => site(s.port, s.upstream)).join('\n')}`);
+  const caddyfile = path.join(env.dir, "Caddyfile");
+  await fs.writeFile(caddyfile, `{\n  admin off\n  auto_https off\n}\n${sites.map((s) => site(s.port, s.upstream)).join("\n")}`);
   // Fail fast on a config Caddy 2.6 does not accept.
-  execFileSync('caddy', ['adapt', '--config', caddyfile, '--adapter', 'caddyfile'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const child = spawn('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, XDG_DATA_HOME: env.dir, XDG_CONFIG_HOME: env.dir, HOME: env.dir },
+  execFileSync("caddy", ["adapt", "--config", caddyfile, "--adapter", "caddyfile"], { stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn("caddy", ["run", "--config", caddyfile, "--adapter", "caddyfile"], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, XDG_DATA_HOME: env.dir, XDG_CONFIG_HOME: env.dir, HOME: env.dir },
   });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
-  const stop = track(child, 'caddy');
+  let stderr = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
+  const stop = track(child, "caddy");
   try {
     for (const s of sites) await waitForPort(s.port);
   } catch (err) {
     await stop();
     throw new Error(`caddy did not start: ${stderr}`, { cause: err });
   }
-  return { name: 'Caddy 2.6', pids: async () => [child.pid as number], stop };
+  return { name: "Caddy 2.6", pids: async () => [child.pid as number], stop };
 }
 
 /**
@@ -173,11 +184,11 @@ export async function startCaddy(env: BenchEnv, sites: readonly { port: number; 
  * without type stripping, whose compiler would otherwise sit in the measured memory.
  */
 export async function bundlePortal(dir: string): Promise<string> {
-  const out = path.join(dir, 'portal-bundle');
-  const repo = new URL('../../', import.meta.url).pathname;
-  execFileSync(process.execPath, [path.join(repo, 'image/build/bundle.ts'), out], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await fs.cp(path.join(repo, 'portal/static'), path.join(out, 'static'), { recursive: true });
-  return path.join(out, 'main.js');
+  const out = path.join(dir, "portal-bundle");
+  const repo = new URL("../../", import.meta.url).pathname;
+  execFileSync(process.execPath, [path.join(repo, "image/build/bundle.ts"), out], { stdio: ["ignore", "ignore", "inherit"] });
+  await fs.cp(path.join(repo, "portal/static"), path.join(out, "static"), { recursive: true });
+  return path.join(out, "main.js");
 }
 
 /**
@@ -186,28 +197,43 @@ export async function bundlePortal(dir: string): Promise<string> {
  * portal starts (with its own Node flags, `portal/front-process.ts`); the
  * portal app's process is reported beside it.
  */
-export async function startOurFront(env: BenchEnv, sites: readonly { port: number; upstream: number }[], main: string): Promise<Target & { readonly portalPid: number }> {
-  const root = path.join(env.dir, 'instance');
-  await fs.mkdir(path.join(root, 'etc'), { recursive: true });
-  await fs.mkdir(path.join(root, 'var/log/portal'), { recursive: true });
-  await fs.copyFile(env.cert, path.join(root, 'etc/instance.crt'));
-  await fs.copyFile(env.key, path.join(root, 'etc/instance.key'));
+export async function startOurFront(
+  env: BenchEnv,
+  sites: readonly { port: number; upstream: number }[],
+  main: string,
+): Promise<Target & { readonly portalPid: number }> {
+  const root = path.join(env.dir, "instance");
+  await fs.mkdir(path.join(root, "etc"), { recursive: true });
+  await fs.mkdir(path.join(root, "var/log/portal"), { recursive: true });
+  await fs.copyFile(env.cert, path.join(root, "etc/instance.crt"));
+  await fs.copyFile(env.key, path.join(root, "etc/instance.key"));
   const portalEnv: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, INSTANCE_ROOT: root, ENABLE_HTTPS: 'true', OPEN_BUTTON_TOKEN: env.token, VAST_CONTAINERLABEL: env.label,
-    PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(await freePort()), PORTAL_TUNNEL_API_PORT: String(await freePort()), PORTAL_DEFAULT_TUNNELS: 'false',
-    PORTAL_CONFIG: sites.map((s, i) => `127.0.0.1:${s.port}:${s.upstream}:/:App ${i}`).join('|'),
+    PATH: process.env.PATH,
+    INSTANCE_ROOT: root,
+    ENABLE_HTTPS: "true",
+    OPEN_BUTTON_TOKEN: env.token,
+    VAST_CONTAINERLABEL: env.label,
+    PORTAL_FRONT_HOST: "127.0.0.1",
+    PORTAL_APP_PORT: String(await freePort()),
+    PORTAL_TUNNEL_API_PORT: String(await freePort()),
+    PORTAL_DEFAULT_TUNNELS: "false",
+    PORTAL_CONFIG: sites.map((s, i) => `127.0.0.1:${s.port}:${s.upstream}:/:App ${i}`).join("|"),
   };
   for (const s of sites) portalEnv[`VAST_TCP_PORT_${s.port}`] = String(s.port);
-  const child = spawn(process.execPath, [main, 'portal'], { stdio: ['ignore', 'ignore', 'inherit'], env: portalEnv });
-  const stop = track(child, 'portal');
+  const child = spawn(process.execPath, [main, "portal"], { stdio: ["ignore", "ignore", "inherit"], env: portalEnv });
+  const stop = track(child, "portal");
   for (const s of sites) await waitForPort(s.port);
   const portalPid = child.pid as number;
-  return { name: 'our front', pids: async () => childPids(portalPid), stop, portalPid };
+  return { name: "our front", pids: async () => childPids(portalPid), stop, portalPid };
 }
 
 function childPids(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '').map(Number);
+    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map(Number);
   } catch {
     return [];
   }
@@ -217,7 +243,7 @@ function childPids(pid: number): number[] {
 export async function peakRssMb(pids: readonly number[]): Promise<number> {
   let kb = 0;
   for (const pid of pids) {
-    const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const status = await fs.readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
     kb += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   }
   return kb / 1024;

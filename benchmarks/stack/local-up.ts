@@ -24,9 +24,19 @@ const emulator = await startEmulator({ apiKey, docker: true });
 const dir = await mkdtemp(join(tmpdir(), "vast-kit-bench-up-"));
 const configFile = join(dir, "Pulumi.benchup.yaml");
 const repository = `127.0.0.1:5000/vast-kit/bench-${fresh ? Date.now() : "warm"}`;
-await writeFile(configFile, `config:\n  vast:apiUrl: ${emulator.url}\n  vast-kit:instanceCount: 1\n  vast-kit:maxPricePerHour: "5"\n  vast-kit:imageRepository: ${repository}\n  vast-kit:imageRevision: "${Date.now()}"\n`);
-const env = { ...process.env, VAST_API_KEY: apiKey, PULUMI_BACKEND_URL: `file://${dir}`, PULUMI_CONFIG_PASSPHRASE: "bench", PULUMI_HOME: join(dir, ".pulumi") };
-const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", "benchup", "--non-interactive", "--cwd", repoRoot], { env, maxBuffer: 256 << 20 });
+await writeFile(
+  configFile,
+  `config:\n  vast:apiUrl: ${emulator.url}\n  vast-kit:instanceCount: 1\n  vast-kit:maxPricePerHour: "5"\n  vast-kit:imageRepository: ${repository}\n  vast-kit:imageRevision: "${Date.now()}"\n`,
+);
+const env = {
+  ...process.env,
+  VAST_API_KEY: apiKey,
+  PULUMI_BACKEND_URL: `file://${dir}`,
+  PULUMI_CONFIG_PASSPHRASE: "bench",
+  PULUMI_HOME: join(dir, ".pulumi"),
+};
+const pulumi = (...args: string[]) =>
+  run("pulumi", [...args, "--stack", "benchup", "--non-interactive", "--cwd", repoRoot], { env, maxBuffer: 256 << 20 });
 
 try {
   if (fresh) await run("/usr/bin/docker", ["builder", "prune", "-af"]);
@@ -43,14 +53,21 @@ try {
       const res = await request(portalUrl, { dispatcher: insecure, headers: { accept: "text/html" } });
       await res.body.dump();
       if (res.statusCode === 302) break;
-    } catch { /* still booting */ }
+    } catch {
+      /* still booting */
+    }
     if (Date.now() - upDone > 120_000) throw new Error("the portal did not answer within 120 s");
     await new Promise((r) => setTimeout(r, 200));
   }
   const portalDone = Date.now();
 
   // The non-interactive display ends each resource with `<type> <name> created (<seconds>s)`.
-  const span = (type: string) => Math.max(...[...upLog.matchAll(new RegExp(`${type.replace(/[/:]/g, "\\$&")} \\S+ created \\((\\d+(?:\\.\\d+)?)s\\)`, "g"))].map((m) => Number(m[1])));
+  const span = (type: string) =>
+    Math.max(
+      ...[...upLog.matchAll(new RegExp(`${type.replace(/[/:]/g, "\\$&")} \\S+ created \\((\\d+(?:\\.\\d+)?)s\\)`, "g"))].map((m) =>
+        Number(m[1]),
+      ),
+    );
   const phases: Array<[string, number]> = [
     ["image build + push (DockerImage)", span("pulumi-nodejs:dynamic/docker:Image")],
     ["template (VastTemplate)", span("pulumi-nodejs:dynamic/vast:Template")],

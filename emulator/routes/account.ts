@@ -2,7 +2,7 @@
  * Account and helper endpoints (vast-api.md §3.9): the current user (never carrying the key)
  * and the GPU names the CLI fetches, without auth, at start-up.
  */
-import { ACCOUNT, type Handler, json } from '../context.ts';
+import { ACCOUNT, type Handler, json } from "../context.ts";
 
 /** Credit every emulated account starts with, in $. */
 const CREDIT = 1000;

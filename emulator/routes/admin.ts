@@ -4,9 +4,9 @@
  * returns, and the Docker mode's cleanup. Bodies are validated with the same zod schemas as the
  * programmatic API.
  */
-import { type ApiResult, json } from '../context.ts';
-import { InvalidOptionsError } from '../errors.ts';
-import { Faults, type LifecycleTimings, TimingsPatch, parseOptions } from '../config.ts';
+import { type ApiResult, json } from "../context.ts";
+import { InvalidOptionsError } from "../errors.ts";
+import { Faults, type LifecycleTimings, TimingsPatch, parseOptions } from "../config.ts";
 
 /** What the admin routes act on; `startEmulator` implements it. */
 export interface AdminControls {
@@ -32,9 +32,9 @@ const SECRETS_PATH = /^\/_emulator\/instances\/(\d+)\/secrets$/;
 
 function parseJson(raw: string): unknown {
   try {
-    return raw.trim() === '' ? {} : (JSON.parse(raw) as unknown);
+    return raw.trim() === "" ? {} : (JSON.parse(raw) as unknown);
   } catch {
-    throw new InvalidOptionsError('body is not valid JSON', []);
+    throw new InvalidOptionsError("body is not valid JSON", []);
   }
 }
 
@@ -42,37 +42,37 @@ function parseJson(raw: string): unknown {
 export async function handleAdmin(admin: AdminControls, method: string, path: string, rawBody: string): Promise<ApiResult> {
   try {
     const route = `${method} ${path}`;
-    const secretsOf = method === 'GET' ? SECRETS_PATH.exec(path)?.[1] : undefined;
+    const secretsOf = method === "GET" ? SECRETS_PATH.exec(path)?.[1] : undefined;
     if (secretsOf !== undefined) {
       const secrets = admin.instanceSecrets(Number(secretsOf));
-      return secrets ? json(secrets) : json({ success: false, error: 'no_such_instance', msg: `Instance ${secretsOf} not found.` }, 404);
+      return secrets ? json(secrets) : json({ success: false, error: "no_such_instance", msg: `Instance ${secretsOf} not found.` }, 404);
     }
     switch (route) {
-      case 'GET /_emulator/faults':
+      case "GET /_emulator/faults":
         return json(admin.getFaults());
-      case 'PUT /_emulator/faults':
-        admin.setFaults(parseOptions(Faults, parseJson(rawBody), 'faults'));
+      case "PUT /_emulator/faults":
+        admin.setFaults(parseOptions(Faults, parseJson(rawBody), "faults"));
         return json(admin.getFaults());
-      case 'GET /_emulator/timings':
+      case "GET /_emulator/timings":
         return json(admin.getTimings());
-      case 'PUT /_emulator/timings':
-        admin.setTimings(parseOptions(TimingsPatch, parseJson(rawBody), 'timings'));
+      case "PUT /_emulator/timings":
+        admin.setTimings(parseOptions(TimingsPatch, parseJson(rawBody), "timings"));
         return json(admin.getTimings());
-      case 'GET /_emulator/stats':
+      case "GET /_emulator/stats":
         return json(admin.stats());
-      case 'POST /_emulator/stats/reset':
+      case "POST /_emulator/stats/reset":
         admin.resetStats();
         return json(admin.stats());
-      case 'GET /_emulator/instances':
+      case "GET /_emulator/instances":
         return json(admin.listInstances());
-      case 'DELETE /_emulator/containers':
+      case "DELETE /_emulator/containers":
         return json({ removed: await admin.removeContainers() });
       default:
-        return json({ success: false, error: 'not_found', msg: `${route} is not an admin route` }, 404);
+        return json({ success: false, error: "not_found", msg: `${route} is not an admin route` }, 404);
     }
   } catch (error) {
     if (error instanceof InvalidOptionsError) {
-      return json({ success: false, error: 'invalid_args', msg: error.message, paths: error.paths }, 400);
+      return json({ success: false, error: "invalid_args", msg: error.message, paths: error.paths }, 400);
     }
     throw error;
   }

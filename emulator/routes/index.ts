@@ -2,60 +2,64 @@
  * The handler of every endpoint key in table.ts. Typed as a full record, so a route without a
  * handler (or a handler without a route) does not compile.
  */
-import type { Handler } from '../context.ts';
-import { currentUser, gpuNames } from './account.ts';
-import { createInstance } from './asks.ts';
-import { changeBid, rebootInstance, recycleInstance, requestLogs, serveLogUpload } from './instance-actions.ts';
-import { listInstancesV1 } from './instance-list.ts';
+import type { Handler } from "../context.ts";
+import { currentUser, gpuNames } from "./account.ts";
+import { createInstance } from "./asks.ts";
+import { changeBid, rebootInstance, recycleInstance, requestLogs, serveLogUpload } from "./instance-actions.ts";
+import { listInstancesV1 } from "./instance-list.ts";
 import {
-  bulkChangeState, bulkDestroy, destroyInstance, instanceFilters, listInstancesV0, manageInstance, showInstance,
-} from './instances.ts';
-import { searchAsks, searchBundles, searchVolumeOffers } from './offers.ts';
-import { createSecret, deleteSecret, listSecrets, updateSecret } from './secrets.ts';
-import {
-  attachSshKey, createSshKey, deleteSshKey, detachSshKey, listInstanceSshKeys, listSshKeys, updateSshKey,
-} from './ssh-keys.ts';
-import type { EndpointKey } from './table.ts';
-import { createTemplate, deleteTemplate, editTemplate, editTemplateV1, searchTemplates } from './templates.ts';
-import { createVolume, deleteVolume, listVolumes } from './volumes.ts';
+  bulkChangeState,
+  bulkDestroy,
+  destroyInstance,
+  instanceFilters,
+  listInstancesV0,
+  manageInstance,
+  showInstance,
+} from "./instances.ts";
+import { searchAsks, searchBundles, searchVolumeOffers } from "./offers.ts";
+import { createSecret, deleteSecret, listSecrets, updateSecret } from "./secrets.ts";
+import { attachSshKey, createSshKey, deleteSshKey, detachSshKey, listInstanceSshKeys, listSshKeys, updateSshKey } from "./ssh-keys.ts";
+import type { EndpointKey } from "./table.ts";
+import { createTemplate, deleteTemplate, editTemplate, editTemplateV1, searchTemplates } from "./templates.ts";
+import { createVolume, deleteVolume, listVolumes } from "./volumes.ts";
 
 export const HANDLERS: Record<EndpointKey, Handler> = {
-  'GET /api/v0/gpu_names/unique': gpuNames,
-  'GET /api/v0/users/current': currentUser,
-  'POST /api/v0/bundles': searchBundles,
-  'PUT /api/v0/search/asks': searchAsks,
-  'PUT /api/v0/asks/:id': createInstance,
-  'GET /api/v1/instances': listInstancesV1,
-  'GET /api/v0/instances': listInstancesV0,
-  'PUT /api/v0/instances': bulkChangeState,
-  'DELETE /api/v0/instances': bulkDestroy,
-  'GET /api/v0/instances/filters': instanceFilters,
-  'PUT /api/v0/instances/reboot/:id': rebootInstance,
-  'PUT /api/v0/instances/recycle/:id': recycleInstance,
-  'PUT /api/v0/instances/bid_price/:id': changeBid,
-  'PUT /api/v0/instances/request_logs/:id': requestLogs,
-  'GET /api/v0/instances/:id': showInstance,
-  'PUT /api/v0/instances/:id': manageInstance,
-  'DELETE /api/v0/instances/:id': destroyInstance,
-  'GET /api/v0/instances/:id/ssh': listInstanceSshKeys,
-  'POST /api/v0/instances/:id/ssh': attachSshKey,
-  'DELETE /api/v0/instances/:id/ssh/:keyId': detachSshKey,
-  'GET /api/v0/template': searchTemplates,
-  'POST /api/v0/template': createTemplate,
-  'PUT /api/v0/template': editTemplate,
-  'PUT /api/v1/template': editTemplateV1,
-  'DELETE /api/v0/template': deleteTemplate,
-  'GET /api/v0/ssh': listSshKeys,
-  'POST /api/v0/ssh': createSshKey,
-  'PUT /api/v0/ssh/:id': updateSshKey,
-  'DELETE /api/v0/ssh/:id': deleteSshKey,
-  'GET /api/v0/secrets': listSecrets,
-  'POST /api/v0/secrets': createSecret,
-  'PUT /api/v0/secrets': updateSecret,
-  'DELETE /api/v0/secrets': deleteSecret,
-  'POST /api/v0/volumes/search': searchVolumeOffers,
-  'GET /api/v0/volumes': listVolumes,
-  'PUT /api/v0/volumes': createVolume,
-  'DELETE /api/v0/volumes': deleteVolume,
-  'GET /instance_logs/:file': serveLogUpload,
+  "GET /api/v0/gpu_names/unique": gpuNames,
+  "GET /api/v0/users/current": currentUser,
+  "POST /api/v0/bundles": searchBundles,
+  "PUT /api/v0/search/asks": searchAsks,
+  "PUT /api/v0/asks/:id": createInstance,
+  "GET /api/v1/instances": listInstancesV1,
+  "GET /api/v0/instances": listInstancesV0,
+  "PUT /api/v0/instances": bulkChangeState,
+  "DELETE /api/v0/instances": bulkDestroy,
+  "GET /api/v0/instances/filters": instanceFilters,
+  "PUT /api/v0/instances/reboot/:id": rebootInstance,
+  "PUT /api/v0/instances/recycle/:id": recycleInstance,
+  "PUT /api/v0/instances/bid_price/:id": changeBid,
+  "PUT /api/v0/instances/request_logs/:id": requestLogs,
+  "GET /api/v0/instances/:id": showInstance,
+  "PUT /api/v0/instances/:id": manageInstance,
+  "DELETE /api/v0/instances/:id": destroyInstance,
+  "GET /api/v0/instances/:id/ssh": listInstanceSshKeys,
+  "POST /api/v0/instances/:id/ssh": attachSshKey,
+  "DELETE /api/v0/instances/:id/ssh/:keyId": detachSshKey,
+  "GET /api/v0/template": searchTemplates,
+  "POST /api/v0/template": createTemplate,
+  "PUT /api/v0/template": editTemplate,
+  "PUT /api/v1/template": editTemplateV1,
+  "DELETE /api/v0/template": deleteTemplate,
+  "GET /api/v0/ssh": listSshKeys,
+  "POST /api/v0/ssh": createSshKey,
+  "PUT /api/v0/ssh/:id": updateSshKey,
+  "DELETE /api/v0/ssh/:id": deleteSshKey,
+  "GET /api/v0/secrets": listSecrets,
+  "POST /api/v0/secrets": createSecret,
+  "PUT /api/v0/secrets": updateSecret,
+  "DELETE /api/v0/secrets": deleteSecret,
+  "POST /api/v0/volumes/search": searchVolumeOffers,
+  "GET /api/v0/volumes": listVolumes,
+  "PUT /api/v0/volumes": createVolume,
+  "DELETE /api/v0/volumes": deleteVolume,
+  "GET /instance_logs/:file": serveLogUpload,
 };

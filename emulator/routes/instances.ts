@@ -2,19 +2,19 @@
  * Instances one by one and in bulk (vast-api.md §3.3.1, §3.3.3, §3.3.4, §3.4): the single read,
  * the legacy v0 list, filter facets, state/label changes, and destroy.
  */
-import { type Handler, type RequestContext, json } from '../context.ts';
-import type { InstanceRecord } from '../db.ts';
-import { apiError } from '../errors.ts';
-import { changeState } from '../instance-control.ts';
-import { instanceView } from '../instance-view.ts';
-import { BulkDestroyBody, BulkStateBody, ManageInstanceBody, parseBody } from '../schemas.ts';
+import { type Handler, type RequestContext, json } from "../context.ts";
+import type { InstanceRecord } from "../db.ts";
+import { apiError } from "../errors.ts";
+import { changeState } from "../instance-control.ts";
+import { instanceView } from "../instance-view.ts";
+import { BulkDestroyBody, BulkStateBody, ManageInstanceBody, parseBody } from "../schemas.ts";
 
 /** The longest label a PUT accepts (§3.4; create allows 256). */
 const MAX_LABEL = 1024;
 
 /** The id route parameter, or NaN. */
-export function idParam(ctx: RequestContext, name = 'id'): number {
-  const value = ctx.params[name] ?? '';
+export function idParam(ctx: RequestContext, name = "id"): number {
+  const value = ctx.params[name] ?? "";
   return /^\d+$/.test(value) ? Number(value) : Number.NaN;
 }
 
@@ -22,7 +22,7 @@ export function idParam(ctx: RequestContext, name = 'id'): number {
 export function requireInstance(ctx: RequestContext): InstanceRecord {
   const id = idParam(ctx);
   const record = Number.isNaN(id) ? undefined : ctx.state.db.getInstance(id);
-  if (!record) throw apiError(404, 'no_such_instance', `Instance ${ctx.params['id']} not found.`);
+  if (!record) throw apiError(404, "no_such_instance", `Instance ${ctx.params["id"]} not found.`);
   return record;
 }
 
@@ -51,7 +51,7 @@ export const listInstancesV0: Handler = (ctx) => {
 export const instanceFilters: Handler = (ctx) => {
   const seen = new Map<string, Record<string, unknown>>();
   for (const view of listViews(ctx)) {
-    const facet = { actual_status: view['actual_status'], verification: view['verification'], gpu_name: view['gpu_name'] };
+    const facet = { actual_status: view["actual_status"], verification: view["verification"], gpu_name: view["gpu_name"] };
     seen.set(JSON.stringify(facet), facet);
   }
   return json({ filters: [...seen.values()] });
@@ -60,15 +60,15 @@ export const instanceFilters: Handler = (ctx) => {
 /** `PUT /api/v0/instances/{id}/` with `state`, `label` or both (§3.4). */
 export const manageInstance: Handler = (ctx) => {
   const { state, label } = parseBody(ManageInstanceBody, ctx.body);
-  if (state === undefined && label === undefined) throw apiError(400, 'invalid_args', 'Invalid args: give at least one of state or label');
+  if (state === undefined && label === undefined) throw apiError(400, "invalid_args", "Invalid args: give at least one of state or label");
   if (label && label.length > MAX_LABEL) {
-    throw apiError(400, 'label_too_long', 'Please limit label length to 1024 characters, ideally less than 128.');
+    throw apiError(400, "label_too_long", "Please limit label length to 1024 characters, ideally less than 128.");
   }
   const record = requireInstance(ctx);
   if (state) changeState(ctx.state, record, state, ctx.now);
   if (label !== undefined) {
     ctx.state.db.setLabel(record.id, label);
-    return json({ success: true, msg: `label for ${record.id} set to '${label ?? ''}'` });
+    return json({ success: true, msg: `label for ${record.id} set to '${label ?? ""}'` });
   }
   return json({ success: true });
 };
@@ -76,10 +76,10 @@ export const manageInstance: Handler = (ctx) => {
 /** `DELETE /api/v0/instances/{id}/`; a repeat answers 404 `not_found`, which clients treat as done (§5.4). */
 export const destroyInstance: Handler = (ctx) => {
   const id = idParam(ctx);
-  if (Number.isNaN(id)) throw apiError(400, 'invalid_args', 'invalid instance_id');
-  if (!ctx.state.db.getInstance(id)) throw apiError(404, 'not_found', 'Instance not found');
+  if (Number.isNaN(id)) throw apiError(400, "invalid_args", "invalid instance_id");
+  if (!ctx.state.db.getInstance(id)) throw apiError(404, "not_found", "Instance not found");
   ctx.state.db.destroyInstance(id);
-  ctx.state.containers?.run('destroy', id);
+  ctx.state.containers?.run("destroy", id);
   return json({ success: true });
 };
 
@@ -99,7 +99,7 @@ export const bulkDestroy: Handler = (ctx) => {
   for (const id of body.instance_ids) {
     if (!ctx.state.db.getInstance(id)) continue;
     ctx.state.db.destroyInstance(id);
-    ctx.state.containers?.run('destroy', id);
+    ctx.state.containers?.run("destroy", id);
   }
   return json({ success: true });
 };

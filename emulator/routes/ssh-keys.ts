@@ -3,31 +3,31 @@
  * the list is a bare array and 404s when empty; create names the field `public_key`, the list
  * `key`; deleting an unknown key is a 400 `no_ssh_key`; attach takes the key text.
  */
-import { type Handler, type RequestContext, json } from '../context.ts';
-import { ACCOUNT } from '../context.ts';
-import type { SshKeyRecord } from '../db.ts';
-import { apiError } from '../errors.ts';
-import { SshKeyBody } from '../schemas.ts';
-import { idParam, requireInstance } from './instances.ts';
+import { type Handler, type RequestContext, json } from "../context.ts";
+import { ACCOUNT } from "../context.ts";
+import type { SshKeyRecord } from "../db.ts";
+import { apiError } from "../errors.ts";
+import { SshKeyBody } from "../schemas.ts";
+import { idParam, requireInstance } from "./instances.ts";
 
-const NO_KEY = () => apiError(400, 'no_ssh_key', 'No ssh key provided');
+const NO_KEY = () => apiError(400, "no_ssh_key", "No ssh key provided");
 
 function keyText(ctx: RequestContext): string {
   const parsed = SshKeyBody.safeParse(ctx.body);
-  const text = parsed.success ? (parsed.data.ssh_key ?? parsed.data.public_key ?? '').trim() : '';
+  const text = parsed.success ? (parsed.data.ssh_key ?? parsed.data.public_key ?? "").trim() : "";
   if (!text) throw NO_KEY();
   return text;
 }
 
-function keyObject(key: SshKeyRecord, field: 'key' | 'public_key'): Record<string, unknown> {
+function keyObject(key: SshKeyRecord, field: "key" | "public_key"): Record<string, unknown> {
   return { id: key.id, user_id: ACCOUNT.id, [field]: key.publicKey, created_at: key.createdAt, deleted_at: null };
 }
 
 /** `GET /api/v0/ssh/` → `[{"id", "user_id", "key", ...}]`, or 404 when there are none. */
 export const listSshKeys: Handler = (ctx) => {
   const keys = ctx.state.db.listSshKeys();
-  if (keys.length === 0) return json({ success: false, msg: 'No SSH keys found for the user.' }, 404);
-  return json(keys.map((key) => keyObject(key, 'key')));
+  if (keys.length === 0) return json({ success: false, msg: "No SSH keys found for the user." }, 404);
+  return json(keys.map((key) => keyObject(key, "key")));
 };
 
 /** `POST /api/v0/ssh/` `{"ssh_key"}`; the key also goes onto every current instance. Duplicates are refused (§10). */
@@ -35,11 +35,11 @@ export const createSshKey: Handler = (ctx) => {
   const text = keyText(ctx);
   const { db } = ctx.state;
   if (db.listSshKeys().some((key) => key.publicKey === text)) {
-    throw apiError(400, 'duplicate_ssh_key', 'This SSH key is already on your account.');
+    throw apiError(400, "duplicate_ssh_key", "This SSH key is already on your account.");
   }
   const key = db.insertSshKey(text, ctx.now / 1000);
   for (const instance of db.listInstances()) db.attachSshKey(instance.id, text);
-  return json({ success: true, key: keyObject(key, 'public_key') });
+  return json({ success: true, key: keyObject(key, "public_key") });
 };
 
 /** `PUT /api/v0/ssh/{id}/` `{"id", "ssh_key"}`. */
@@ -49,7 +49,7 @@ export const updateSshKey: Handler = (ctx) => {
   const key = Number.isNaN(id) ? undefined : ctx.state.db.getSshKey(id);
   if (!key) throw NO_KEY();
   ctx.state.db.updateSshKey(key.id, text);
-  return json({ success: true, key: keyObject({ ...key, publicKey: text }, 'public_key') });
+  return json({ success: true, key: keyObject({ ...key, publicKey: text }, "public_key") });
 };
 
 /** `DELETE /api/v0/ssh/{id}/`; an unknown id is a 400, not a 404. */
@@ -71,16 +71,16 @@ export const listInstanceSshKeys: Handler = (ctx) => {
 export const attachSshKey: Handler = (ctx) => {
   const record = requireInstance(ctx);
   ctx.state.db.attachSshKey(record.id, keyText(ctx));
-  return json({ success: true, msg: 'SSH key attached successfully' });
+  return json({ success: true, msg: "SSH key attached successfully" });
 };
 
 /** `DELETE /api/v0/instances/{id}/ssh/{ssh_key_id}/`: the id is an account key's. */
 export const detachSshKey: Handler = (ctx) => {
   const record = requireInstance(ctx);
-  const keyId = idParam(ctx, 'keyId');
+  const keyId = idParam(ctx, "keyId");
   const key = Number.isNaN(keyId) ? undefined : ctx.state.db.getSshKey(keyId);
   if (!key || !ctx.state.db.detachSshKey(record.id, key.publicKey)) {
-    throw apiError(404, 'no_such_ssh_key', `SSH key ${ctx.params['keyId']} is not attached to instance ${record.id}.`);
+    throw apiError(404, "no_such_ssh_key", `SSH key ${ctx.params["keyId"]} is not attached to instance ${record.id}.`);
   }
-  return json({ success: true, msg: 'SSH key removed from instance.' });
+  return json({ success: true, msg: "SSH key removed from instance." });
 };

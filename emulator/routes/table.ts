@@ -6,54 +6,58 @@
  */
 
 /** `api`: the key is required. `optional`: anonymous allowed, a wrong key still fails (§1.2). `none`: never checked. */
-export type RouteAuth = 'api' | 'optional' | 'none';
+export type RouteAuth = "api" | "optional" | "none";
 
 export const ROUTES = [
-  ['GET', '/api/v0/gpu_names/unique', 'none'],
-  ['GET', '/api/v0/users/current', 'api'],
-  ['POST', '/api/v0/bundles', 'optional'],
-  ['PUT', '/api/v0/search/asks', 'optional'],
-  ['PUT', '/api/v0/asks/:id', 'api'],
-  ['GET', '/api/v1/instances', 'api'],
-  ['GET', '/api/v0/instances', 'api'],
-  ['PUT', '/api/v0/instances', 'api'],
-  ['DELETE', '/api/v0/instances', 'api'],
-  ['GET', '/api/v0/instances/filters', 'api'],
-  ['PUT', '/api/v0/instances/reboot/:id', 'api'],
-  ['PUT', '/api/v0/instances/recycle/:id', 'api'],
-  ['PUT', '/api/v0/instances/bid_price/:id', 'api'],
-  ['PUT', '/api/v0/instances/request_logs/:id', 'api'],
-  ['GET', '/api/v0/instances/:id', 'api'],
-  ['PUT', '/api/v0/instances/:id', 'api'],
-  ['DELETE', '/api/v0/instances/:id', 'api'],
-  ['GET', '/api/v0/instances/:id/ssh', 'api'],
-  ['POST', '/api/v0/instances/:id/ssh', 'api'],
-  ['DELETE', '/api/v0/instances/:id/ssh/:keyId', 'api'],
-  ['GET', '/api/v0/template', 'api'],
-  ['POST', '/api/v0/template', 'api'],
-  ['PUT', '/api/v0/template', 'api'],
+  ["GET", "/api/v0/gpu_names/unique", "none"],
+  ["GET", "/api/v0/users/current", "api"],
+  ["POST", "/api/v0/bundles", "optional"],
+  ["PUT", "/api/v0/search/asks", "optional"],
+  ["PUT", "/api/v0/asks/:id", "api"],
+  ["GET", "/api/v1/instances", "api"],
+  ["GET", "/api/v0/instances", "api"],
+  ["PUT", "/api/v0/instances", "api"],
+  ["DELETE", "/api/v0/instances", "api"],
+  ["GET", "/api/v0/instances/filters", "api"],
+  ["PUT", "/api/v0/instances/reboot/:id", "api"],
+  ["PUT", "/api/v0/instances/recycle/:id", "api"],
+  ["PUT", "/api/v0/instances/bid_price/:id", "api"],
+  ["PUT", "/api/v0/instances/request_logs/:id", "api"],
+  ["GET", "/api/v0/instances/:id", "api"],
+  ["PUT", "/api/v0/instances/:id", "api"],
+  ["DELETE", "/api/v0/instances/:id", "api"],
+  ["GET", "/api/v0/instances/:id/ssh", "api"],
+  ["POST", "/api/v0/instances/:id/ssh", "api"],
+  ["DELETE", "/api/v0/instances/:id/ssh/:keyId", "api"],
+  ["GET", "/api/v0/template", "api"],
+  ["POST", "/api/v0/template", "api"],
+  ["PUT", "/api/v0/template", "api"],
   // vastai 1.9 edits through v1 with `id` and `hash_id` (observed from the pinned CLI; not in vast-api.md).
-  ['PUT', '/api/v1/template', 'api'],
-  ['DELETE', '/api/v0/template', 'api'],
-  ['GET', '/api/v0/ssh', 'api'],
-  ['POST', '/api/v0/ssh', 'api'],
-  ['PUT', '/api/v0/ssh/:id', 'api'],
-  ['DELETE', '/api/v0/ssh/:id', 'api'],
-  ['GET', '/api/v0/secrets', 'api'],
-  ['POST', '/api/v0/secrets', 'api'],
-  ['PUT', '/api/v0/secrets', 'api'],
-  ['DELETE', '/api/v0/secrets', 'api'],
-  ['POST', '/api/v0/volumes/search', 'optional'],
-  ['GET', '/api/v0/volumes', 'api'],
-  ['PUT', '/api/v0/volumes', 'api'],
-  ['DELETE', '/api/v0/volumes', 'api'],
+  ["PUT", "/api/v1/template", "api"],
+  ["DELETE", "/api/v0/template", "api"],
+  ["GET", "/api/v0/ssh", "api"],
+  ["POST", "/api/v0/ssh", "api"],
+  ["PUT", "/api/v0/ssh/:id", "api"],
+  ["DELETE", "/api/v0/ssh/:id", "api"],
+  ["GET", "/api/v0/secrets", "api"],
+  ["POST", "/api/v0/secrets", "api"],
+  ["PUT", "/api/v0/secrets", "api"],
+  ["DELETE", "/api/v0/secrets", "api"],
+  ["POST", "/api/v0/volumes/search", "optional"],
+  ["GET", "/api/v0/volumes", "api"],
+  ["PUT", "/api/v0/volumes", "api"],
+  ["DELETE", "/api/v0/volumes", "api"],
   // The log upload that `request_logs` points at: another host in the real service, fetched without auth (§3.4).
-  ['GET', '/instance_logs/:file', 'none'],
+  ["GET", "/instance_logs/:file", "none"],
 ] as const satisfies ReadonlyArray<readonly [string, string, RouteAuth]>;
 
 /** `"<METHOD> <pattern>"`, e.g. `"PUT /api/v0/asks/:id"`. */
 type Route = (typeof ROUTES)[number];
-export type EndpointKey = Route extends infer R ? (R extends readonly [infer M extends string, infer P extends string, RouteAuth] ? `${M} ${P}` : never) : never;
+export type EndpointKey = Route extends infer R
+  ? R extends readonly [infer M extends string, infer P extends string, RouteAuth]
+    ? `${M} ${P}`
+    : never
+  : never;
 
 /** Every valid endpoint key, in table order. */
 export const ENDPOINT_KEYS: readonly string[] = ROUTES.map(([method, pattern]) => `${method} ${pattern}`);
@@ -69,7 +73,7 @@ const compiled = ROUTES.map(([method, pattern, auth]) => ({
   method: method as string,
   key: `${method} ${pattern}` as EndpointKey,
   auth: auth as RouteAuth,
-  segments: pattern.split('/').filter(Boolean),
+  segments: pattern.split("/").filter(Boolean),
 }));
 
 /**
@@ -77,14 +81,14 @@ const compiled = ROUTES.map(([method, pattern, auth]) => ({
  * nothing matches; `methodMismatch` tells a 405 from a 404.
  */
 export function matchRoute(method: string, path: string): RouteMatch | { methodMismatch: boolean } {
-  const parts = path.split('/').filter(Boolean);
+  const parts = path.split("/").filter(Boolean);
   let pathKnown = false;
   for (const route of compiled) {
     if (route.segments.length !== parts.length) continue;
     const params: Record<string, string> = {};
     const ok = route.segments.every((segment, i) => {
-      const part = parts[i] ?? '';
-      if (segment.startsWith(':')) {
+      const part = parts[i] ?? "";
+      if (segment.startsWith(":")) {
         params[segment.slice(1)] = decodeURIComponent(part);
         return true;
       }

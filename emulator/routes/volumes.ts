@@ -3,9 +3,9 @@
  * delete (id in the query, as the CLI sends it, or in the body, as the docs do). A volume that is
  * attached to an instance cannot be deleted. Volume-offer search lives in offers.ts.
  */
-import { type Handler, json } from '../context.ts';
-import { apiError } from '../errors.ts';
-import { CreateVolumeBody, DeleteVolumeBody, parseBody } from '../schemas.ts';
+import { type Handler, json } from "../context.ts";
+import { apiError } from "../errors.ts";
+import { CreateVolumeBody, DeleteVolumeBody, parseBody } from "../schemas.ts";
 
 const NAME_PATTERN = /^\w{1,64}$/;
 const DEFAULT_SIZE_GB = 15;
@@ -14,10 +14,12 @@ const DEFAULT_SIZE_GB = 15;
 export const createVolume: Handler = (ctx) => {
   const { id, size = DEFAULT_SIZE_GB, name } = parseBody(CreateVolumeBody, ctx.body);
   const offer = ctx.state.catalog.volumeById.get(id);
-  if (!offer) throw apiError(404, 'no_such_ask', `Volume offer ${id} is not available.`);
-  if (name && !NAME_PATTERN.test(name)) throw apiError(400, 'invalid_args', 'Volume names use letters, digits and underscores, at most 64.');
+  if (!offer) throw apiError(404, "no_such_ask", `Volume offer ${id} is not available.`);
+  if (name && !NAME_PATTERN.test(name))
+    throw apiError(400, "invalid_args", "Volume names use letters, digits and underscores, at most 64.");
   const sizeGb = size ?? DEFAULT_SIZE_GB;
-  if (!(sizeGb >= 1 && sizeGb <= Number(offer['disk_space']))) throw apiError(400, 'invalid_args', `size must be between 1 and ${offer['disk_space']} GB`);
+  if (!(sizeGb >= 1 && sizeGb <= Number(offer["disk_space"])))
+    throw apiError(400, "invalid_args", `size must be between 1 and ${offer["disk_space"]} GB`);
   const volume = ctx.state.db.insertVolume(id, name ?? null, Math.round(sizeGb), ctx.now / 1000);
   return json({ success: true, volume_name: `V.${volume.id}`, volume_id: volume.id });
 };
@@ -25,28 +27,28 @@ export const createVolume: Handler = (ctx) => {
 /** `GET /api/v0/volumes?owner=me&type=local_volume|network_volume|all_volume` → `{"volumes": [...]}`. */
 export const listVolumes: Handler = (ctx) => {
   // Network volumes were withdrawn (§3.8): asking for them alone lists nothing.
-  if (ctx.query.get('type') === 'network_volume') return json({ volumes: [] });
+  if (ctx.query.get("type") === "network_volume") return json({ volumes: [] });
   const volumes = ctx.state.db.listVolumes().map((volume) => {
     const offer = ctx.state.catalog.volumeById.get(volume.volumeOfferId);
-    const storageCost = Number(offer?.['storage_cost'] ?? 0);
+    const storageCost = Number(offer?.["storage_cost"] ?? 0);
     return {
       id: volume.id,
       label: volume.name,
       name: volume.name,
-      status: volume.instanceId === null ? 'available' : 'attached',
+      status: volume.instanceId === null ? "available" : "attached",
       disk_space: volume.size,
       start_date: volume.createdAt,
       instances: volume.instanceId === null ? [] : [volume.instanceId],
-      machine_id: offer?.['machine_id'] ?? null,
-      host_id: offer?.['host_id'] ?? null,
-      geolocation: offer?.['geolocation'] ?? null,
-      reliability2: offer?.['reliability2'] ?? null,
-      verification: offer?.['verification'] ?? null,
-      disk_name: offer?.['disk_name'] ?? null,
-      inet_up: offer?.['inet_up'] ?? null,
-      inet_down: offer?.['inet_down'] ?? null,
+      machine_id: offer?.["machine_id"] ?? null,
+      host_id: offer?.["host_id"] ?? null,
+      geolocation: offer?.["geolocation"] ?? null,
+      reliability2: offer?.["reliability2"] ?? null,
+      verification: offer?.["verification"] ?? null,
+      disk_name: offer?.["disk_name"] ?? null,
+      inet_up: offer?.["inet_up"] ?? null,
+      inet_down: offer?.["inet_down"] ?? null,
       storage_total_cost: Math.round(((storageCost * volume.size) / 730) * 1e6) / 1e6,
-      driver_version: offer?.['driver_version'] ?? null,
+      driver_version: offer?.["driver_version"] ?? null,
       cluster_id: null,
     };
   });
@@ -56,13 +58,13 @@ export const listVolumes: Handler = (ctx) => {
 /** `DELETE /api/v0/volumes/?id=N` (or `{"id": N}`) → `{"success": true}`. */
 export const deleteVolume: Handler = (ctx) => {
   const fromBody = DeleteVolumeBody.safeParse(ctx.body);
-  const raw = ctx.query.get('id') ?? (fromBody.success ? fromBody.data.id : undefined);
+  const raw = ctx.query.get("id") ?? (fromBody.success ? fromBody.data.id : undefined);
   const id = Number(raw);
-  if (raw === undefined || raw === null || !Number.isInteger(id)) throw apiError(400, 'invalid_args', 'Please provide a valid volume ID.');
+  if (raw === undefined || raw === null || !Number.isInteger(id)) throw apiError(400, "invalid_args", "Please provide a valid volume ID.");
   const volume = ctx.state.db.getVolume(id);
-  if (!volume) throw apiError(404, 'no_such_volume', 'Volume with that ID does not exist.');
+  if (!volume) throw apiError(404, "no_such_volume", "Volume with that ID does not exist.");
   if (volume.instanceId !== null) {
-    throw apiError(400, 'volume_in_use', `Volume ${id} is attached to instance ${volume.instanceId}; destroy the instance first.`);
+    throw apiError(400, "volume_in_use", `Volume ${id} is attached to instance ${volume.instanceId}; destroy the instance first.`);
   }
   ctx.state.db.deleteVolume(id);
   return json({ success: true });

@@ -4,9 +4,9 @@
  * really used, learned from the front's `X-Forwarded-Host` (§4.1 `GET /`).
  * @module
  */
-import { isIPv4 } from 'node:net';
-import type { PortalApp } from '../../contracts/portal-config.ts';
-import { targetUrl } from './applications.ts';
+import { isIPv4 } from "node:net";
+import type { PortalApp } from "../../contracts/portal-config.ts";
+import { targetUrl } from "./applications.ts";
 
 /** Shared by the portal app and the tunnel API. */
 export class DirectUrls {
@@ -31,8 +31,9 @@ export class DirectUrls {
   directUrl(port: number, apps: readonly PortalApp[]): string | undefined {
     const mapped = this.#mapped.get(port);
     if (mapped === undefined || this.#publicIp === undefined) return undefined;
-    const app = apps.find((a) => a.external_port === port && a.external_port !== a.internal_port) ?? apps.find((a) => a.external_port === port);
-    const scheme = app === undefined ? (this.#https ? 'https' : 'http') : targetUrl(app, apps, this.#https).split(':')[0];
+    const app =
+      apps.find((a) => a.external_port === port && a.external_port !== a.internal_port) ?? apps.find((a) => a.external_port === port);
+    const scheme = app === undefined ? (this.#https ? "https" : "http") : targetUrl(app, apps, this.#https).split(":")[0];
     return `${scheme}://${this.#publicIp}:${mapped}`;
   }
 }

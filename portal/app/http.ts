@@ -5,8 +5,8 @@
  * `{"detail": …}`; anything that is not a PortalError becomes a bare 500.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PortalError, PortalErrorCode } from '../errors.ts';
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { PortalError, PortalErrorCode } from "../errors.ts";
 
 /** What a handler receives. */
 export interface AppRequest {
@@ -22,7 +22,7 @@ export type Handler = (r: AppRequest) => void | Promise<void>;
 
 /** One route: `pattern` like `/supervisor/process/:name/start` or `/stop-quick-tunnel/*target`. */
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly method: "GET" | "POST" | "PUT";
   readonly pattern: string;
   readonly handler: Handler;
 }
@@ -38,38 +38,46 @@ interface Compiled {
 export function createRouter(routes: readonly Route[]): (req: IncomingMessage, res: ServerResponse) => void {
   const compiled = routes.map(compile);
   return (req, res) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
-    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
     let pathMatched = false;
     for (const route of compiled) {
       const match = route.regex.exec(path);
       if (match === null) continue;
       pathMatched = true;
-      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+      if (route.method !== req.method && !(route.method === "GET" && req.method === "HEAD")) continue;
       const params: Record<string, string> = {};
-      route.names.forEach((name, i) => { params[name] = safeDecode(match[i + 1] ?? ''); });
+      route.names.forEach((name, i) => {
+        params[name] = safeDecode(match[i + 1] ?? "");
+      });
       Promise.resolve()
         .then(() => route.handler({ req, res, params, query }))
         .catch((err: unknown) => sendError(res, err));
       return;
     }
-    sendJson(res, pathMatched ? 405 : 404, { detail: pathMatched ? 'Method Not Allowed' : 'Not Found' });
+    sendJson(res, pathMatched ? 405 : 404, { detail: pathMatched ? "Method Not Allowed" : "Not Found" });
   };
 }
 
 /** Answer with JSON. */
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
-  res.end(res.req.method === 'HEAD' ? undefined : body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), ...headers });
+  res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
 /** Answer with text (`text/plain` unless `type` says otherwise). */
-export function sendText(res: ServerResponse, status: number, text: string | Buffer, type = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(res.req.method === 'HEAD' ? undefined : text);
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string | Buffer,
+  type = "text/plain; charset=utf-8",
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(text), ...headers });
+  res.end(res.req.method === "HEAD" ? undefined : text);
 }
 
 /** Render an error: a PortalError with its status and message, anything else as a bare 500. */
@@ -83,7 +91,7 @@ export function sendError(res: ServerResponse, err: unknown): void {
     return;
   }
   process.stderr.write(`portal: unhandled error: ${(err as Error)?.stack ?? String(err)}\n`);
-  sendJson(res, 500, { detail: 'Internal Server Error' });
+  sendJson(res, 500, { detail: "Internal Server Error" });
 }
 
 /** A 404 PortalError with FastAPI's wording. */
@@ -93,17 +101,20 @@ export function notFound(detail: string): PortalError {
 
 function compile(route: Route): Compiled {
   const names: string[] = [];
-  const source = route.pattern.split('/').map((segment) => {
-    if (segment.startsWith(':')) {
-      names.push(segment.slice(1));
-      return '([^/]+)';
-    }
-    if (segment.startsWith('*')) {
-      names.push(segment.slice(1));
-      return '(.+)';
-    }
-    return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }).join('/');
+  const source = route.pattern
+    .split("/")
+    .map((segment) => {
+      if (segment.startsWith(":")) {
+        names.push(segment.slice(1));
+        return "([^/]+)";
+      }
+      if (segment.startsWith("*")) {
+        names.push(segment.slice(1));
+        return "(.+)";
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("/");
   return { method: route.method, regex: new RegExp(`^${source}$`), names, handler: route.handler };
 }
 

@@ -7,15 +7,14 @@
  * log writers (`tee -a` in utils/logging.sh) hold them open and keep appending.
  * @module
  */
-import { EventEmitter } from 'node:events';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { Terminal } from './terminal.ts';
+import { EventEmitter } from "node:events";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { Terminal } from "./terminal.ts";
 
 /** A message of the `/ws-logs` protocol. */
-export type LogMessage =
-  | { readonly type: 'append' | 'overwrite'; readonly html: string; readonly file: string };
+export type LogMessage = { readonly type: "append" | "overwrite"; readonly html: string; readonly file: string };
 
 /** Options of {@link LogStream}. */
 export interface LogStreamOptions {
@@ -82,11 +81,13 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
     if (this.#polling) return;
     this.#polling = true;
     try {
-      const names = (await fs.readdir(this.#o.dir).catch(() => [] as string[])).filter((n) => n.endsWith('.log'));
-      const stats = await Promise.all(names.map(async (name) => {
-        const st = await fs.stat(path.join(this.#o.dir, name)).catch(() => undefined);
-        return st?.isFile() ? { name, st } : undefined;
-      }));
+      const names = (await fs.readdir(this.#o.dir).catch(() => [] as string[])).filter((n) => n.endsWith(".log"));
+      const stats = await Promise.all(
+        names.map(async (name) => {
+          const st = await fs.stat(path.join(this.#o.dir, name)).catch(() => undefined);
+          return st?.isFile() ? { name, st } : undefined;
+        }),
+      );
       const present = stats.filter((s) => s !== undefined).sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
       for (const { name, st } of present) await this.#check(name, st.ino, st.size);
       for (const name of this.#files.keys()) if (!names.includes(name)) this.#files.delete(name);
@@ -99,15 +100,15 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
     let tracked = this.#files.get(name);
     let from: number;
     if (tracked === undefined) {
-      tracked = { ino, pos: 0, terminal: new Terminal(), decoder: new StringDecoder('utf8'), lastEntry: undefined };
+      tracked = { ino, pos: 0, terminal: new Terminal(), decoder: new StringDecoder("utf8"), lastEntry: undefined };
       this.#files.set(name, tracked);
       from = Math.max(0, size - TAIL_BYTES);
       let text = await this.#read(name, from, size);
       tracked.pos = size;
       // A newly seen file contributes only its last lines (§4.2: last 750).
-      if (from > 0) text = text.slice(text.indexOf('\n') + 1);
-      const lines = text.split('\n');
-      if (lines.length > this.#o.historyLines + 1) text = lines.slice(-(this.#o.historyLines + 1)).join('\n');
+      if (from > 0) text = text.slice(text.indexOf("\n") + 1);
+      const lines = text.split("\n");
+      if (lines.length > this.#o.historyLines + 1) text = lines.slice(-(this.#o.historyLines + 1)).join("\n");
       this.#feed(name, tracked, text);
       return;
     }
@@ -115,7 +116,7 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
       // Replaced or truncated: start over from the beginning.
       tracked.ino = ino;
       tracked.pos = 0;
-      tracked.decoder = new StringDecoder('utf8');
+      tracked.decoder = new StringDecoder("utf8");
       tracked.terminal = new Terminal();
       tracked.lastEntry = undefined;
     }
@@ -126,9 +127,9 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
   }
 
   #feed(file: string, tracked: Tracked, text: string): void {
-    if (text === '') return;
+    if (text === "") return;
     for (const event of tracked.terminal.write(text)) {
-      if (event.type === 'overwrite' && tracked.lastEntry !== undefined) {
+      if (event.type === "overwrite" && tracked.lastEntry !== undefined) {
         tracked.lastEntry.html = event.html;
       } else {
         const entry = { html: event.html };
@@ -136,33 +137,39 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
         if (this.#history.length > this.#o.historyLines) this.#history.shift();
         tracked.lastEntry = entry;
       }
-      this.emit('message', { type: event.type, html: event.html, file });
+      this.emit("message", { type: event.type, html: event.html, file });
     }
   }
 
   async #read(name: string, from: number, to: number): Promise<string> {
-    const handle = await fs.open(path.join(this.#o.dir, name), 'r').catch(() => undefined);
-    if (handle === undefined) return '';
+    const handle = await fs.open(path.join(this.#o.dir, name), "r").catch(() => undefined);
+    if (handle === undefined) return "";
     try {
       const buffer = Buffer.alloc(to - from);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
       const tracked = this.#files.get(name);
-      return tracked === undefined ? buffer.subarray(0, bytesRead).toString('utf8') : tracked.decoder.write(buffer.subarray(0, bytesRead));
+      return tracked === undefined ? buffer.subarray(0, bytesRead).toString("utf8") : tracked.decoder.write(buffer.subarray(0, bytesRead));
     } finally {
       await handle.close();
     }
   }
 
   async #rotate(): Promise<void> {
-    const names = (await fs.readdir(this.#o.dir).catch(() => [] as string[])).filter((n) => n.endsWith('.log'));
+    const names = (await fs.readdir(this.#o.dir).catch(() => [] as string[])).filter((n) => n.endsWith(".log"));
     for (const name of names) {
       for (const file of [path.join(this.#o.dir, name), path.join(this.#o.cleanDir, name)]) {
         const st = await fs.stat(file).catch(() => undefined);
         if (st === undefined || st.size <= ROTATE_ABOVE) continue;
-        if (!(await cutToTail(file, st.size).then(() => true, () => false))) continue;
+        if (
+          !(await cutToTail(file, st.size).then(
+            () => true,
+            () => false,
+          ))
+        )
+          continue;
         // Our own rotation is not new output: continue from the end of the cut file.
         const tracked = file.startsWith(this.#o.dir) ? this.#files.get(name) : undefined;
-        const after = tracked && await fs.stat(file).catch(() => undefined);
+        const after = tracked && (await fs.stat(file).catch(() => undefined));
         if (tracked && after) {
           tracked.ino = after.ino;
           tracked.pos = after.size;
@@ -178,7 +185,7 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
  * nothing they print would reach the logs again. A line written during the cut may be lost.
  */
 async function cutToTail(file: string, size: number): Promise<void> {
-  const handle = await fs.open(file, 'r+');
+  const handle = await fs.open(file, "r+");
   try {
     const buffer = Buffer.alloc(ROTATE_KEEP);
     await handle.read(buffer, 0, ROTATE_KEEP, size - ROTATE_KEEP);

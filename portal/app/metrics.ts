@@ -6,9 +6,9 @@
  * loop or the log stream (§11 bug 14); NaN becomes null.
  * @module
  */
-import { execFile } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
+import { execFile } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
 
 /** Options of {@link MetricsCollector}. */
 export interface MetricsOptions {
@@ -38,23 +38,31 @@ export class MetricsCollector {
 
   constructor(options: MetricsOptions) {
     this.#o = options;
-    this.#cg = options.cgroupRoot ?? '/sys/fs/cgroup';
+    this.#cg = options.cgroupRoot ?? "/sys/fs/cgroup";
   }
 
   /** The `/system-metrics` body. */
   async collect(): Promise<Record<string, unknown>> {
     const [ram, cpu, disk, volume, gpu, container] = await Promise.all([
-      this.#memory(), this.#cpu(), diskUsage(this.#o.rootPath), this.#volume(), gpus(), this.#o.isContainer(),
+      this.#memory(),
+      this.#cpu(),
+      diskUsage(this.#o.rootPath),
+      this.#volume(),
+      gpus(),
+      this.#o.isContainer(),
     ]);
-    return { ram, disk, environment: container ? 'container' : 'host', cpu, ...(volume ? { volume } : {}), gpu };
+    return { ram, disk, environment: container ? "container" : "host", cpu, ...(volume ? { volume } : {}), gpu };
   }
 
   async #memory(): Promise<{ total: number; used: number; percent: number | null }> {
     const host = os.totalmem();
     const usable = (n: number | undefined) => (n !== undefined && n > 0 && n < host && n < HUGE ? n : undefined);
     // Prefer the soft limit, then the hard limit (§4.1 metrics details).
-    const limit = usable(await readNumber(`${this.#cg}/memory.low`)) ?? usable(await readNumber(`${this.#cg}/memory/memory.soft_limit_in_bytes`))
-      ?? usable(await readNumber(`${this.#cg}/memory.max`)) ?? usable(await readNumber(`${this.#cg}/memory/memory.limit_in_bytes`));
+    const limit =
+      usable(await readNumber(`${this.#cg}/memory.low`)) ??
+      usable(await readNumber(`${this.#cg}/memory/memory.soft_limit_in_bytes`)) ??
+      usable(await readNumber(`${this.#cg}/memory.max`)) ??
+      usable(await readNumber(`${this.#cg}/memory/memory.limit_in_bytes`));
     if (limit !== undefined) {
       const used = (await readNumber(`${this.#cg}/memory.current`)) ?? (await readNumber(`${this.#cg}/memory/memory.usage_in_bytes`)) ?? 0;
       return { total: limit, used, percent: round1((used / limit) * 100) };
@@ -66,7 +74,7 @@ export class MetricsCollector {
   async #cpu(): Promise<{ percent: number | null; count: number }> {
     const cores = await this.#quotaCores();
     const sample = async (): Promise<CpuSample | undefined> => {
-      const stat = await fs.readFile(`${this.#cg}/cpu.stat`, 'utf8').catch(() => undefined);
+      const stat = await fs.readFile(`${this.#cg}/cpu.stat`, "utf8").catch(() => undefined);
       const usec = stat === undefined ? undefined : Number(/usage_usec (\d+)/.exec(stat)?.[1]);
       const v1 = usec === undefined || Number.isNaN(usec) ? await readNumber(`${this.#cg}/cpuacct/cpuacct.usage`) : undefined;
       const value = usec !== undefined && !Number.isNaN(usec) ? usec : v1 !== undefined ? v1 / 1000 : undefined;
@@ -89,9 +97,9 @@ export class MetricsCollector {
   }
 
   async #quotaCores(): Promise<number> {
-    const max = await fs.readFile(`${this.#cg}/cpu.max`, 'utf8').catch(() => undefined);
-    const [quota, period] = (max ?? '').trim().split(/\s+/);
-    if (quota !== undefined && quota !== 'max' && Number(quota) > 0 && Number(period) > 0) return Number(quota) / Number(period);
+    const max = await fs.readFile(`${this.#cg}/cpu.max`, "utf8").catch(() => undefined);
+    const [quota, period] = (max ?? "").trim().split(/\s+/);
+    if (quota !== undefined && quota !== "max" && Number(quota) > 0 && Number(period) > 0) return Number(quota) / Number(period);
     const q1 = await readNumber(`${this.#cg}/cpu/cpu.cfs_quota_us`);
     const p1 = await readNumber(`${this.#cg}/cpu/cpu.cfs_period_us`);
     if (q1 !== undefined && q1 > 0 && p1 !== undefined && p1 > 0) return q1 / p1;
@@ -99,7 +107,10 @@ export class MetricsCollector {
   }
 
   async #volume(): Promise<Record<string, unknown> | undefined> {
-    const [root, ws] = await Promise.all([fs.stat(this.#o.rootPath).catch(() => undefined), fs.stat(this.#o.workspace).catch(() => undefined)]);
+    const [root, ws] = await Promise.all([
+      fs.stat(this.#o.rootPath).catch(() => undefined),
+      fs.stat(this.#o.workspace).catch(() => undefined),
+    ]);
     if (root === undefined || ws === undefined || root.dev === ws.dev) return undefined;
     return { path: this.#o.workspace, ...(await diskUsage(this.#o.workspace)) };
   }
@@ -113,7 +124,7 @@ async function diskUsage(p: string): Promise<{ total: number; used: number; perc
 }
 
 async function readNumber(file: string): Promise<number | undefined> {
-  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  const text = await fs.readFile(file, "utf8").catch(() => undefined);
   if (text === undefined || !/^\d+\s*$/.test(text)) return undefined;
   return Number(text);
 }
@@ -128,19 +139,19 @@ async function gpus(): Promise<Record<string, unknown>> {
   const rows: { load: number; used: number; total: number }[] = [];
   let nvidia = 0;
   let amd = 0;
-  const nv = await run('nvidia-smi', ['--query-gpu=utilization.gpu,memory.used,memory.total', '--format=csv,noheader,nounits']);
-  for (const line of (nv ?? '').split('\n').filter((l) => l.trim() !== '')) {
-    const [load, used, total] = line.split(',').map((v) => Number(v.trim()));
+  const nv = await run("nvidia-smi", ["--query-gpu=utilization.gpu,memory.used,memory.total", "--format=csv,noheader,nounits"]);
+  for (const line of (nv ?? "").split("\n").filter((l) => l.trim() !== "")) {
+    const [load, used, total] = line.split(",").map((v) => Number(v.trim()));
     rows.push({ load: load ?? Number.NaN, used: used ?? Number.NaN, total: total ?? Number.NaN });
     nvidia++;
   }
-  const rocm = await run('rocm-smi', ['--showmeminfo', 'vram', '--showuse', '--json']);
+  const rocm = await run("rocm-smi", ["--showmeminfo", "vram", "--showuse", "--json"]);
   if (rocm !== undefined) {
     try {
       for (const card of Object.values(JSON.parse(rocm) as Record<string, Record<string, string>>)) {
-        const total = Number(card['VRAM Total Memory (B)']) / 1048576;
-        const used = Number(card['VRAM Total Used Memory (B)']) / 1048576;
-        rows.push({ load: Number(card['GPU use (%)']), used, total });
+        const total = Number(card["VRAM Total Memory (B)"]) / 1048576;
+        const used = Number(card["VRAM Total Used Memory (B)"]) / 1048576;
+        rows.push({ load: Number(card["GPU use (%)"]), used, total });
         amd++;
       }
     } catch {
@@ -156,7 +167,7 @@ async function gpus(): Promise<Record<string, unknown>> {
     memory_used: round1(memoryUsed),
     memory_total: round1(memoryTotal),
     memory_percent: memoryTotal > 0 ? round1((memoryUsed / memoryTotal) * 100) : 0,
-    memory_unit: 'MB',
+    memory_unit: "MB",
     ...(nvidia > 0 ? { nvidia_count: nvidia } : {}),
     ...(amd > 0 ? { amd_count: amd } : {}),
   };
@@ -164,9 +175,13 @@ async function gpus(): Promise<Record<string, unknown>> {
 
 /** A one-line GPU summary for the landing page (`<n>× <name>, …` or `No GPU detected`). */
 export async function gpuSummary(): Promise<string> {
-  const names = (await run('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'])) ?? '';
+  const names = (await run("nvidia-smi", ["--query-gpu=name", "--format=csv,noheader"])) ?? "";
   const counts = new Map<string, number>();
-  for (const name of names.split('\n').map((n) => n.trim()).filter((n) => n !== '')) counts.set(name, (counts.get(name) ?? 0) + 1);
-  if (counts.size === 0) return 'No GPU detected';
-  return [...counts].map(([name, n]) => `${n}× ${name}`).join(', ');
+  for (const name of names
+    .split("\n")
+    .map((n) => n.trim())
+    .filter((n) => n !== ""))
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  if (counts.size === 0) return "No GPU detected";
+  return [...counts].map(([name, n]) => `${n}× ${name}`).join(", ");
 }

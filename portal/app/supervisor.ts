@@ -4,12 +4,12 @@
  * the unstoppable set honoured.
  * @module
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { PortalError, PortalErrorCode } from '../errors.ts';
-import type { XmlRpcValue } from './xmlrpc.ts';
-import { XmlRpcFault, callUnix } from './xmlrpc.ts';
+import { spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { PortalError, PortalErrorCode } from "../errors.ts";
+import type { XmlRpcValue } from "./xmlrpc.ts";
+import { XmlRpcFault, callUnix } from "./xmlrpc.ts";
 
 /** One process as `/supervisor/processes` reports it. */
 export interface ProcessInfo {
@@ -47,23 +47,35 @@ export class SupervisorClient {
 
   /** True when the XML-RPC socket exists. */
   async available(): Promise<boolean> {
-    return fs.stat(this.#o.socketPath).then((s) => s.isSocket(), () => false);
+    return fs.stat(this.#o.socketPath).then(
+      (s) => s.isSocket(),
+      () => false,
+    );
   }
 
   /** Every visible process (skip-marked ones and, in launch mode, `jupyter` hidden). */
   async processes(): Promise<ProcessInfo[]> {
-    const all = await this.#call('supervisor.getAllProcessInfo');
-    if (!Array.isArray(all)) throw new PortalError(PortalErrorCode.supervisorUnavailable, 'unexpected answer from supervisord');
+    const all = await this.#call("supervisor.getAllProcessInfo");
+    if (!Array.isArray(all)) throw new PortalError(PortalErrorCode.supervisorUnavailable, "unexpected answer from supervisord");
     const skipped = new Set(await fs.readdir(this.#o.skipDir).catch(() => [] as string[]));
-    const launch = await fs.stat(this.#o.launchMarker).then(() => true, () => false);
+    const launch = await fs.stat(this.#o.launchMarker).then(
+      () => true,
+      () => false,
+    );
     const out: ProcessInfo[] = [];
     for (const raw of all) {
       const p = raw as Record<string, XmlRpcValue>;
       const name = String(p.name);
-      if (skipped.has(name) || (launch && name === 'jupyter')) continue;
+      if (skipped.has(name) || (launch && name === "jupyter")) continue;
       out.push({
-        name, group: String(p.group), state: String(p.statename), description: String(p.description),
-        pid: Number(p.pid), start: Number(p.start), now: Number(p.now), unstoppable: this.#o.unstoppable.has(name),
+        name,
+        group: String(p.group),
+        state: String(p.statename),
+        description: String(p.description),
+        pid: Number(p.pid),
+        start: Number(p.start),
+        now: Number(p.now),
+        unstoppable: this.#o.unstoppable.has(name),
       });
     }
     return out;
@@ -71,7 +83,7 @@ export class SupervisorClient {
 
   /** Start a process; a supervisord fault becomes 400 with its faultString. */
   async start(name: string): Promise<void> {
-    await this.#call('supervisor.startProcess', [name, true]);
+    await this.#call("supervisor.startProcess", [name, true]);
   }
 
   /** Stop a process; 403 for the unstoppable set. */
@@ -79,7 +91,7 @@ export class SupervisorClient {
     if (this.#o.unstoppable.has(name)) {
       throw new PortalError(PortalErrorCode.processUnstoppable, `Process ${name} cannot be stopped`, { status: 403 });
     }
-    await this.#call('supervisor.stopProcess', [name, true]);
+    await this.#call("supervisor.stopProcess", [name, true]);
   }
 
   /**
@@ -88,14 +100,15 @@ export class SupervisorClient {
    * 404 for an unknown name.
    */
   async restart(name: string): Promise<void> {
-    const known = await this.#call('supervisor.getAllProcessInfo');
+    const known = await this.#call("supervisor.getAllProcessInfo");
     if (!Array.isArray(known) || !known.some((p) => (p as Record<string, XmlRpcValue>).name === name)) {
       throw new PortalError(PortalErrorCode.notFound, `Process ${name} not found`, { status: 404 });
     }
-    const child = spawn(this.#o.supervisorctl ?? 'supervisorctl', ['-s', `unix://${path.resolve(this.#o.socketPath)}`, 'restart', name], {
-      detached: true, stdio: 'ignore',
+    const child = spawn(this.#o.supervisorctl ?? "supervisorctl", ["-s", `unix://${path.resolve(this.#o.socketPath)}`, "restart", name], {
+      detached: true,
+      stdio: "ignore",
     });
-    child.on('error', () => {});
+    child.on("error", () => {});
     child.unref();
   }
 
@@ -106,7 +119,10 @@ export class SupervisorClient {
       if (err instanceof XmlRpcFault) {
         throw new PortalError(PortalErrorCode.supervisorFault, err.faultString, { status: 400, cause: err });
       }
-      throw new PortalError(PortalErrorCode.supervisorUnavailable, `supervisord unavailable: ${(err as Error).message}`, { status: 500, cause: err });
+      throw new PortalError(PortalErrorCode.supervisorUnavailable, `supervisord unavailable: ${(err as Error).message}`, {
+        status: 500,
+        cause: err,
+      });
     }
   }
 }

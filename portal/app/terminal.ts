@@ -8,7 +8,7 @@
  */
 
 /** What a chunk changed: new lines, or a rewrite of the last line of this file. */
-export type TerminalEvent = { readonly type: 'append' | 'overwrite'; readonly html: string };
+export type TerminalEvent = { readonly type: "append" | "overwrite"; readonly html: string };
 
 interface Style {
   fg: string | undefined;
@@ -23,11 +23,11 @@ const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]/g;
 
 /** Emulates one file's output stream. */
 export class Terminal {
-  #line = '';
+  #line = "";
   #emitted = false;
   #dirty = false;
   #pendingCr = false;
-  #carry = '';
+  #carry = "";
   #style: Style = { fg: undefined, bg: undefined, bold: false, dim: false };
   #lineStartStyle: Style = { ...this.#style };
 
@@ -35,24 +35,24 @@ export class Terminal {
   write(chunk: string): TerminalEvent[] {
     const events: TerminalEvent[] = [];
     let text = this.#carry + chunk;
-    this.#carry = '';
-    if (text.endsWith('\r')) {
-      this.#carry = '\r';
+    this.#carry = "";
+    if (text.endsWith("\r")) {
+      this.#carry = "\r";
       text = text.slice(0, -1);
     }
     let i = 0;
     while (i < text.length) {
-      const nl = text.indexOf('\n', i);
+      const nl = text.indexOf("\n", i);
       const end = nl < 0 ? text.length : nl;
       let segment = text.slice(i, end);
-      if (segment.endsWith('\r') && nl >= 0) segment = segment.slice(0, -1);
+      if (segment.endsWith("\r") && nl >= 0) segment = segment.slice(0, -1);
       this.#feed(segment);
       if (nl < 0) break;
       this.#finishLine(events);
       i = nl + 1;
     }
     if (this.#dirty) {
-      events.push({ type: this.#emitted ? 'overwrite' : 'append', html: this.#render() });
+      events.push({ type: this.#emitted ? "overwrite" : "append", html: this.#render() });
       this.#emitted = true;
       this.#dirty = false;
     }
@@ -60,10 +60,10 @@ export class Terminal {
   }
 
   #feed(segment: string): void {
-    const parts = segment.split('\r');
+    const parts = segment.split("\r");
     parts.forEach((part, index) => {
       if (index > 0) this.#pendingCr = true;
-      if (part === '') return;
+      if (part === "") return;
       if (this.#pendingCr) {
         this.#clearLine();
         this.#pendingCr = false;
@@ -75,8 +75,8 @@ export class Terminal {
         last = m.index + m[0].length;
         const final = m[2];
         // Erase-in-line and cursor-to-column both restart the visible line.
-        if (final === 'K' || final === 'G') this.#clearLine();
-        else if (final === 'm') this.#line += `\x1b[${m[1] ?? ''}m`;
+        if (final === "K" || final === "G") this.#clearLine();
+        else if (final === "m") this.#line += `\x1b[${m[1] ?? ""}m`;
       }
       this.#line += part.slice(last);
       this.#dirty = true;
@@ -85,15 +85,15 @@ export class Terminal {
 
   #clearLine(): void {
     this.#render(true);
-    this.#line = '';
+    this.#line = "";
   }
 
   #finishLine(events: TerminalEvent[]): void {
     if (this.#dirty || !this.#emitted) {
-      events.push({ type: this.#emitted ? 'overwrite' : 'append', html: this.#render() });
+      events.push({ type: this.#emitted ? "overwrite" : "append", html: this.#render() });
     }
     this.#render(true);
-    this.#line = '';
+    this.#line = "";
     this.#emitted = false;
     this.#dirty = false;
     this.#pendingCr = false;
@@ -102,18 +102,18 @@ export class Terminal {
   /** Render the current line from the style at its start; with `commit`, keep the style at its end. */
   #render(commit = false): string {
     const style = { ...this.#lineStartStyle };
-    let html = '';
+    let html = "";
     const flush = (text: string) => {
-      if (text === '') return;
+      if (text === "") return;
       const cls = classes(style);
-      const escaped = escapeHtml(text.replace(CONTROL, ''));
-      html += cls === '' ? escaped : `<span class="${cls}">${escaped}</span>`;
+      const escaped = escapeHtml(text.replace(CONTROL, ""));
+      html += cls === "" ? escaped : `<span class="${cls}">${escaped}</span>`;
     };
     let last = 0;
     const sgr = /\x1b\[([0-9;]*)m/g;
     for (let m = sgr.exec(this.#line); m !== null; m = sgr.exec(this.#line)) {
       flush(this.#line.slice(last, m.index));
-      applySgr(style, m[1] ?? '');
+      applySgr(style, m[1] ?? "");
       last = m.index + m[0].length;
     }
     flush(this.#line.slice(last));
@@ -124,7 +124,7 @@ export class Terminal {
 }
 
 function applySgr(style: Style, params: string): void {
-  const codes = params === '' ? [0] : params.split(';').map((p) => Number(p) || 0);
+  const codes = params === "" ? [0] : params.split(";").map((p) => Number(p) || 0);
   for (let i = 0; i < codes.length; i++) {
     const c = codes[i] as number;
     if (c === 0) Object.assign(style, { fg: undefined, bg: undefined, bold: false, dim: false });
@@ -140,7 +140,7 @@ function applySgr(style: Style, params: string): void {
     else if ((c === 38 || c === 48) && codes[i + 1] === 5) {
       // 256-colour: map the 16 base colours to classes and drop the rest (no inline styles from logs).
       const n = codes[i + 2] ?? 0;
-      if (n < 16) style[c === 38 ? 'fg' : 'bg'] = `${c === 38 ? 'f' : 'b'}${n}`;
+      if (n < 16) style[c === 38 ? "fg" : "bg"] = `${c === 38 ? "f" : "b"}${n}`;
       i += 2;
     } else if ((c === 38 || c === 48) && codes[i + 1] === 2) {
       i += 4;
@@ -152,12 +152,12 @@ function classes(style: Style): string {
   const out: string[] = [];
   if (style.fg !== undefined) out.push(`a-${style.fg}`);
   if (style.bg !== undefined) out.push(`a-${style.bg}`);
-  if (style.bold) out.push('a-bold');
-  if (style.dim) out.push('a-dim');
-  return out.join(' ');
+  if (style.bold) out.push("a-bold");
+  if (style.dim) out.push("a-dim");
+  return out.join(" ");
 }
 
 /** Escape text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }

@@ -5,12 +5,12 @@
  * from its metrics `/config`. All children are stopped on close.
  * @module
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { z } from 'zod';
-import { PortalError, PortalErrorCode } from '../errors.ts';
-import { stopChild } from '../stop-child.ts';
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { z } from "zod";
+import { PortalError, PortalErrorCode } from "../errors.ts";
+import { stopChild } from "../stop-child.ts";
 
 /** The announcement cloudflared prints for a quick tunnel (§5.1 `QUICK_TUNNEL_URL_RE`). */
 export const QUICK_TUNNEL_URL = /(https:\/\/\w+(-\w+)+\.trycloudflare\.com)/;
@@ -104,7 +104,11 @@ export class TunnelManager {
    * retried with the given delays (§5.1: 2 s apart, retries after 10/20/30 s).
    * Runs in the background; failures are logged.
    */
-  async startDefaultTunnels(targets: readonly string[], spacingMs = 2000, retryDelaysMs: readonly number[] = [10_000, 20_000, 30_000]): Promise<void> {
+  async startDefaultTunnels(
+    targets: readonly string[],
+    spacingMs = 2000,
+    retryDelaysMs: readonly number[] = [10_000, 20_000, 30_000],
+  ): Promise<void> {
     for (const [i, target] of targets.entries()) {
       if (i > 0) await sleep(spacingMs);
       for (let attempt = 0; !this.#closed; attempt++) {
@@ -113,7 +117,9 @@ export class TunnelManager {
           break;
         } catch (err) {
           const delay = retryDelaysMs[attempt];
-          this.#options.log(`[${target}] default tunnel failed: ${(err as Error).message}${delay === undefined ? '; giving up' : `; retrying in ${delay} ms`}`);
+          this.#options.log(
+            `[${target}] default tunnel failed: ${(err as Error).message}${delay === undefined ? "; giving up" : `; retrying in ${delay} ms`}`,
+          );
           if (delay === undefined) break;
           await sleep(delay);
         }
@@ -123,17 +129,30 @@ export class TunnelManager {
 
   /** Start the named tunnel daemon (§5.2); resolves once it printed its first line. */
   async startNamedTunnel(token: string): Promise<void> {
-    const args = ['--no-autoupdate', 'tunnel', '--metrics', this.#options.metrics, 'run', '--token', token];
-    const child = spawn(this.#options.cloudflared, args, { env: this.#options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ["--no-autoupdate", "tunnel", "--metrics", this.#options.metrics, "run", "--token", token];
+    const child = spawn(this.#options.cloudflared, args, { env: this.#options.env, stdio: ["ignore", "pipe", "pipe"] });
     this.#named = child;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new PortalError(PortalErrorCode.tunnelFailed, 'named tunnel printed nothing within the timeout')), this.#options.timeoutMs);
+      const timer = setTimeout(
+        () => reject(new PortalError(PortalErrorCode.tunnelFailed, "named tunnel printed nothing within the timeout")),
+        this.#options.timeoutMs,
+      );
       let first = true;
-      this.#pipeLines(child, '[named tunnel]', () => {
-        if (first) { first = false; clearTimeout(timer); resolve(); }
+      this.#pipeLines(child, "[named tunnel]", () => {
+        if (first) {
+          first = false;
+          clearTimeout(timer);
+          resolve();
+        }
       });
-      child.once('error', (err) => { clearTimeout(timer); reject(new PortalError(PortalErrorCode.tunnelFailed, `cannot start cloudflared: ${err.message}`, { cause: err })); });
-      child.once('exit', (code) => { clearTimeout(timer); if (first) reject(new PortalError(PortalErrorCode.tunnelFailed, `cloudflared exited with ${code}`)); });
+      child.once("error", (err) => {
+        clearTimeout(timer);
+        reject(new PortalError(PortalErrorCode.tunnelFailed, `cannot start cloudflared: ${err.message}`, { cause: err }));
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        if (first) reject(new PortalError(PortalErrorCode.tunnelFailed, `cloudflared exited with ${code}`));
+      });
     });
   }
 
@@ -143,13 +162,14 @@ export class TunnelManager {
     try {
       response = await fetch(`http://${this.#options.metrics}/config`, { signal: AbortSignal.timeout(5000) });
     } catch (err) {
-      throw new PortalError(PortalErrorCode.tunnelNotFound, 'Tunnel config not found', { status: 404, cause: err });
+      throw new PortalError(PortalErrorCode.tunnelNotFound, "Tunnel config not found", { status: 404, cause: err });
     }
     const parsed = NamedConfig.safeParse(await response.json().catch(() => undefined));
-    if (!response.ok || !parsed.success) throw new PortalError(PortalErrorCode.tunnelNotFound, 'Tunnel config not found', { status: 404 });
+    if (!response.ok || !parsed.success) throw new PortalError(PortalErrorCode.tunnelNotFound, "Tunnel config not found", { status: 404 });
     const out: TunnelLink[] = [];
     for (const rule of parsed.data.config.ingress) {
-      if (rule.hostname !== undefined && rule.service?.startsWith('http')) out.push({ targetUrl: rule.service, tunnelUrl: `https://${rule.hostname}` });
+      if (rule.hostname !== undefined && rule.service?.startsWith("http"))
+        out.push({ targetUrl: rule.service, tunnelUrl: `https://${rule.hostname}` });
     }
     return out;
   }
@@ -169,11 +189,14 @@ export class TunnelManager {
   }
 
   #startQuick(target: string): QuickTunnel {
-    const args = ['--no-autoupdate', '--no-tls-verify', '--url', target];
-    const child = spawn(this.#options.cloudflared, args, { env: this.#options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ["--no-autoupdate", "--no-tls-verify", "--url", target];
+    const child = spawn(this.#options.cloudflared, args, { env: this.#options.env, stdio: ["ignore", "pipe", "pipe"] });
     let resolveUrl!: (url: string) => void;
     let rejectUrl!: (err: Error) => void;
-    const ready = new Promise<string>((resolve, reject) => { resolveUrl = resolve; rejectUrl = reject; });
+    const ready = new Promise<string>((resolve, reject) => {
+      resolveUrl = resolve;
+      rejectUrl = reject;
+    });
     ready.catch(() => {});
     const tunnel: QuickTunnel = { child, ready, url: undefined };
     this.#quick.set(target, tunnel);
@@ -182,7 +205,10 @@ export class TunnelManager {
       void stopChild(child);
       rejectUrl(new PortalError(PortalErrorCode.tunnelFailed, message, { cause }));
     };
-    const timer = setTimeout(() => fail(`Tunnel didn't start within ${Math.round(this.#options.timeoutMs / 1000)} seconds`), this.#options.timeoutMs);
+    const timer = setTimeout(
+      () => fail(`Tunnel didn't start within ${Math.round(this.#options.timeoutMs / 1000)} seconds`),
+      this.#options.timeoutMs,
+    );
     this.#pipeLines(child, `[${target}]`, (line) => {
       const match = tunnel.url === undefined ? QUICK_TUNNEL_URL.exec(line) : null;
       if (match === null) return;
@@ -191,9 +217,12 @@ export class TunnelManager {
       this.#options.log(`[${target}] quick tunnel ready at ${tunnel.url}`);
       resolveUrl(match[1] as string);
     });
-    child.once('error', (err) => { clearTimeout(timer); fail(`cannot start cloudflared: ${err.message}`, err); });
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      fail(`cannot start cloudflared: ${err.message}`, err);
+    });
     // An exited tunnel leaves the registry (the original polled every 10 s; an exit event is immediate).
-    child.once('exit', (code) => {
+    child.once("exit", (code) => {
       clearTimeout(timer);
       if (this.#quick.get(target) === tunnel) this.#quick.delete(target);
       if (tunnel.url === undefined) fail(`cloudflared exited with ${code} before announcing a URL`);
@@ -204,7 +233,7 @@ export class TunnelManager {
   #pipeLines(child: ChildProcess, prefix: string, onLine: (line: string) => void): void {
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
-      createInterface({ input: stream }).on('line', (line) => {
+      createInterface({ input: stream }).on("line", (line) => {
         this.#options.log(`${prefix} ${line}`);
         onLine(line);
       });

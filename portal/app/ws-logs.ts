@@ -4,11 +4,11 @@
  * messages; the text frame `heartbeat` every 10 s, and `pong` for each `ping`.
  * @module
  */
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
-import type { LogMessage, LogStream } from './log-stream.ts';
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { WebSocket } from "ws";
+import type { LogMessage, LogStream } from "./log-stream.ts";
 
 /** Options of {@link createLogSocket}. */
 export interface LogSocketOptions {
@@ -37,30 +37,30 @@ export function createLogSocket(options: LogSocketOptions): LogSocket {
       else ws.send(text);
     }
   };
-  options.stream.on('message', onMessage);
+  options.stream.on("message", onMessage);
   const heartbeat = setInterval(() => {
-    for (const ws of clients) ws.send('heartbeat');
+    for (const ws of clients) ws.send("heartbeat");
   }, options.heartbeatMs ?? 10_000);
   heartbeat.unref();
 
-  wss.on('connection', (ws) => {
+  wss.on("connection", (ws) => {
     clients.add(ws);
-    ws.on('close', () => clients.delete(ws));
-    ws.on('error', () => ws.terminate());
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary && data.toString() === 'ping') ws.send('pong');
+    ws.on("close", () => clients.delete(ws));
+    ws.on("error", () => ws.terminate());
+    ws.on("message", (data, isBinary) => {
+      if (!isBinary && data.toString() === "ping") ws.send("pong");
     });
-    ws.send(JSON.stringify({ type: 'system', html: '<div class="log-system">Connected to log stream</div>' }));
-    for (const html of options.stream.history()) ws.send(JSON.stringify({ type: 'append', html }));
+    ws.send(JSON.stringify({ type: "system", html: '<div class="log-system">Connected to log stream</div>' }));
+    for (const html of options.stream.history()) ws.send(JSON.stringify({ type: "append", html }));
   });
 
   return {
     handleUpgrade(req, socket, head) {
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
     },
     close() {
       clearInterval(heartbeat);
-      options.stream.off('message', onMessage);
+      options.stream.off("message", onMessage);
       for (const ws of clients) ws.terminate();
       wss.close();
     },

@@ -3,7 +3,7 @@
  * Logs are capped in size by rotation, so building the archive in memory is bounded.
  * @module
  */
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from "node:zlib";
 
 /** One file to store. */
 export interface ZipEntry {
@@ -19,7 +19,7 @@ export function createZip(entries: readonly ZipEntry[]): Buffer {
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
-    const name = Buffer.from(entry.name, 'utf8');
+    const name = Buffer.from(entry.name, "utf8");
     const compressed = deflateRawSync(entry.data);
     const crc = crc32(entry.data);
     const [time, date] = dosTime(entry.mtime);

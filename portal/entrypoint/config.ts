@@ -5,20 +5,30 @@
  * {@link BootContext.settings}, parsed from it again whenever it changes (`updateEnv`).
  * @module
  */
-import { z } from 'zod';
-import { isPortalError, settingsError } from '../index.ts';
-import { EntrypointErrorCode } from './errors.ts';
+import { z } from "zod";
+import { isPortalError, settingsError } from "../index.ts";
+import { EntrypointErrorCode } from "./errors.ts";
 
-const optionalText = z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
-const isTrue = z.string().optional().transform((v) => (v ?? '').trim().toLowerCase() === 'true');
-const seconds = (fallback: number) => z.string().optional().transform((v, ctx) => {
-  if (v === undefined || v.trim() === '') return fallback;
-  if (!/^\d+(\.\d+)?$/.test(v.trim())) {
-    ctx.addIssue({ code: 'custom', message: `must be a number of seconds, got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return Number(v);
-});
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+const isTrue = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").trim().toLowerCase() === "true");
+const seconds = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      if (!/^\d+(\.\d+)?$/.test(v.trim())) {
+        ctx.addIssue({ code: "custom", message: `must be a number of seconds, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
 
 /** The environment variables the entrypoint reads (instance-runtime.md §1, §8.11). */
 const BootEnv = z.strictObject({
@@ -33,7 +43,10 @@ const BootEnv = z.strictObject({
   VAST_TCP_PORT_8080: optionalText,
   JUPYTER_OVERRIDE: isTrue,
   /** Jupyter is re-added in entrypoint mode unless this is literally `false` (§1.2 stage 10, rule 2). */
-  FORCE_JUPYTER: z.string().optional().transform((v) => (v ?? '').trim().toLowerCase() !== 'false'),
+  FORCE_JUPYTER: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").trim().toLowerCase() !== "false"),
   ENABLE_HTTPS: isTrue,
   SERVERLESS: isTrue,
   /** URL (or absolute container path) of a shell script run once, after supervisord is up. */
@@ -78,11 +91,11 @@ export function readBootSettings(env: Readonly<Record<string, string | undefined
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(BootEnv.shape)) picked[key] = env[key];
   const parsed = BootEnv.safeParse(picked);
-  if (!parsed.success) throw settingsError(EntrypointErrorCode.configInvalid, 'entrypoint environment', parsed.error);
+  if (!parsed.success) throw settingsError(EntrypointErrorCode.configInvalid, "entrypoint environment", parsed.error);
   const e = parsed.data;
   return {
-    workspace: e.WORKSPACE ?? e.DATA_DIRECTORY ?? '/workspace',
-    instanceId: e.CONTAINER_ID ?? e.VAST_CONTAINERLABEL?.replace(/^C\./, '') ?? e.CONTAINER_LABEL?.replace(/^C\./, ''),
+    workspace: e.WORKSPACE ?? e.DATA_DIRECTORY ?? "/workspace",
+    instanceId: e.CONTAINER_ID ?? e.VAST_CONTAINERLABEL?.replace(/^C\./, "") ?? e.CONTAINER_LABEL?.replace(/^C\./, ""),
     portalConfig: e.PORTAL_CONFIG,
     vastTcpPort8080: e.VAST_TCP_PORT_8080,
     jupyterOverride: e.JUPYTER_OVERRIDE,
@@ -93,8 +106,8 @@ export function readBootSettings(env: Readonly<Record<string, string | undefined
     stepTimeoutMs: e.BOOT_STEP_TIMEOUT_SECONDS * 1000,
     provisioningTimeoutMs: e.PROVISIONING_TIMEOUT_SECONDS * 1000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
-    supervisordBin: e.SUPERVISORD_BIN ?? 'supervisord',
-    supervisordConf: e.SUPERVISORD_CONF ?? '/etc/supervisor/supervisord.conf',
+    supervisordBin: e.SUPERVISORD_BIN ?? "supervisord",
+    supervisordConf: e.SUPERVISORD_CONF ?? "/etc/supervisor/supervisord.conf",
   };
 }
 
@@ -130,16 +143,24 @@ export interface BootFlags {
 
 /** Parse the entrypoint's arguments. Unknown flags are returned, not thrown. */
 export function parseBootFlags(argv: readonly string[]): BootFlags {
-  const known = new Set(['--no-user-keys', '--no-export-env', '--no-cert-gen', '--jupyter-override', '--no-force-jupyter']);
+  const known = new Set(["--no-user-keys", "--no-export-env", "--no-cert-gen", "--jupyter-override", "--no-force-jupyter"]);
   // Accepted for compatibility with templates that pass them; they have no effect here.
-  const ignored = new Set(['--no-update-portal', '--no-update-vast', '--no-activate-pyenv', '--no-forward-compat', '--sync-environment', '--sync-home', '--no-agent-banner']);
+  const ignored = new Set([
+    "--no-update-portal",
+    "--no-update-vast",
+    "--no-activate-pyenv",
+    "--no-forward-compat",
+    "--sync-environment",
+    "--sync-home",
+    "--no-agent-banner",
+  ]);
   const has = (flag: string) => argv.includes(flag);
   return {
-    propagateUserKeys: !has('--no-user-keys'),
-    exportEnv: !has('--no-export-env'),
-    generateTlsCert: !has('--no-cert-gen'),
-    jupyterOverride: has('--jupyter-override'),
-    noForceJupyter: has('--no-force-jupyter'),
+    propagateUserKeys: !has("--no-user-keys"),
+    exportEnv: !has("--no-export-env"),
+    generateTlsCert: !has("--no-cert-gen"),
+    jupyterOverride: has("--jupyter-override"),
+    noForceJupyter: has("--no-force-jupyter"),
     unknown: argv.filter((a) => !known.has(a) && !ignored.has(a)),
   };
 }

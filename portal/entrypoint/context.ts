@@ -3,11 +3,11 @@
  * record of failures. Steps are plain async functions over this (style.md rule 12).
  * @module
  */
-import type { ChildProcess } from 'node:child_process';
-import { instancePath } from '../index.ts';
-import { settleBootSettings } from './config.ts';
-import type { BootFlags, BootSettings } from './config.ts';
-import type { BootLog } from './log.ts';
+import type { ChildProcess } from "node:child_process";
+import { instancePath } from "../index.ts";
+import { settleBootSettings } from "./config.ts";
+import type { BootFlags, BootSettings } from "./config.ts";
+import type { BootLog } from "./log.ts";
 
 /** One failed step, as recorded in /var/log/vast_boot_failures. */
 export interface BootFailure {
@@ -37,7 +37,7 @@ export interface BootContext {
 }
 
 /** Resolve a container path (e.g. `/etc/environment`) under the context's instance root. */
-export function hostPath(ctx: Pick<BootContext, 'root'>, containerPath: string): string {
+export function hostPath(ctx: Pick<BootContext, "root">, containerPath: string): string {
   return instancePath(containerPath, ctx.root);
 }
 

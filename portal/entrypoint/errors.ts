@@ -6,14 +6,14 @@
 
 /** Stable error codes of the entrypoint. */
 export const EntrypointErrorCode = {
-  configInvalid: 'ENTRYPOINT_CONFIG_INVALID',
-  stepTimeout: 'ENTRYPOINT_STEP_TIMEOUT',
-  stepAborted: 'ENTRYPOINT_STEP_ABORTED',
-  hookFailed: 'ENTRYPOINT_HOOK_FAILED',
-  supervisorStartFailed: 'ENTRYPOINT_SUPERVISOR_START_FAILED',
-  provisioningDownloadFailed: 'ENTRYPOINT_PROVISIONING_DOWNLOAD_FAILED',
-  provisioningFailed: 'ENTRYPOINT_PROVISIONING_FAILED',
-  tlsFailed: 'ENTRYPOINT_TLS_FAILED',
+  configInvalid: "ENTRYPOINT_CONFIG_INVALID",
+  stepTimeout: "ENTRYPOINT_STEP_TIMEOUT",
+  stepAborted: "ENTRYPOINT_STEP_ABORTED",
+  hookFailed: "ENTRYPOINT_HOOK_FAILED",
+  supervisorStartFailed: "ENTRYPOINT_SUPERVISOR_START_FAILED",
+  provisioningDownloadFailed: "ENTRYPOINT_PROVISIONING_DOWNLOAD_FAILED",
+  provisioningFailed: "ENTRYPOINT_PROVISIONING_FAILED",
+  tlsFailed: "ENTRYPOINT_TLS_FAILED",
 } as const;
 
 /** One of the values of {@link EntrypointErrorCode}. */

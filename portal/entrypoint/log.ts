@@ -3,8 +3,8 @@
  * /var/log/portal/boot.log (the portal's logs tab shows every *.log there).
  * @module
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import fs from "node:fs";
+import path from "node:path";
 
 /** The entrypoint's logger. */
 export interface BootLog {
@@ -46,8 +46,8 @@ export function createBootLog(options: BootLogOptions = {}): BootLog {
     }
   };
   return {
-    info: (m) => write('INFO', m, false),
-    warn: (m) => write('WARN', m, false),
-    error: (m) => write('ERROR', m, true),
+    info: (m) => write("INFO", m, false),
+    warn: (m) => write("WARN", m, false),
+    error: (m) => write("ERROR", m, true),
   };
 }

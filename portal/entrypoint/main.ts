@@ -6,7 +6,7 @@
  * It reaches portal code only through `portal/index.ts`.
  * @module
  */
-import { runBoot } from './boot.ts';
+import { runBoot } from "./boot.ts";
 
 /** Boot with `argv` (the flags of §1.1) and exit with the status runBoot resolves. */
 export async function main(argv: readonly string[]): Promise<never> {

@@ -4,12 +4,12 @@
  * §1.1: the original discards every stage's status; we keep the record instead).
  * @module
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { hostPath } from './context.ts';
-import type { BootContext } from './context.ts';
-import { PortalError } from '../index.ts';
-import { EntrypointErrorCode } from './errors.ts';
+import fs from "node:fs/promises";
+import path from "node:path";
+import { hostPath } from "./context.ts";
+import type { BootContext } from "./context.ts";
+import { PortalError } from "../index.ts";
+import { EntrypointErrorCode } from "./errors.ts";
 
 /** One named boot step. */
 export interface BootStep {
@@ -25,7 +25,7 @@ export interface BootStep {
 export type StepOutcome = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly ms: number; readonly error: Error };
 
 /** Container path of the failure record (one line per failed step; test 15-boot-markers reads it). */
-export const BOOT_FAILURES_PATH = '/var/log/vast_boot_failures';
+export const BOOT_FAILURES_PATH = "/var/log/vast_boot_failures";
 
 /**
  * Run `step` under its time limit. Never throws: the outcome says how it went.
@@ -36,7 +36,7 @@ export async function runStep(ctx: BootContext, step: BootStep, defaultTimeoutMs
   const started = performance.now();
   const controller = new AbortController();
   const onStop = () => controller.abort(new PortalError(EntrypointErrorCode.stepAborted, `step ${step.name} aborted by shutdown`));
-  stop?.addEventListener('abort', onStop, { once: true });
+  stop?.addEventListener("abort", onStop, { once: true });
   if (stop?.aborted) onStop();
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
@@ -47,7 +47,7 @@ export async function runStep(ctx: BootContext, step: BootStep, defaultTimeoutMs
       controller.abort(err);
       reject(err);
     }, timeoutMs);
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
   });
   ctx.log.info(`step ${step.name}: start`);
   try {
@@ -59,14 +59,14 @@ export async function runStep(ctx: BootContext, step: BootStep, defaultTimeoutMs
     const ms = performance.now() - started;
     const error = caught instanceof Error ? caught : new Error(String(caught));
     const code = (error as { code?: unknown }).code;
-    const codeText = typeof code === 'string' ? code : 'ERROR';
+    const codeText = typeof code === "string" ? code : "ERROR";
     ctx.log.error(`step ${step.name}: failed after ${(ms / 1000).toFixed(2)}s: ${error.message} (${codeText}); continuing`);
     ctx.failures.push({ step: step.name, code: codeText, message: error.message });
     await recordFailure(ctx, `${new Date().toISOString()} ${step.name} ${codeText}: ${error.message}\n`);
     return { ok: false, ms, error };
   } finally {
     clearTimeout(timer);
-    stop?.removeEventListener('abort', onStop);
+    stop?.removeEventListener("abort", onStop);
     // Settle the limit promise's listeners without leaving an unhandled rejection behind.
     limit.catch(() => {});
     if (!controller.signal.aborted) controller.abort(new PortalError(EntrypointErrorCode.stepAborted, `step ${step.name} finished`));

@@ -6,26 +6,31 @@
  * event still reaches the client at once.
  * @module
  */
-import zlib from 'node:zlib';
-import type { Transform } from 'node:stream';
-import { headerValue } from './headers.ts';
+import zlib from "node:zlib";
+import type { Transform } from "node:stream";
+import { headerValue } from "./headers.ts";
 
-const COMPRESSIBLE = /^(text\/(?!event-stream)|application\/(json|javascript|x-javascript|xml|xhtml\+xml|rss\+xml|atom\+xml|wasm|manifest\+json|ld\+json)|image\/svg\+xml)/i;
+const COMPRESSIBLE =
+  /^(text\/(?!event-stream)|application\/(json|javascript|x-javascript|xml|xhtml\+xml|rss\+xml|atom\+xml|wasm|manifest\+json|ld\+json)|image\/svg\+xml)/i;
 const MIN_LENGTH = 512;
 
 /** The encoding to use for a response (`headers`: the upstream's, flat raw), or undefined to send it as is. */
 export function chooseEncoding(
-  acceptEncoding: string | undefined, method: string | undefined, status: number, headers: readonly string[],
-): 'zstd' | 'gzip' | undefined {
-  if (acceptEncoding === undefined || method === 'HEAD' || status < 200 || status === 204 || status === 206 || status === 304) return undefined;
-  if (headerValue(headers, 'content-encoding') !== undefined || headerValue(headers, 'content-range') !== undefined) return undefined;
-  const type = headerValue(headers, 'content-type');
+  acceptEncoding: string | undefined,
+  method: string | undefined,
+  status: number,
+  headers: readonly string[],
+): "zstd" | "gzip" | undefined {
+  if (acceptEncoding === undefined || method === "HEAD" || status < 200 || status === 204 || status === 206 || status === 304)
+    return undefined;
+  if (headerValue(headers, "content-encoding") !== undefined || headerValue(headers, "content-range") !== undefined) return undefined;
+  const type = headerValue(headers, "content-type");
   if (type === undefined || !COMPRESSIBLE.test(type)) return undefined;
-  const length = headerValue(headers, 'content-length');
+  const length = headerValue(headers, "content-length");
   if (length !== undefined && Number(length) < MIN_LENGTH) return undefined;
   const accepted = parseAccept(acceptEncoding);
-  if (accepted.has('zstd')) return 'zstd';
-  if (accepted.has('gzip')) return 'gzip';
+  if (accepted.has("zstd")) return "zstd";
+  if (accepted.has("gzip")) return "gzip";
   return undefined;
 }
 
@@ -33,8 +38,8 @@ export function chooseEncoding(
  * A compressor for `encoding`. Responses without a length may be long-lived
  * streams, so each chunk is flushed (a little ratio for no added latency).
  */
-export function createEncoder(encoding: 'zstd' | 'gzip', streaming: boolean): Transform {
-  if (encoding === 'zstd') {
+export function createEncoder(encoding: "zstd" | "gzip", streaming: boolean): Transform {
+  if (encoding === "zstd") {
     return zlib.createZstdCompress({
       params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 },
       ...(streaming ? { flush: zlib.constants.ZSTD_e_flush } : {}),
@@ -52,8 +57,8 @@ export function encodedHeaders(headers: readonly string[], encoding: string): st
   let vary = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = (headers[i] as string).toLowerCase();
-    if (name === 'content-length') continue;
-    if (name === 'vary') {
+    if (name === "content-length") continue;
+    if (name === "vary") {
       vary = true;
       const value = headers[i + 1] as string;
       out.push(headers[i] as string, /accept-encoding|\*/i.test(value) ? value : `${value}, Accept-Encoding`);
@@ -61,17 +66,17 @@ export function encodedHeaders(headers: readonly string[], encoding: string): st
     }
     out.push(headers[i] as string, headers[i + 1] as string);
   }
-  out.push('Content-Encoding', encoding);
-  if (!vary) out.push('Vary', 'Accept-Encoding');
+  out.push("Content-Encoding", encoding);
+  if (!vary) out.push("Vary", "Accept-Encoding");
   return out;
 }
 
 function parseAccept(header: string): Set<string> {
   const out = new Set<string>();
-  for (const part of header.split(',')) {
-    const [token, ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    if (token !== undefined && token !== '' && (q === undefined || Number(q.slice(2)) > 0)) out.add(token);
+  for (const part of header.split(",")) {
+    const [token, ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    if (token !== undefined && token !== "" && (q === undefined || Number(q.slice(2)) > 0)) out.add(token);
   }
   return out;
 }

@@ -4,15 +4,15 @@
  * TLS and ports live in `server.ts`; this module never opens a socket itself.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { Authenticator } from '../auth.ts';
-import type { PortalApp } from '../../contracts/portal-config.ts';
-import { dispatchPooled } from './dispatch.ts';
-import type { ProxyContext, Reply } from './passes.ts';
-import { runPasses } from './passes.ts';
-import { dispatchUpgrade, isWebSocketUpgrade, writeRawResponse } from './upgrade.ts';
-import { UpstreamPool } from './upstream-pool.ts';
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Authenticator } from "../auth.ts";
+import type { PortalApp } from "../../contracts/portal-config.ts";
+import { dispatchPooled } from "./dispatch.ts";
+import type { ProxyContext, Reply } from "./passes.ts";
+import { runPasses } from "./passes.ts";
+import { dispatchUpgrade, isWebSocketUpgrade, writeRawResponse } from "./upgrade.ts";
+import { UpstreamPool } from "./upstream-pool.ts";
 
 /** Options of {@link createFront}. */
 export interface FrontOptions {
@@ -63,16 +63,16 @@ export function createFront(options: FrontOptions): Front {
     handleRequest(req, res) {
       const reply: Reply = (status, headers, body) => {
         res.writeHead(status, headers as string[]);
-        res.end(req.method === 'HEAD' ? undefined : body);
+        res.end(req.method === "HEAD" ? undefined : body);
       };
       const ctx: ProxyContext = { req, route, reply, upgrade: false };
       if (runPasses(ctx)) return;
       dispatchPooled(ctx, res, pool);
     },
     handleUpgrade(req, socket, head) {
-      socket.on('error', () => socket.destroy());
+      socket.on("error", () => socket.destroy());
       if (!isWebSocketUpgrade(req.method, req.headers.upgrade)) {
-        writeRawResponse(socket, 400, ['Content-Type', 'text/plain'], 'Bad Request\n');
+        writeRawResponse(socket, 400, ["Content-Type", "text/plain"], "Bad Request\n");
         return;
       }
       const reply: Reply = (status, headers, body) => writeRawResponse(socket, status, headers, body);

@@ -8,15 +8,22 @@
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1, plus the legacy `proxy-connection` and `keep-alive`). */
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade',
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
 ]);
 
 /** Request headers the front always sets itself (§3.4 item 7) and so never copies from the client. */
-const SET_BY_FRONT = new Set(['host', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-host']);
+const SET_BY_FRONT = new Set(["host", "x-real-ip", "x-forwarded-proto", "x-forwarded-for", "x-forwarded-host"]);
 
 /** Answered by the front already (Node sends `100 Continue` itself), so not repeated upstream. */
-const ANSWERED = 'expect';
+const ANSWERED = "expect";
 
 /** Inputs of {@link upstreamRequestHeaders}. */
 export interface ForwardingInfo {
@@ -45,27 +52,27 @@ export interface ForwardingInfo {
  * which `http.request` sends as-is without per-header validation passes.
  */
 export function upstreamRequestHeaders(raw: readonly string[], info: ForwardingInfo): string[] {
-  const out: string[] = ['Host', info.host];
+  const out: string[] = ["Host", info.host];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || SET_BY_FRONT.has(lower) || lower === ANSWERED) continue;
     let value = raw[i + 1] as string;
-    if (lower === 'cookie' && info.dropCookie !== undefined) {
+    if (lower === "cookie" && info.dropCookie !== undefined) {
       const kept = removeCookie(value, info.dropCookie);
       if (kept === undefined) continue;
       value = kept;
-    } else if (lower === 'authorization' && info.dropAuthorization) {
+    } else if (lower === "authorization" && info.dropAuthorization) {
       continue;
-    } else if (lower === 'origin' && info.origin !== undefined) {
+    } else if (lower === "origin" && info.origin !== undefined) {
       continue;
     }
     out.push(name, value);
   }
-  if (info.origin !== undefined) out.push('Origin', info.origin);
-  if (info.upgrade) out.push('Connection', 'Upgrade', 'Upgrade', 'websocket');
-  out.push('X-Forwarded-Proto', info.proto, 'X-Real-IP', info.realIp, 'X-Forwarded-For', info.forwardedFor);
-  if (info.forwardedHost !== undefined) out.push('X-Forwarded-Host', info.forwardedHost);
+  if (info.origin !== undefined) out.push("Origin", info.origin);
+  if (info.upgrade) out.push("Connection", "Upgrade", "Upgrade", "websocket");
+  out.push("X-Forwarded-Proto", info.proto, "X-Real-IP", info.realIp, "X-Forwarded-For", info.forwardedFor);
+  if (info.forwardedHost !== undefined) out.push("X-Forwarded-Host", info.forwardedHost);
   return out;
 }
 
@@ -77,17 +84,17 @@ export function upstreamRequestHeaders(raw: readonly string[], info: ForwardingI
 export function downstreamResponseHeaders(raw: readonly string[], keepUpgrade = false): string[] {
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === 'connection') {
+    if ((raw[i] as string).toLowerCase() === "connection") {
       named ??= new Set();
-      for (const token of (raw[i + 1] as string).split(',')) named.add(token.trim().toLowerCase());
+      for (const token of (raw[i + 1] as string).split(",")) named.add(token.trim().toLowerCase());
     }
   }
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
-    if (lower === 'x-portal-placeholder') continue;
-    if (keepUpgrade && (lower === 'upgrade' || lower === 'connection')) {
+    if (lower === "x-portal-placeholder") continue;
+    if (keepUpgrade && (lower === "upgrade" || lower === "connection")) {
       out.push(name, raw[i + 1] as string);
       continue;
     }
@@ -109,11 +116,11 @@ export function headerValue(raw: readonly string[], name: string): string | unde
 function removeCookie(header: string, name: string): string | undefined {
   if (!header.includes(name)) return header;
   const kept: string[] = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
     const trimmed = part.trim();
-    if (trimmed === '' || (eq >= 0 ? part.slice(0, eq) : part).trim() === name) continue;
+    if (trimmed === "" || (eq >= 0 ? part.slice(0, eq) : part).trim() === name) continue;
     kept.push(trimmed);
   }
-  return kept.length === 0 ? undefined : kept.join('; ');
+  return kept.length === 0 ? undefined : kept.join("; ");
 }

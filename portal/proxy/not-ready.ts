@@ -4,10 +4,10 @@
  * comes here; it passes through untouched.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readAsset } from '../assets.ts';
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readAsset } from "../assets.ts";
 
-const PAGE = readAsset('502.html');
+const PAGE = readAsset("502.html");
 
 /**
  * Answer with the placeholder page: 502, or 200 when the request carries
@@ -15,13 +15,17 @@ const PAGE = readAsset('502.html');
  * `X-Portal-Placeholder: true` and `Cache-Control: no-store`.
  */
 export function sendNotReady(req: IncomingMessage, res: ServerResponse, extraHeaders: readonly string[] = []): void {
-  const status = req.headers['cf-ray'] !== undefined ? 200 : 502;
+  const status = req.headers["cf-ray"] !== undefined ? 200 : 502;
   res.writeHead(status, [
     ...extraHeaders,
-    'Content-Type', 'text/html; charset=utf-8',
-    'Content-Length', String(PAGE.length),
-    'X-Portal-Placeholder', 'true',
-    'Cache-Control', 'no-store',
+    "Content-Type",
+    "text/html; charset=utf-8",
+    "Content-Length",
+    String(PAGE.length),
+    "X-Portal-Placeholder",
+    "true",
+    "Cache-Control",
+    "no-store",
   ]);
-  res.end(req.method === 'HEAD' ? undefined : PAGE);
+  res.end(req.method === "HEAD" ? undefined : PAGE);
 }

@@ -29,12 +29,12 @@ export function parseRequestTarget(url: string): RequestTarget | undefined {
     const match = ABSOLUTE_FORM.exec(rest);
     if (match === null) return undefined;
     rest = rest.slice(match[0].length);
-    if (rest === '' || rest.charCodeAt(0) === 63 /* ? */) rest = `/${rest}`;
+    if (rest === "" || rest.charCodeAt(0) === 63 /* ? */) rest = `/${rest}`;
     if (rest.charCodeAt(0) !== 47) return undefined;
   }
-  const hash = rest.indexOf('#');
+  const hash = rest.indexOf("#");
   if (hash >= 0) rest = rest.slice(0, hash);
-  const q = rest.indexOf('?');
+  const q = rest.indexOf("?");
   const path = q < 0 ? rest : rest.slice(0, q);
   const query = q < 0 ? undefined : rest.slice(q + 1);
   return { path, query, canonical: !NON_CANONICAL.test(path) };
@@ -42,21 +42,21 @@ export function parseRequestTarget(url: string): RequestTarget | undefined {
 
 /** The values of every `token` parameter in a raw query, decoded, and the query without them. */
 export function extractTokenParams(query: string | undefined): { readonly tokens: string[]; readonly rest: string | undefined } {
-  if (query === undefined || !query.includes('token')) return { tokens: [], rest: query };
+  if (query === undefined || !query.includes("token")) return { tokens: [], rest: query };
   const tokens: string[] = [];
   const kept: string[] = [];
-  for (const part of query.split('&')) {
-    const eq = part.indexOf('=');
+  for (const part of query.split("&")) {
+    const eq = part.indexOf("=");
     const name = safeDecode(eq < 0 ? part : part.slice(0, eq));
-    if (name === 'token') tokens.push(safeDecode(eq < 0 ? '' : part.slice(eq + 1)));
+    if (name === "token") tokens.push(safeDecode(eq < 0 ? "" : part.slice(eq + 1)));
     else kept.push(part);
   }
-  return { tokens, rest: kept.length === 0 ? undefined : kept.join('&') };
+  return { tokens, rest: kept.length === 0 ? undefined : kept.join("&") };
 }
 
 function safeDecode(text: string): string {
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return decodeURIComponent(text.replace(/\+/g, " "));
   } catch {
     return text;
   }

@@ -7,11 +7,11 @@
  * here (`upgrade.ts` splices sockets instead).
  * @module
  */
-import net from 'node:net';
-import type { Readable } from 'node:stream';
-import { readBuffer } from './body-blocks.ts';
-import { ResponseParser } from './upstream-response.ts';
-import type { ResponseHead } from './upstream-response.ts';
+import net from "node:net";
+import type { Readable } from "node:stream";
+import { readBuffer } from "./body-blocks.ts";
+import { ResponseParser } from "./upstream-response.ts";
+import type { ResponseHead } from "./upstream-response.ts";
 
 /** Options of {@link UpstreamPool}. */
 export interface UpstreamPoolOptions {
@@ -128,24 +128,28 @@ class UpstreamConnection {
     this.#hooks = hooks;
     // Every connection reads into one shared buffer (body-blocks.ts says why); returning false pauses reading.
     const socket = net.connect({
-      host: options.host, port: options.port, noDelay: true,
+      host: options.host,
+      port: options.port,
+      noDelay: true,
       onread: { buffer: readBuffer, callback: (length) => this.#onRead(readBuffer.subarray(0, length)) },
     });
     this.socket = socket;
     socket.setTimeout(options.connectTimeoutMs);
-    socket.once('connect', () => {
+    socket.once("connect", () => {
       this.#connected = true;
       // Busy connections have no timeout: event streams and long polls may be silent for minutes, as in Caddy.
       socket.setTimeout(0);
     });
-    socket.on('timeout', () => {
-      const error = this.#connected ? undefined : Object.assign(new Error(`connecting to the upstream took over ${options.connectTimeoutMs} ms`), { code: 'ETIMEDOUT' });
+    socket.on("timeout", () => {
+      const error = this.#connected
+        ? undefined
+        : Object.assign(new Error(`connecting to the upstream took over ${options.connectTimeoutMs} ms`), { code: "ETIMEDOUT" });
       socket.destroy(error);
     });
-    socket.on('end', () => this.#onEnd());
-    socket.on('error', (err) => this.#fail(err));
-    socket.on('close', () => {
-      this.#fail(Object.assign(new Error('the upstream closed the connection'), { code: 'ECONNRESET' }));
+    socket.on("end", () => this.#onEnd());
+    socket.on("error", (err) => this.#fail(err));
+    socket.on("close", () => {
+      this.#fail(Object.assign(new Error("the upstream closed the connection"), { code: "ECONNRESET" }));
       hooks.gone(this);
     });
   }
@@ -155,25 +159,31 @@ class UpstreamConnection {
     if (this.#reused) socket.setTimeout(0);
     const current = () => this.#active === active;
     const active: Active = {
-      handler, bodySent: request.body === null, ended: false, releaseBody: () => {},
-      parser: new ResponseParser({
-        onHead: (head) => {
-          if (current()) handler.onHead(head);
+      handler,
+      bodySent: request.body === null,
+      ended: false,
+      releaseBody: () => {},
+      parser: new ResponseParser(
+        {
+          onHead: (head) => {
+            if (current()) handler.onHead(head);
+          },
+          onBody: (chunk) => {
+            if (current() && !handler.onData(chunk)) this.#paused = true;
+          },
+          onEnd: () => {
+            active.ended = true;
+          },
         },
-        onBody: (chunk) => {
-          if (current() && !handler.onData(chunk)) this.#paused = true;
-        },
-        onEnd: () => {
-          active.ended = true;
-        },
-      }, request.method === 'HEAD'),
+        request.method === "HEAD",
+      ),
     };
     this.#active = active;
     let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
     const { headers } = request;
     for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-    if (request.body !== null && request.chunked) head += 'Transfer-Encoding: chunked\r\n';
-    socket.write(`${head}\r\n`, 'latin1');
+    if (request.body !== null && request.chunked) head += "Transfer-Encoding: chunked\r\n";
+    socket.write(`${head}\r\n`, "latin1");
     if (request.body !== null) this.#sendBody(active, request.body, request.chunked);
     return {
       abort: () => {
@@ -203,32 +213,32 @@ class UpstreamConnection {
         socket.cork();
         socket.write(`${chunk.length.toString(16)}\r\n`);
         socket.write(chunk);
-        flushed = socket.write('\r\n');
+        flushed = socket.write("\r\n");
         socket.uncork();
       } else {
         flushed = socket.write(chunk);
       }
       if (!flushed) {
         body.pause();
-        socket.once('drain', resumeBody);
+        socket.once("drain", resumeBody);
       }
     };
     const onEnd = () => {
-      if (chunked) socket.write('0\r\n\r\n');
+      if (chunked) socket.write("0\r\n\r\n");
       active.bodySent = true;
       active.releaseBody();
     };
     const onClose = () => {
       if (this.#active === active) this.#leave(active).destroy();
     };
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('close', onClose);
+    body.on("data", onData);
+    body.once("end", onEnd);
+    body.once("close", onClose);
     active.releaseBody = () => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('close', onClose);
-      socket.off('drain', resumeBody);
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("close", onClose);
+      socket.off("drain", resumeBody);
       if (!active.bodySent) body.resume();
     };
   }

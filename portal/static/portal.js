@@ -2,8 +2,8 @@
 // Everything from the API is rendered with textContent; only log lines, which the
 // server escapes and colours itself (§4.2), are inserted as HTML.
 (function () {
-  'use strict';
-  const instance = JSON.parse(document.getElementById('instance').textContent || '{}');
+  "use strict";
+  const instance = JSON.parse(document.getElementById("instance").textContent || "{}");
   const $ = (id) => document.getElementById(id);
   const el = (tag, props, ...children) => {
     const node = document.createElement(tag);
@@ -12,101 +12,129 @@
     return node;
   };
   const api = async (path, init) => {
-    const r = await fetch(path, Object.assign({ credentials: 'same-origin', cache: 'no-store' }, init));
+    const r = await fetch(path, Object.assign({ credentials: "same-origin", cache: "no-store" }, init));
     if (!r.ok) throw new Error((await r.json().catch(() => ({}))).detail || r.statusText);
-    return r.headers.get('content-type')?.includes('json') ? r.json() : r.text();
+    return r.headers.get("content-type")?.includes("json") ? r.json() : r.text();
   };
   const enc = encodeURIComponent;
 
-  $('instance-id').textContent = instance.id || 'local';
-  $('instance-gpu').textContent = instance.gpu || '';
+  $("instance-id").textContent = instance.id || "local";
+  $("instance-gpu").textContent = instance.gpu || "";
 
   // ---- navigation --------------------------------------------------------
-  const tabs = ['apps', 'tunnels', 'logs', 'services'];
+  const tabs = ["apps", "tunnels", "logs", "services"];
   function route() {
     let tab = (location.hash.match(/^#\/(\w+)/) || [])[1];
-    if (!tabs.includes(tab) || (tab === 'services' && $('nav-services').hidden)) tab = 'apps';
-    for (const t of tabs) $('tab-' + t).hidden = t !== tab;
-    for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.tab === tab);
-    if (tab === 'tunnels') loadTunnels();
-    if (tab === 'services') loadProcesses();
-    if (tab === 'logs') scrollLogs();
+    if (!tabs.includes(tab) || (tab === "services" && $("nav-services").hidden)) tab = "apps";
+    for (const t of tabs) $("tab-" + t).hidden = t !== tab;
+    for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.tab === tab);
+    if (tab === "tunnels") loadTunnels();
+    if (tab === "services") loadProcesses();
+    if (tab === "logs") scrollLogs();
   }
-  window.addEventListener('hashchange', route);
+  window.addEventListener("hashchange", route);
 
   // ---- metrics -----------------------------------------------------------
   function setGauge(key, percent, title) {
     const g = document.querySelector(`.gauge[data-key="${key}"]`);
     if (!g) return;
     g.hidden = false;
-    const ring = g.querySelector('.ring');
+    const ring = g.querySelector(".ring");
     const p = percent == null || !isFinite(percent) ? 0 : Math.max(0, Math.min(100, percent));
-    ring.style.setProperty('--p', p);
-    ring.style.setProperty('--c', p > 90 ? 'var(--bad)' : p > 70 ? 'var(--warn)' : 'var(--accent)');
-    ring.querySelector('span').textContent = percent == null ? '–' : Math.round(p) + '%';
-    g.title = title || '';
+    ring.style.setProperty("--p", p);
+    ring.style.setProperty("--c", p > 90 ? "var(--bad)" : p > 70 ? "var(--warn)" : "var(--accent)");
+    ring.querySelector("span").textContent = percent == null ? "–" : Math.round(p) + "%";
+    g.title = title || "";
   }
-  const gb = (n) => (n / 1073741824).toFixed(1) + ' GB';
+  const gb = (n) => (n / 1073741824).toFixed(1) + " GB";
   async function loadMetrics() {
     try {
-      const m = await api('/system-metrics');
-      setGauge('cpu', m.cpu.percent, m.cpu.count + ' cores');
-      setGauge('ram', m.ram.percent, gb(m.ram.used) + ' / ' + gb(m.ram.total));
-      setGauge('disk', m.disk.percent, gb(m.disk.used) + ' / ' + gb(m.disk.total));
-      if (m.volume) setGauge('volume', m.volume.percent, m.volume.path);
-      setGauge('gpu', m.gpu.count ? m.gpu.avg_load_percent : null, m.gpu.count + ' GPU(s)');
-      setGauge('vram', m.gpu.count ? m.gpu.memory_percent : null, m.gpu.memory_used + ' / ' + m.gpu.memory_total + ' MB');
-      const wasHidden = $('nav-services').hidden;
-      $('nav-services').hidden = m.environment !== 'container';
-      if (wasHidden && location.hash.startsWith('#/services')) route();
-    } catch (e) { /* metrics are best effort */ }
+      const m = await api("/system-metrics");
+      setGauge("cpu", m.cpu.percent, m.cpu.count + " cores");
+      setGauge("ram", m.ram.percent, gb(m.ram.used) + " / " + gb(m.ram.total));
+      setGauge("disk", m.disk.percent, gb(m.disk.used) + " / " + gb(m.disk.total));
+      if (m.volume) setGauge("volume", m.volume.percent, m.volume.path);
+      setGauge("gpu", m.gpu.count ? m.gpu.avg_load_percent : null, m.gpu.count + " GPU(s)");
+      setGauge("vram", m.gpu.count ? m.gpu.memory_percent : null, m.gpu.memory_used + " / " + m.gpu.memory_total + " MB");
+      const wasHidden = $("nav-services").hidden;
+      $("nav-services").hidden = m.environment !== "container";
+      if (wasHidden && location.hash.startsWith("#/services")) route();
+    } catch (e) {
+      /* metrics are best effort */
+    }
   }
 
   // ---- applications ------------------------------------------------------
   let namedTunnels = [];
-  function withPath(base, openPath) { return base.replace(/\/$/, '') + (openPath.startsWith('/') ? openPath : '/' + openPath); }
+  function withPath(base, openPath) {
+    return base.replace(/\/$/, "") + (openPath.startsWith("/") ? openPath : "/" + openPath);
+  }
   async function launchUrl(app) {
     const named = namedTunnels.find((t) => t.targetUrl === app.target_url);
-    if (named) return { url: withPath(named.tunnelUrl, app.open_path), via: 'named tunnel' };
+    if (named) return { url: withPath(named.tunnelUrl, app.open_path), via: "named tunnel" };
     let direct = null;
-    if (app.mapped_port) direct = (await api('/get-direct-url/' + app.external_port).catch(() => null))?.result || null;
-    if (direct && instance.direct_https === 'true') return { url: withPath(direct, app.open_path), via: 'direct' };
-    const quick = await api('/get-existing-quick-tunnel/' + enc(app.target_url)).catch(() => null);
-    if (quick) return { url: withPath(quick, app.open_path), via: 'quick tunnel' };
-    if (direct) return { url: withPath(direct, app.open_path), via: 'direct' };
+    if (app.mapped_port) direct = (await api("/get-direct-url/" + app.external_port).catch(() => null))?.result || null;
+    if (direct && instance.direct_https === "true") return { url: withPath(direct, app.open_path), via: "direct" };
+    const quick = await api("/get-existing-quick-tunnel/" + enc(app.target_url)).catch(() => null);
+    if (quick) return { url: withPath(quick, app.open_path), via: "quick tunnel" };
+    if (direct) return { url: withPath(direct, app.open_path), via: "direct" };
     return null;
   }
   async function loadApps() {
-    const box = $('apps');
+    const box = $("apps");
     let apps;
     try {
-      [apps, namedTunnels] = await Promise.all([api('/get-applications'), api('/get-named-tunnels').catch(() => [])]);
+      [apps, namedTunnels] = await Promise.all([api("/get-applications"), api("/get-named-tunnels").catch(() => [])]);
     } catch (e) {
-      box.replaceChildren(el('p', { className: 'muted', textContent: 'Could not load applications: ' + e.message }));
+      box.replaceChildren(el("p", { className: "muted", textContent: "Could not load applications: " + e.message }));
       return;
     }
-    if (apps.length === 0) { box.replaceChildren(el('p', { className: 'muted', textContent: 'No applications are configured (PORTAL_CONFIG is empty).' })); return; }
+    if (apps.length === 0) {
+      box.replaceChildren(el("p", { className: "muted", textContent: "No applications are configured (PORTAL_CONFIG is empty)." }));
+      return;
+    }
     const cards = apps.map((app) => {
-      const current = app.name === 'Instance Portal';
-      const button = el('button', { type: 'button', className: 'primary launch', disabled: true, textContent: current ? 'Currently Active' : 'Finding a route…' });
-      const links = el('div', { className: 'links' });
-      const card = el('article', { className: 'card' },
-        el('h2', { textContent: app.name }),
-        el('div', { className: 'meta' },
-          el('span', { textContent: 'Port ' + app.external_port + (app.mapped_port ? ' → ' + app.mapped_port : '') }),
-          el('span', { textContent: app.target_url })),
+      const current = app.name === "Instance Portal";
+      const button = el("button", {
+        type: "button",
+        className: "primary launch",
+        disabled: true,
+        textContent: current ? "Currently Active" : "Finding a route…",
+      });
+      const links = el("div", { className: "links" });
+      const card = el(
+        "article",
+        { className: "card" },
+        el("h2", { textContent: app.name }),
+        el(
+          "div",
+          { className: "meta" },
+          el("span", { textContent: "Port " + app.external_port + (app.mapped_port ? " → " + app.mapped_port : "") }),
+          el("span", { textContent: app.target_url }),
+        ),
         button,
-        el('details', {}, el('summary', { textContent: 'Advanced Connection Options' }), links));
+        el("details", {}, el("summary", { textContent: "Advanced Connection Options" }), links),
+      );
       card.dataset.app = app.name;
       if (!current) {
-        launchUrl(app).then((found) => {
-          if (!found) { button.textContent = 'No route yet'; return; }
-          button.disabled = false;
-          button.textContent = 'Launch Application';
-          button.title = 'via ' + found.via;
-          button.onclick = () => window.open(found.url, '_blank', 'noopener');
-          links.append(el('span', { className: 'muted', textContent: 'Launch via ' + found.via + ':' }), el('a', { href: found.url, target: '_blank', rel: 'noopener', textContent: found.url.replace(/([?&]token=)[^&]+/, '$1…') }));
-        }).catch(() => { button.textContent = 'No route yet'; });
+        launchUrl(app)
+          .then((found) => {
+            if (!found) {
+              button.textContent = "No route yet";
+              return;
+            }
+            button.disabled = false;
+            button.textContent = "Launch Application";
+            button.title = "via " + found.via;
+            button.onclick = () => window.open(found.url, "_blank", "noopener");
+            links.append(
+              el("span", { className: "muted", textContent: "Launch via " + found.via + ":" }),
+              el("a", { href: found.url, target: "_blank", rel: "noopener", textContent: found.url.replace(/([?&]token=)[^&]+/, "$1…") }),
+            );
+          })
+          .catch(() => {
+            button.textContent = "No route yet";
+          });
       }
       return card;
     });
@@ -115,86 +143,125 @@
 
   // ---- tunnels -----------------------------------------------------------
   async function loadTunnels() {
-    const body = $('tunnels');
-    const [quick, named] = await Promise.all([api('/get-all-quick-tunnels').catch(() => []), api('/get-named-tunnels').catch(() => [])]);
+    const body = $("tunnels");
+    const [quick, named] = await Promise.all([api("/get-all-quick-tunnels").catch(() => []), api("/get-named-tunnels").catch(() => [])]);
     const rows = [];
-    for (const t of named) rows.push(tunnelRow(t, 'named'));
-    for (const t of quick) rows.push(tunnelRow(t, 'quick'));
-    body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colSpan: 4, className: 'muted', textContent: 'No tunnels yet.' }))]));
+    for (const t of named) rows.push(tunnelRow(t, "named"));
+    for (const t of quick) rows.push(tunnelRow(t, "quick"));
+    body.replaceChildren(
+      ...(rows.length ? rows : [el("tr", {}, el("td", { colSpan: 4, className: "muted", textContent: "No tunnels yet." }))]),
+    );
   }
   function tunnelRow(t, kind) {
-    const actions = el('td', { className: 'actions' });
-    if (kind === 'quick') {
+    const actions = el("td", { className: "actions" });
+    if (kind === "quick") {
       actions.append(
-        el('button', { type: 'button', textContent: 'Refresh', onclick: () => tunnelAction('refresh', t.targetUrl) }), ' ',
-        el('button', { type: 'button', className: 'danger', textContent: 'Stop', onclick: () => tunnelAction('stop', t.targetUrl) }));
+        el("button", { type: "button", textContent: "Refresh", onclick: () => tunnelAction("refresh", t.targetUrl) }),
+        " ",
+        el("button", { type: "button", className: "danger", textContent: "Stop", onclick: () => tunnelAction("stop", t.targetUrl) }),
+      );
     }
-    return el('tr', {},
-      el('td', { textContent: t.targetUrl }),
-      el('td', {}, el('a', { href: t.tunnelUrl, target: '_blank', rel: 'noopener', textContent: t.tunnelUrl })),
-      el('td', {}, el('span', { className: 'badge' + (kind === 'named' ? ' ok' : ''), textContent: kind })),
-      actions);
+    return el(
+      "tr",
+      {},
+      el("td", { textContent: t.targetUrl }),
+      el("td", {}, el("a", { href: t.tunnelUrl, target: "_blank", rel: "noopener", textContent: t.tunnelUrl })),
+      el("td", {}, el("span", { className: "badge" + (kind === "named" ? " ok" : ""), textContent: kind })),
+      actions,
+    );
   }
   async function tunnelAction(action, target) {
-    $('tunnel-status').textContent = (action === 'stop' ? 'Stopping ' : 'Refreshing ') + target + '…';
+    $("tunnel-status").textContent = (action === "stop" ? "Stopping " : "Refreshing ") + target + "…";
     try {
-      await api('/' + action + '-quick-tunnel/' + enc(target), { method: 'POST' });
-      $('tunnel-status').textContent = '';
-    } catch (e) { $('tunnel-status').textContent = e.message; }
+      await api("/" + action + "-quick-tunnel/" + enc(target), { method: "POST" });
+      $("tunnel-status").textContent = "";
+    } catch (e) {
+      $("tunnel-status").textContent = e.message;
+    }
     loadTunnels();
   }
-  $('tunnel-form').addEventListener('submit', async (ev) => {
+  $("tunnel-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    let target = $('tunnel-target').value.trim();
+    let target = $("tunnel-target").value.trim();
     if (!target) return;
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) target = 'http://' + target;
-    $('tunnel-create').disabled = true;
-    $('tunnel-status').textContent = 'Starting a tunnel to ' + target + '…';
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) target = "http://" + target;
+    $("tunnel-create").disabled = true;
+    $("tunnel-status").textContent = "Starting a tunnel to " + target + "…";
     try {
-      const r = await api('/start-quick-tunnel/' + enc(target), { method: 'POST' });
-      $('tunnel-status').textContent = 'Tunnel ready: ' + r.tunnel_url;
-      $('tunnel-target').value = '';
-    } catch (e) { $('tunnel-status').textContent = 'Failed: ' + e.message; }
-    $('tunnel-create').disabled = false;
+      const r = await api("/start-quick-tunnel/" + enc(target), { method: "POST" });
+      $("tunnel-status").textContent = "Tunnel ready: " + r.tunnel_url;
+      $("tunnel-target").value = "";
+    } catch (e) {
+      $("tunnel-status").textContent = "Failed: " + e.message;
+    }
+    $("tunnel-create").disabled = false;
     loadTunnels();
   });
 
   // ---- supervisor --------------------------------------------------------
   async function loadProcesses() {
-    if ($('tab-services').hidden) return;
+    if ($("tab-services").hidden) return;
     let list;
-    try { list = await api('/supervisor/processes'); } catch (e) {
-      $('processes').replaceChildren(el('tr', {}, el('td', { colSpan: 4, className: 'muted', textContent: 'Supervisor unavailable: ' + e.message })));
+    try {
+      list = await api("/supervisor/processes");
+    } catch (e) {
+      $("processes").replaceChildren(
+        el("tr", {}, el("td", { colSpan: 4, className: "muted", textContent: "Supervisor unavailable: " + e.message })),
+      );
       return;
     }
-    $('processes').replaceChildren(...list.map((p) => {
-      const running = p.state === 'RUNNING';
-      const btn = (label, action, disabled) => el('button', { type: 'button', textContent: label, disabled, onclick: () => processAction(p.name, action) });
-      return el('tr', {},
-        el('td', { textContent: p.name }),
-        el('td', {}, el('span', { className: 'badge ' + (running ? 'ok' : /FATAL|BACKOFF/.test(p.state) ? 'bad' : 'warn'), textContent: p.state })),
-        el('td', { className: 'muted', textContent: p.description }),
-        el('td', { className: 'actions' },
-          btn('Start', 'start', running), ' ',
-          btn('Stop', 'stop', !running || p.unstoppable), ' ',
-          btn('Restart', 'restart', false)));
-    }));
+    $("processes").replaceChildren(
+      ...list.map((p) => {
+        const running = p.state === "RUNNING";
+        const btn = (label, action, disabled) =>
+          el("button", { type: "button", textContent: label, disabled, onclick: () => processAction(p.name, action) });
+        return el(
+          "tr",
+          {},
+          el("td", { textContent: p.name }),
+          el(
+            "td",
+            {},
+            el("span", { className: "badge " + (running ? "ok" : /FATAL|BACKOFF/.test(p.state) ? "bad" : "warn"), textContent: p.state }),
+          ),
+          el("td", { className: "muted", textContent: p.description }),
+          el(
+            "td",
+            { className: "actions" },
+            btn("Start", "start", running),
+            " ",
+            btn("Stop", "stop", !running || p.unstoppable),
+            " ",
+            btn("Restart", "restart", false),
+          ),
+        );
+      }),
+    );
   }
   async function processAction(name, action) {
-    try { await api('/supervisor/process/' + enc(name) + '/' + action, { method: 'POST' }); } catch (e) { alert(e.message); }
-    if (name === 'instance_portal' && action === 'restart') setTimeout(() => location.reload(), 1000);
+    try {
+      await api("/supervisor/process/" + enc(name) + "/" + action, { method: "POST" });
+    } catch (e) {
+      alert(e.message);
+    }
+    if (name === "instance_portal" && action === "restart") setTimeout(() => location.reload(), 1000);
     setTimeout(loadProcesses, 500);
   }
 
   // ---- logs --------------------------------------------------------------
-  const logBox = $('logs');
+  const logBox = $("logs");
   const lastLine = new Map();
-  let paused = false; let socket = null; let attempts = 0; let lastMessage = 0;
+  let paused = false;
+  let socket = null;
+  let attempts = 0;
+  let lastMessage = 0;
   const MAX_LINES = 300;
-  function scrollLogs() { if (!paused) logBox.scrollTop = logBox.scrollHeight; }
+  function scrollLogs() {
+    if (!paused) logBox.scrollTop = logBox.scrollHeight;
+  }
   function addLine(html, file) {
-    const div = document.createElement('div');
-    div.className = 'line';
+    const div = document.createElement("div");
+    div.className = "line";
     div.innerHTML = html;
     logBox.append(div);
     if (file) lastLine.set(file, div);
@@ -204,43 +271,61 @@
       first.remove();
     }
   }
-  function setLogState(state, text) { $('log-dot').className = 'dot ' + state; $('log-state').textContent = text; }
+  function setLogState(state, text) {
+    $("log-dot").className = "dot " + state;
+    $("log-state").textContent = text;
+  }
   function connectLogs() {
-    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws-logs?_=' + Date.now();
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws-logs?_=" + Date.now();
     socket = new WebSocket(url);
-    socket.onopen = () => { attempts = 0; setLogState('ok', 'Live'); };
+    socket.onopen = () => {
+      attempts = 0;
+      setLogState("ok", "Live");
+    };
     socket.onmessage = (ev) => {
       lastMessage = Date.now();
-      if (ev.data === 'heartbeat' || ev.data === 'pong') return;
+      if (ev.data === "heartbeat" || ev.data === "pong") return;
       const m = JSON.parse(ev.data);
-      if (m.type === 'system' || m.type === 'append') addLine(m.html, m.file);
-      else if (m.type === 'overwrite') {
+      if (m.type === "system" || m.type === "append") addLine(m.html, m.file);
+      else if (m.type === "overwrite") {
         const node = m.file && lastLine.get(m.file);
-        if (node) node.innerHTML = m.html; else addLine(m.html, m.file);
-      } else if (m.type === 'overwrite_block') for (const html of m.lines) addLine(html, m.file);
+        if (node) node.innerHTML = m.html;
+        else addLine(m.html, m.file);
+      } else if (m.type === "overwrite_block") for (const html of m.lines) addLine(html, m.file);
       scrollLogs();
     };
     socket.onclose = () => {
-      setLogState('bad', 'Disconnected, reconnecting…');
-      if (attempts >= 10) { setLogState('bad', 'Disconnected'); return; }
+      setLogState("bad", "Disconnected, reconnecting…");
+      if (attempts >= 10) {
+        setLogState("bad", "Disconnected");
+        return;
+      }
       const delay = Math.min(30000, 1000 * Math.pow(1.5, attempts++)) * (0.85 + Math.random() * 0.3);
       setTimeout(connectLogs, delay);
     };
   }
   setInterval(() => {
     if (socket && socket.readyState === 1) {
-      socket.send('ping');
+      socket.send("ping");
       if (lastMessage && Date.now() - lastMessage > 30000) socket.close();
     }
   }, 5000);
-  $('log-pause').onclick = () => { paused = !paused; $('log-pause').textContent = paused ? 'Resume' : 'Pause'; scrollLogs(); };
-  $('log-copy').onclick = () => navigator.clipboard?.writeText(logBox.innerText);
+  $("log-pause").onclick = () => {
+    paused = !paused;
+    $("log-pause").textContent = paused ? "Resume" : "Pause";
+    scrollLogs();
+  };
+  $("log-copy").onclick = () => navigator.clipboard?.writeText(logBox.innerText);
 
   // ---- start -------------------------------------------------------------
   route();
-  loadMetrics(); setInterval(loadMetrics, 5000);
-  loadApps(); setInterval(loadApps, 30000);
-  setInterval(() => { if (!$('tab-tunnels').hidden) loadTunnels(); }, 15000);
+  loadMetrics();
+  setInterval(loadMetrics, 5000);
+  loadApps();
+  setInterval(loadApps, 30000);
+  setInterval(() => {
+    if (!$("tab-tunnels").hidden) loadTunnels();
+  }, 15000);
   setInterval(loadProcesses, 10000);
   connectLogs();
 })();

@@ -42,6 +42,13 @@ export class DockerImage extends pulumi.dynamic.Resource {
   declare readonly imageRef: pulumi.Output<string>;
 
   constructor(name: string, args: DockerImageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(delegatingProvider("dockerImage"), name, { digest: undefined, imageRef: undefined, ...args }, { ...opts, additionalSecretOutputs: ["registryAuth", ...(opts?.additionalSecretOutputs ?? [])] }, "docker", "Image");
+    super(
+      delegatingProvider("dockerImage"),
+      name,
+      { digest: undefined, imageRef: undefined, ...args },
+      { ...opts, additionalSecretOutputs: ["registryAuth", ...(opts?.additionalSecretOutputs ?? [])] },
+      "docker",
+      "Image",
+    );
   }
 }

@@ -54,7 +54,9 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 }
 
 export async function diff(_id: string, olds: ImageOutputs, news: ImageInputs): Promise<pulumi.dynamic.DiffResult> {
-  const changed = (Object.keys(ImageInputs.shape) as Array<keyof ImageInputs>).some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+  const changed = (Object.keys(ImageInputs.shape) as Array<keyof ImageInputs>).some(
+    (k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
+  );
   return { changes: changed };
 }
 
@@ -63,7 +65,12 @@ export async function create(_settings: unknown, inputs: ImageInputs): Promise<p
   return { id: inputs.ref, outs: { ...inputs, ...pushed } };
 }
 
-export async function update(_settings: unknown, _id: string, _olds: ImageOutputs, news: ImageInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  _settings: unknown,
+  _id: string,
+  _olds: ImageOutputs,
+  news: ImageInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   return { outs: { ...news, ...(await buildAndPush(news)) } };
 }
 
@@ -93,7 +100,9 @@ async function buildAndPush(inputs: ImageInputs): Promise<{ digest: string; imag
   const step = async (code: DockerImageErrorCode, what: string, file: string, args: string[], input?: string) => {
     try {
       const child = run(file, args, options);
-      if (input !== undefined) { child.child.stdin?.end(input); }
+      if (input !== undefined) {
+        child.child.stdin?.end(input);
+      }
       return (await child).stdout.toString();
     } catch (error) {
       const e = error as { stderr?: string | Buffer; message: string };
@@ -104,22 +113,51 @@ async function buildAndPush(inputs: ImageInputs): Promise<{ digest: string; imag
     }
   };
   try {
-    if (inputs.prepare?.length) await step(DockerImageErrorCode.prepare, "preparing the build context", inputs.prepare[0]!, inputs.prepare.slice(1));
+    if (inputs.prepare?.length)
+      await step(DockerImageErrorCode.prepare, "preparing the build context", inputs.prepare[0]!, inputs.prepare.slice(1));
     if (inputs.registryAuth) {
       // The password goes through stdin into a throwaway DOCKER_CONFIG, never onto a command line.
-      await step(DockerImageErrorCode.login, `login to ${inputs.registryAuth.address}`, docker, ["login", "--username", inputs.registryAuth.username, "--password-stdin", inputs.registryAuth.address], inputs.registryAuth.password);
+      await step(
+        DockerImageErrorCode.login,
+        `login to ${inputs.registryAuth.address}`,
+        docker,
+        ["login", "--username", inputs.registryAuth.username, "--password-stdin", inputs.registryAuth.address],
+        inputs.registryAuth.password,
+      );
     }
-    const args = ["build", "--progress=plain", "-f", resolve(inputs.dockerfile), "-t", inputs.ref, "--build-arg", "BUILDKIT_INLINE_CACHE=1"];
+    const args = [
+      "build",
+      "--progress=plain",
+      "-f",
+      resolve(inputs.dockerfile),
+      "-t",
+      inputs.ref,
+      "--build-arg",
+      "BUILDKIT_INLINE_CACHE=1",
+    ];
     for (const [key, value] of Object.entries(inputs.buildArgs)) args.push("--build-arg", `${key}=${value}`);
     for (const [key, value] of Object.entries(inputs.labels)) args.push("--label", `${key}=${value}`);
     for (const [id, path] of Object.entries(inputs.secretFiles)) args.push("--secret", `id=${id},src=${resolve(path)}`);
     for (const from of inputs.cacheFrom) args.push("--cache-from", from);
     await step(DockerImageErrorCode.build, "docker build", docker, [...args, resolve(inputs.context)]);
     await step(DockerImageErrorCode.push, "docker push", docker, ["push", inputs.ref]);
-    const repoDigests = JSON.parse(await step(DockerImageErrorCode.digestUnknown, "reading the pushed digest", docker, ["image", "inspect", "--format", "{{json .RepoDigests}}", inputs.ref])) as string[];
+    const repoDigests = JSON.parse(
+      await step(DockerImageErrorCode.digestUnknown, "reading the pushed digest", docker, [
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RepoDigests}}",
+        inputs.ref,
+      ]),
+    ) as string[];
     const repository = inputs.ref.slice(0, inputs.ref.lastIndexOf(":"));
     const imageRef = repoDigests.find((d) => d.startsWith(`${repository}@`));
-    if (!imageRef) throw new DockerImageError(DockerImageErrorCode.digestUnknown, `image ${inputs.ref}: pushed, but docker reports no digest for ${repository}`, { ref: inputs.ref });
+    if (!imageRef)
+      throw new DockerImageError(
+        DockerImageErrorCode.digestUnknown,
+        `image ${inputs.ref}: pushed, but docker reports no digest for ${repository}`,
+        { ref: inputs.ref },
+      );
     return { digest: imageRef.slice(imageRef.indexOf("@") + 1), imageRef };
   } finally {
     await rm(config, { recursive: true, force: true });

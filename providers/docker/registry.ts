@@ -71,9 +71,10 @@ function registryOf(address: string): string {
 export async function tagDigest(ref: string, auth?: RegistryAuth): Promise<string | undefined> {
   const at = locateImage(ref);
   const path = `/v2/${at.name}/manifests/${at.tag}`;
-  const basic = auth && registryOf(auth.address) === at.registry
-    ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`
-    : undefined;
+  const basic =
+    auth && registryOf(auth.address) === at.registry
+      ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`
+      : undefined;
   let answer = await get(ref, `${at.baseUrl}${path}`, basic);
   const challenge = answer.status === 401 ? bearerChallenge(answer.headers["www-authenticate"]) : undefined;
   if (challenge) {
@@ -82,10 +83,15 @@ export async function tagDigest(ref: string, auth?: RegistryAuth): Promise<strin
   }
   if (answer.status === 404) return undefined;
   if (answer.status !== 200) {
-    throw new DockerImageError(DockerImageErrorCode.registry, `image ${ref}: the registry answered ${answer.status} to GET ${path}`, { ref, status: answer.status });
+    throw new DockerImageError(DockerImageErrorCode.registry, `image ${ref}: the registry answered ${answer.status} to GET ${path}`, {
+      ref,
+      status: answer.status,
+    });
   }
   const header = answer.headers["docker-content-digest"];
-  return typeof header === "string" && header.startsWith("sha256:") ? header : `sha256:${createHash("sha256").update(answer.body).digest("hex")}`;
+  return typeof header === "string" && header.startsWith("sha256:")
+    ? header
+    : `sha256:${createHash("sha256").update(answer.body).digest("hex")}`;
 }
 
 interface Answer {
@@ -102,7 +108,10 @@ async function get(ref: string, url: string, authorization: string | undefined):
     return { status: answer.statusCode, headers: answer.headers, body: Buffer.from(await answer.body.arrayBuffer()) };
   } catch (error) {
     // The URL carries no credentials (they travel in the header), so naming it is safe.
-    throw new DockerImageError(DockerImageErrorCode.registry, `image ${ref}: GET ${url} failed: ${(error as Error).message}`, { ref, cause: error });
+    throw new DockerImageError(DockerImageErrorCode.registry, `image ${ref}: GET ${url} failed: ${(error as Error).message}`, {
+      ref,
+      cause: error,
+    });
   }
 }
 
@@ -115,7 +124,13 @@ function bearerChallenge(header: string | string[] | undefined): { realm: string
   return { realm: params.realm, ...(params.service ? { service: params.service } : {}), ...(params.scope ? { scope: params.scope } : {}) };
 }
 
-async function bearerToken(ref: string, realm: string, service: string | undefined, scope: string, basic: string | undefined): Promise<string> {
+async function bearerToken(
+  ref: string,
+  realm: string,
+  service: string | undefined,
+  scope: string,
+  basic: string | undefined,
+): Promise<string> {
   const url = new URL(realm);
   if (service) url.searchParams.set("service", service);
   url.searchParams.set("scope", scope);
@@ -128,7 +143,11 @@ async function bearerToken(ref: string, realm: string, service: string | undefin
     // Not a token answer: reported below with the status.
   }
   if (answer.status !== 200 || !token) {
-    throw new DockerImageError(DockerImageErrorCode.registry, `image ${ref}: the token service ${url.origin}${url.pathname} answered ${answer.status} without a token`, { ref, status: answer.status });
+    throw new DockerImageError(
+      DockerImageErrorCode.registry,
+      `image ${ref}: the token service ${url.origin}${url.pathname} answered ${answer.status} without a token`,
+      { ref, status: answer.status },
+    );
   }
   return token;
 }

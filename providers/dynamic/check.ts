@@ -16,7 +16,11 @@ function containsUnknown(value: unknown): boolean {
 }
 
 /** zod-validates `news`; issues under a still-unknown value are dropped. `__provider` passes through. */
-export function checkInputs<S extends z.ZodType>(schema: S, news: Record<string, unknown>, extraProblems: (inputs: z.infer<S>) => pulumi.dynamic.CheckFailure[] = () => []): pulumi.dynamic.CheckResult {
+export function checkInputs<S extends z.ZodType>(
+  schema: S,
+  news: Record<string, unknown>,
+  extraProblems: (inputs: z.infer<S>) => pulumi.dynamic.CheckFailure[] = () => [],
+): pulumi.dynamic.CheckResult {
   const { __provider, ...inputs } = news;
   const parsed = schema.safeParse(inputs);
   if (parsed.success) {

@@ -22,7 +22,9 @@ export function delegatingProvider(kind: Kind): pulumi.dynamic.ResourceProvider 
     async configure(this: DelegatingProvider, req: pulumi.dynamic.ConfigureRequest) {
       // Only the keys the kind declares, read by full key name; secret markers are already removed (pulumi.md §2.2).
       const keys: Record<string, string | undefined> = (await load()).config;
-      this.settings = Object.fromEntries(Object.entries(keys).map(([field, key]) => [field, key === undefined ? undefined : req.config.get(key)]));
+      this.settings = Object.fromEntries(
+        Object.entries(keys).map(([field, key]) => [field, key === undefined ? undefined : req.config.get(key)]),
+      );
     },
     async check(olds: unknown, news: Record<string, unknown>) {
       return (await load()).check(olds, news);

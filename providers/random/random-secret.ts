@@ -19,6 +19,13 @@ export class RandomSecret extends pulumi.dynamic.Resource {
   declare readonly value: pulumi.Output<string>;
 
   constructor(name: string, args: RandomSecretArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(delegatingProvider("randomSecret"), name, { value: undefined, ...args }, { ...opts, additionalSecretOutputs: ["value"] }, "random", "Secret");
+    super(
+      delegatingProvider("randomSecret"),
+      name,
+      { value: undefined, ...args },
+      { ...opts, additionalSecretOutputs: ["value"] },
+      "random",
+      "Secret",
+    );
   }
 }

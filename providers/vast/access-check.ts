@@ -15,9 +15,10 @@ export async function checkVastAccess(settings: ProviderSettings): Promise<void>
     await client.currentUser();
   } catch (error) {
     const status = (error as VastError).status;
-    const why = status === 401 || status === 403
-      ? `it refused vast:apiKey (${status}): set the account's key with \`pulumi config set --secret vast:apiKey <key>\` or export VAST_API_KEY`
-      : `it did not answer as the Vast API does (${(error as Error).message}): check vast:apiUrl (${config.apiUrl}), which should be https://console.vast.ai or your emulator's URL`;
+    const why =
+      status === 401 || status === 403
+        ? `it refused vast:apiKey (${status}): set the account's key with \`pulumi config set --secret vast:apiKey <key>\` or export VAST_API_KEY`
+        : `it did not answer as the Vast API does (${(error as Error).message}): check vast:apiUrl (${config.apiUrl}), which should be https://console.vast.ai or your emulator's URL`;
     throw new VastError(VastErrorCode.config, `Vast API check before creating anything: ${why}`, { cause: error });
   } finally {
     await client.close();

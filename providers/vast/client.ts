@@ -7,9 +7,28 @@ import type { z } from "zod";
 import { VastError, VastErrorCode } from "./errors.ts";
 import { Pacer, type PaceClass } from "./pacer.ts";
 import {
-  CreateInstanceResult, CreateVolumeResult, CurrentUser, ErrorBody, Instance, InstancePage, InstanceRead, OfferList, SecretList, SshKey,
-  SshKeyCreated, Template, TemplateSearch, TemplateWrite, VolumeList, VolumeOfferList,
-  type CreateInstanceBody, type CreateVolumeBody, type Offer, type TemplateBody, type Volume, type VolumeOffer,
+  CreateInstanceResult,
+  CreateVolumeResult,
+  CurrentUser,
+  ErrorBody,
+  Instance,
+  InstancePage,
+  InstanceRead,
+  OfferList,
+  SecretList,
+  SshKey,
+  SshKeyCreated,
+  Template,
+  TemplateSearch,
+  TemplateWrite,
+  VolumeList,
+  VolumeOfferList,
+  type CreateInstanceBody,
+  type CreateVolumeBody,
+  type Offer,
+  type TemplateBody,
+  type Volume,
+  type VolumeOffer,
 } from "./schemas.ts";
 
 /** Options of {@link VastClient}. */
@@ -56,7 +75,16 @@ interface CallOptions<S extends z.ZodType> {
 }
 
 const retryableStatus = [429, 500, 502, 503, 504];
-const retryableNetworkCodes = ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"];
+const retryableNetworkCodes = [
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+];
 
 export class VastClient {
   readonly #base: URL;
@@ -73,7 +101,11 @@ export class VastClient {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#createTimeoutMs = options.createTimeoutMs ?? 120_000;
     this.#agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 });
-    const limits = { maxRetries: options.maxRetries ?? 4, maxRateLimitRetries: options.maxRateLimitRetries ?? 15, minDelay: options.minRetryDelayMs ?? 1000 };
+    const limits = {
+      maxRetries: options.maxRetries ?? 4,
+      maxRateLimitRetries: options.maxRateLimitRetries ?? 15,
+      minDelay: options.minRetryDelayMs ?? 1000,
+    };
     this.#dispatchers = {
       idempotent: this.#agent.compose(interceptors.retry(retryOptions("idempotent", limits))),
       refusedOnly: this.#agent.compose(interceptors.retry(retryOptions("refusedOnly", limits))),
@@ -89,14 +121,29 @@ export class VastClient {
 
   /** The account the key belongs to (`GET /users/current`); the answer never holds the key. */
   async currentUser(): Promise<CurrentUser> {
-    return this.#call({ operation: "read the current user", method: "GET", path: "api/v0/users/current", schema: CurrentUser, retry: "idempotent", pace: "account" });
+    return this.#call({
+      operation: "read the current user",
+      method: "GET",
+      path: "api/v0/users/current",
+      schema: CurrentUser,
+      retry: "idempotent",
+      pace: "account",
+    });
   }
 
   // ---- offers (§3.1) ----
 
   /** Searches offers; `query` is the `/bundles/` body. */
   async searchOffers(query: OfferQuery): Promise<Offer[]> {
-    const res = await this.#call({ operation: "search offers", method: "POST", path: "api/v0/bundles/", body: query, schema: OfferList, retry: "idempotent", pace: "search" });
+    const res = await this.#call({
+      operation: "search offers",
+      method: "POST",
+      path: "api/v0/bundles/",
+      body: query,
+      schema: OfferList,
+      retry: "idempotent",
+      pace: "search",
+    });
     return res.offers;
   }
 
@@ -104,13 +151,31 @@ export class VastClient {
 
   /** Rents an offer. Never retried except on 429: a lost answer may still have rented it (§5.4). */
   async createInstance(offerId: number, body: CreateInstanceBody): Promise<number> {
-    const res = await this.#call({ operation: `create instance on offer ${offerId}`, method: "PUT", path: `api/v0/asks/${offerId}/`, body, schema: CreateInstanceResult, retry: "refusedOnly", pace: "create", timeoutMs: this.#createTimeoutMs });
+    const res = await this.#call({
+      operation: `create instance on offer ${offerId}`,
+      method: "PUT",
+      path: `api/v0/asks/${offerId}/`,
+      body,
+      schema: CreateInstanceResult,
+      retry: "refusedOnly",
+      pace: "create",
+      timeoutMs: this.#createTimeoutMs,
+    });
     return res.new_contract;
   }
 
   /** Reads one instance; `undefined` when Vast says it is gone (404, null, `{}` or no id: §3.3.1). */
   async getInstance(id: number): Promise<Instance | undefined> {
-    const res = await this.#call({ operation: `read instance ${id}`, method: "GET", path: `api/v0/instances/${id}/`, query: { owner: "me" }, schema: InstanceRead, retry: "idempotent", pace: "read", acceptStatus: [404] });
+    const res = await this.#call({
+      operation: `read instance ${id}`,
+      method: "GET",
+      path: `api/v0/instances/${id}/`,
+      query: { owner: "me" },
+      schema: InstanceRead,
+      retry: "idempotent",
+      pace: "read",
+      acceptStatus: [404],
+    });
     const parsed = Instance.safeParse(res?.instances);
     return parsed.success ? parsed.data : undefined;
   }
@@ -122,40 +187,91 @@ export class VastClient {
     for (let page = 0; page < 1000; page++) {
       const query: Record<string, string> = { select_filters: JSON.stringify(filters), limit: "25" };
       if (token) query.after_token = token;
-      const res = await this.#call({ operation: "list instances", method: "GET", path: "api/v1/instances/", query, schema: InstancePage, retry: "idempotent", pace: "list" });
+      const res = await this.#call({
+        operation: "list instances",
+        method: "GET",
+        path: "api/v1/instances/",
+        query,
+        schema: InstancePage,
+        retry: "idempotent",
+        pace: "list",
+      });
       all.push(...res.instances);
       token = res.next_token;
       if (!token) return all;
     }
-    throw new VastError(VastErrorCode.badResponse, "list instances: more than 1000 pages; Vast keeps returning next_token", { operation: "list instances" });
+    throw new VastError(VastErrorCode.badResponse, "list instances: more than 1000 pages; Vast keeps returning next_token", {
+      operation: "list instances",
+    });
   }
 
   /** Sets the desired state and/or label (`PUT /instances/{id}/`); idempotent in effect (§5.2). */
   async manageInstance(id: number, change: { state?: "running" | "stopped"; label?: string }): Promise<void> {
-    await this.#call({ operation: `update instance ${id}`, method: "PUT", path: `api/v0/instances/${id}/`, body: change, schema: ErrorBody, retry: "idempotent", pace: "manage" });
+    await this.#call({
+      operation: `update instance ${id}`,
+      method: "PUT",
+      path: `api/v0/instances/${id}/`,
+      body: change,
+      schema: ErrorBody,
+      retry: "idempotent",
+      pace: "manage",
+    });
   }
 
   /** Changes an interruptible instance's bid (§3.4). */
   async changeBid(id: number, price: number): Promise<void> {
-    await this.#call({ operation: `change bid of instance ${id}`, method: "PUT", path: `api/v0/instances/bid_price/${id}/`, body: { client_id: "me", price }, schema: ErrorBody, retry: "idempotent", pace: "manage" });
+    await this.#call({
+      operation: `change bid of instance ${id}`,
+      method: "PUT",
+      path: `api/v0/instances/bid_price/${id}/`,
+      body: { client_id: "me", price },
+      schema: ErrorBody,
+      retry: "idempotent",
+      pace: "manage",
+    });
   }
 
   /** Destroys an instance; a 404 means it is already gone, which is success (§5.4). */
   async destroyInstance(id: number): Promise<void> {
-    await this.#call({ operation: `destroy instance ${id}`, method: "DELETE", path: `api/v0/instances/${id}/`, body: {}, schema: ErrorBody, retry: "idempotent", pace: "destroy", acceptStatus: [404] });
+    await this.#call({
+      operation: `destroy instance ${id}`,
+      method: "DELETE",
+      path: `api/v0/instances/${id}/`,
+      body: {},
+      schema: ErrorBody,
+      retry: "idempotent",
+      pace: "destroy",
+      acceptStatus: [404],
+    });
   }
 
   // ---- templates (§3.5) ----
 
   /** Creates a template; identical content returns the existing record, so a retry after 429 is safe. */
   async createTemplate(body: TemplateBody): Promise<Template> {
-    const res = await this.#call({ operation: `create template "${body.name}"`, method: "POST", path: "api/v0/template/", body, schema: TemplateWrite, retry: "refusedOnly", pace: "template" });
+    const res = await this.#call({
+      operation: `create template "${body.name}"`,
+      method: "POST",
+      path: "api/v0/template/",
+      body,
+      schema: TemplateWrite,
+      retry: "refusedOnly",
+      pace: "template",
+    });
     return res.template;
   }
 
   /** Edits the template whose current hash is `hashId`; the id stays, the hash changes. */
   async updateTemplate(hashId: string, body: TemplateBody): Promise<Template> {
-    const res = await this.#call({ operation: `update template ${hashId}`, method: "PUT", path: "api/v0/template/", body: { hash_id: hashId, ...body }, schema: TemplateWrite, retry: "idempotent", pace: "template" });
+    const res = await this.#call({
+      operation: `update template ${hashId}`,
+      method: "PUT",
+      path: "api/v0/template/",
+      body: { hash_id: hashId, ...body },
+      schema: TemplateWrite,
+      retry: "idempotent",
+      pace: "template",
+    });
     return res.template;
   }
 
@@ -168,35 +284,72 @@ export class VastClient {
   /** Templates matching `filters` (`select_filters` in the `/bundles/` operator shape, §3.5). */
   async searchTemplates(filters: Record<string, unknown>): Promise<Template[]> {
     const res = await this.#call({
-      operation: `search templates ${JSON.stringify(filters)}`, method: "GET", path: "api/v0/template/",
+      operation: `search templates ${JSON.stringify(filters)}`,
+      method: "GET",
+      path: "api/v0/template/",
       query: { select_cols: JSON.stringify(["*"]), select_filters: JSON.stringify(filters) },
-      schema: TemplateSearch, retry: "idempotent", pace: "template",
+      schema: TemplateSearch,
+      retry: "idempotent",
+      pace: "template",
     });
     return res.templates;
   }
 
   /** Deletes a template by numeric id (the documented key, §3.5); unknown means done. */
   async deleteTemplate(id: number): Promise<void> {
-    await this.#call({ operation: `delete template ${id}`, method: "DELETE", path: "api/v0/template/", body: { template_id: id }, schema: ErrorBody, retry: "idempotent", pace: "template", acceptStatus: [404] });
+    await this.#call({
+      operation: `delete template ${id}`,
+      method: "DELETE",
+      path: "api/v0/template/",
+      body: { template_id: id },
+      schema: ErrorBody,
+      retry: "idempotent",
+      pace: "template",
+      acceptStatus: [404],
+    });
   }
 
   // ---- SSH keys (§3.6) ----
 
   async createSshKey(publicKey: string): Promise<SshKey> {
-    const res = await this.#call({ operation: "create SSH key", method: "POST", path: "api/v0/ssh/", body: { ssh_key: publicKey }, schema: SshKeyCreated, retry: "refusedOnly", pace: "account" });
+    const res = await this.#call({
+      operation: "create SSH key",
+      method: "POST",
+      path: "api/v0/ssh/",
+      body: { ssh_key: publicKey },
+      schema: SshKeyCreated,
+      retry: "refusedOnly",
+      pace: "account",
+    });
     return res.key;
   }
 
   /** Lists account SSH keys; Vast answers 404 when there are none. */
   async listSshKeys(): Promise<SshKey[]> {
-    const res = await this.#call({ operation: "list SSH keys", method: "GET", path: "api/v0/ssh/", schema: SshKey.array().or(ErrorBody), retry: "idempotent", pace: "account", acceptStatus: [404] });
+    const res = await this.#call({
+      operation: "list SSH keys",
+      method: "GET",
+      path: "api/v0/ssh/",
+      schema: SshKey.array().or(ErrorBody),
+      retry: "idempotent",
+      pace: "account",
+      acceptStatus: [404],
+    });
     return Array.isArray(res) ? res : [];
   }
 
   /** Deletes an SSH key; Vast answers 400 `no_ssh_key` for an unknown one, which is done. */
   async deleteSshKey(id: number): Promise<void> {
     try {
-      await this.#call({ operation: `delete SSH key ${id}`, method: "DELETE", path: `api/v0/ssh/${id}/`, body: {}, schema: ErrorBody, retry: "idempotent", pace: "account" });
+      await this.#call({
+        operation: `delete SSH key ${id}`,
+        method: "DELETE",
+        path: `api/v0/ssh/${id}/`,
+        body: {},
+        schema: ErrorBody,
+        retry: "idempotent",
+        pace: "account",
+      });
     } catch (error) {
       if (error instanceof VastError && error.vastError === "no_ssh_key") return;
       throw error;
@@ -207,7 +360,15 @@ export class VastClient {
 
   /** Searches volume offers; `query` is the `/volumes/search/` body (same shape as `/bundles/`). */
   async searchVolumeOffers(query: OfferQuery): Promise<VolumeOffer[]> {
-    const res = await this.#call({ operation: "search volume offers", method: "POST", path: "api/v0/volumes/search/", body: query, schema: VolumeOfferList, retry: "idempotent", pace: "search" });
+    const res = await this.#call({
+      operation: "search volume offers",
+      method: "POST",
+      path: "api/v0/volumes/search/",
+      body: query,
+      schema: VolumeOfferList,
+      retry: "idempotent",
+      pace: "search",
+    });
     return res.offers;
   }
 
@@ -217,15 +378,36 @@ export class VastClient {
    */
   async createVolume(body: CreateVolumeBody): Promise<number> {
     const operation = `create volume on volume offer ${body.id}`;
-    const res = await this.#call({ operation, method: "PUT", path: "api/v0/volumes/", body, schema: CreateVolumeResult, retry: "refusedOnly", pace: "volume", timeoutMs: this.#createTimeoutMs });
+    const res = await this.#call({
+      operation,
+      method: "PUT",
+      path: "api/v0/volumes/",
+      body,
+      schema: CreateVolumeResult,
+      retry: "refusedOnly",
+      pace: "volume",
+      timeoutMs: this.#createTimeoutMs,
+    });
     const id = res.volume_id ?? res.id ?? Number(/^V\.(\d+)$/.exec(res.volume_name ?? "")?.[1] ?? NaN);
     if (Number.isInteger(id)) return id;
-    throw new VastError(VastErrorCode.badResponse, `${operation}: Vast answered without a volume id (volume_name=${JSON.stringify(res.volume_name)}); the volume may have been rented: check \`vastai show volumes\``, { operation });
+    throw new VastError(
+      VastErrorCode.badResponse,
+      `${operation}: Vast answered without a volume id (volume_name=${JSON.stringify(res.volume_name)}); the volume may have been rented: check \`vastai show volumes\``,
+      { operation },
+    );
   }
 
   /** Every local volume of the account (`GET /volumes?owner=me&type=all_volume`): there is no single-volume read. */
   async listVolumes(): Promise<Volume[]> {
-    const res = await this.#call({ operation: "list volumes", method: "GET", path: "api/v0/volumes/", query: { owner: "me", type: "all_volume" }, schema: VolumeList, retry: "idempotent", pace: "volume" });
+    const res = await this.#call({
+      operation: "list volumes",
+      method: "GET",
+      path: "api/v0/volumes/",
+      query: { owner: "me", type: "all_volume" },
+      schema: VolumeList,
+      retry: "idempotent",
+      pace: "volume",
+    });
     return res.volumes;
   }
 
@@ -235,10 +417,37 @@ export class VastClient {
    */
   async deleteVolume(id: number): Promise<void> {
     try {
-      await this.#call({ operation: `delete volume ${id}`, method: "DELETE", path: "api/v0/volumes/", query: { id: String(id) }, body: {}, schema: ErrorBody, retry: "idempotent", pace: "volume", acceptStatus: [404] });
+      await this.#call({
+        operation: `delete volume ${id}`,
+        method: "DELETE",
+        path: "api/v0/volumes/",
+        query: { id: String(id) },
+        body: {},
+        schema: ErrorBody,
+        retry: "idempotent",
+        pace: "volume",
+        acceptStatus: [404],
+      });
     } catch (error) {
-      if (!(error instanceof VastError && error.status === 400 && /in_use|attached|in use/i.test(`${error.vastError ?? ""} ${error.vastMessage ?? ""}`))) throw error;
-      throw new VastError(VastErrorCode.volumeInUse, `volume ${id} is attached to an instance, and Vast deletes a volume only once no instance uses it: destroy the instance first (Vast releases the volume about 30 s later), then run the delete again`, { operation: error.operation, method: error.method, path: error.path, status: error.status, vastError: error.vastError, vastMessage: error.vastMessage, cause: error });
+      if (!(
+        error instanceof VastError &&
+        error.status === 400 &&
+        /in_use|attached|in use/i.test(`${error.vastError ?? ""} ${error.vastMessage ?? ""}`)
+      ))
+        throw error;
+      throw new VastError(
+        VastErrorCode.volumeInUse,
+        `volume ${id} is attached to an instance, and Vast deletes a volume only once no instance uses it: destroy the instance first (Vast releases the volume about 30 s later), then run the delete again`,
+        {
+          operation: error.operation,
+          method: error.method,
+          path: error.path,
+          status: error.status,
+          vastError: error.vastError,
+          vastMessage: error.vastMessage,
+          cause: error,
+        },
+      );
     }
   }
 
@@ -247,23 +456,54 @@ export class VastClient {
   /** Creates or updates an account env var (create, then update on `existing_key`, §5.4). */
   async putSecret(key: string, value: string): Promise<void> {
     try {
-      await this.#call({ operation: `create env var ${key}`, method: "POST", path: "api/v0/secrets/", body: { key, value }, schema: ErrorBody, retry: "refusedOnly", pace: "account" });
+      await this.#call({
+        operation: `create env var ${key}`,
+        method: "POST",
+        path: "api/v0/secrets/",
+        body: { key, value },
+        schema: ErrorBody,
+        retry: "refusedOnly",
+        pace: "account",
+      });
     } catch (error) {
       if (!(error instanceof VastError && error.vastError === "existing_key")) throw error;
-      await this.#call({ operation: `update env var ${key}`, method: "PUT", path: "api/v0/secrets/", body: { key, value }, schema: ErrorBody, retry: "idempotent", pace: "account" });
+      await this.#call({
+        operation: `update env var ${key}`,
+        method: "PUT",
+        path: "api/v0/secrets/",
+        body: { key, value },
+        schema: ErrorBody,
+        retry: "idempotent",
+        pace: "account",
+      });
     }
   }
 
   /** Names of the account env vars (values may come back masked, so only names are trusted). */
   async listSecretNames(): Promise<string[]> {
-    const res = await this.#call({ operation: "list env vars", method: "GET", path: "api/v0/secrets/", schema: SecretList, retry: "idempotent", pace: "account" });
+    const res = await this.#call({
+      operation: "list env vars",
+      method: "GET",
+      path: "api/v0/secrets/",
+      schema: SecretList,
+      retry: "idempotent",
+      pace: "account",
+    });
     return Object.keys(res.secrets ?? {});
   }
 
   /** Deletes an account env var; `nonexistent_key` means done. */
   async deleteSecret(key: string): Promise<void> {
     try {
-      await this.#call({ operation: `delete env var ${key}`, method: "DELETE", path: "api/v0/secrets/", body: { key }, schema: ErrorBody, retry: "idempotent", pace: "account" });
+      await this.#call({
+        operation: `delete env var ${key}`,
+        method: "DELETE",
+        path: "api/v0/secrets/",
+        body: { key },
+        schema: ErrorBody,
+        retry: "idempotent",
+        pace: "account",
+      });
     } catch (error) {
       if (error instanceof VastError && error.vastError === "nonexistent_key") return;
       throw error;
@@ -298,7 +538,11 @@ export class VastClient {
       text = await res.body.text();
     } catch (cause) {
       const code = (cause as { code?: string }).code ?? "unknown";
-      throw new VastError(VastErrorCode.network, `${call.operation}: no answer from ${url.origin} (${code}); the request may or may not have been processed`, { ...where, cause });
+      throw new VastError(
+        VastErrorCode.network,
+        `${call.operation}: no answer from ${url.origin} (${code}); the request may or may not have been processed`,
+        { ...where, cause },
+      );
     }
     const json = parseJson(text);
     const accepted = call.acceptStatus?.includes(status) ?? false;
@@ -307,12 +551,23 @@ export class VastClient {
     const failure = ErrorBody.safeParse(json);
     if (failure.success && failure.data.success === false) {
       const message = vastMessage(failure.data, text);
-      throw new VastError(VastErrorCode.rejected, `${call.operation}: Vast answered ${status} with success=false: ${message}`, { ...where, status, vastError: failure.data.error, vastMessage: message });
+      throw new VastError(VastErrorCode.rejected, `${call.operation}: Vast answered ${status} with success=false: ${message}`, {
+        ...where,
+        status,
+        vastError: failure.data.error,
+        vastMessage: message,
+      });
     }
     const parsed = call.schema.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-      throw new VastError(VastErrorCode.badResponse, `${call.operation}: unexpected response from Vast (${status}): ${issues}`, { ...where, status });
+      const issues = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+        .join("; ");
+      throw new VastError(VastErrorCode.badResponse, `${call.operation}: unexpected response from Vast (${status}): ${issues}`, {
+        ...where,
+        status,
+      });
     }
     return parsed.data;
   }
@@ -324,9 +579,16 @@ function retryOptions(kind: RetryClass, limits: { maxRetries: number; maxRateLim
     statusCodes: retryableStatus,
     errorCodes: retryableNetworkCodes,
     methods: ["GET", "PUT", "POST", "DELETE"] as Dispatcher.HttpMethod[],
-    retry(err: Error & { statusCode?: number; code?: string }, { state }: { state: { counter: number } }, done: (err?: Error | null) => void) {
+    retry(
+      err: Error & { statusCode?: number; code?: string },
+      { state }: { state: { counter: number } },
+      done: (err?: Error | null) => void,
+    ) {
       const status = err.statusCode;
-      const retryable = status === 429 || (kind === "idempotent" && (status !== undefined ? retryableStatus.includes(status) : retryableNetworkCodes.includes(err.code ?? "")));
+      const retryable =
+        status === 429 ||
+        (kind === "idempotent" &&
+          (status !== undefined ? retryableStatus.includes(status) : retryableNetworkCodes.includes(err.code ?? "")));
       if (!retryable || state.counter > (status === 429 ? limits.maxRateLimitRetries : limits.maxRetries)) return done(err);
       const backoff = Math.min(limits.minDelay * 2 ** (state.counter - 1), 20_000);
       return setTimeout(() => done(null), backoff * (0.5 + Math.random()));
@@ -357,11 +619,20 @@ function plainText(text: string): string {
   return `an HTML error page${title ? ` ("${title}")` : ""}`;
 }
 
-function httpError(operation: string, where: { operation: string; method: string; path: string }, status: number, json: unknown, text: string): VastError {
+function httpError(
+  operation: string,
+  where: { operation: string; method: string; path: string },
+  status: number,
+  json: unknown,
+  text: string,
+): VastError {
   const body = ErrorBody.safeParse(json);
   const message = vastMessage(body.success ? body.data : undefined, text);
   const hint = status === 401 ? " (check vast:apiKey or VAST_API_KEY)" : "";
   return new VastError(VastErrorCode.http, `${operation}: Vast answered ${status}: ${message}${hint}`, {
-    ...where, status, vastError: body.success ? body.data.error : undefined, vastMessage: message,
+    ...where,
+    status,
+    vastError: body.success ? body.data.error : undefined,
+    vastMessage: message,
   });
 }

@@ -13,10 +13,12 @@ const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function envProblems(env: Record<string, string>, ports: readonly PortSpec[], forTemplate: boolean): string[] {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(env)) {
-    if (!envKeyPattern.test(key)) problems.push(`env key "${key}" is not a valid variable name (letters, digits, underscore; not starting with a digit)`);
+    if (!envKeyPattern.test(key))
+      problems.push(`env key "${key}" is not a valid variable name (letters, digits, underscore; not starting with a digit)`);
     if (typeof value !== "string") problems.push(`env ${key} must be a string`);
     else if (`${key}=${value}`.length > 256) problems.push(`env ${key} is longer than Vast's 256-character limit per entry`);
-    else if (forTemplate && /["\n]/.test(value)) problems.push(`env ${key} contains a double quote or newline, which a template's env string cannot carry`);
+    else if (forTemplate && /["\n]/.test(value))
+      problems.push(`env ${key} contains a double quote or newline, which a template's env string cannot carry`);
   }
   for (const port of ports) {
     const match = portPattern.exec(port);
@@ -41,6 +43,8 @@ export function toInstanceEnv(env: Record<string, string>, ports: readonly PortS
 
 /** The template `env` string, quoted the way the CLI parser splits it (§3.2.1). */
 export function toTemplateEnvString(env: Record<string, string>, ports: readonly PortSpec[]): string {
-  const vars = Object.entries(env).map(([key, value]) => (/[\s'|]/.test(value) || value === "" ? `-e ${key}="${value}"` : `-e ${key}=${value}`));
+  const vars = Object.entries(env).map(([key, value]) =>
+    /[\s'|]/.test(value) || value === "" ? `-e ${key}="${value}"` : `-e ${key}=${value}`,
+  );
   return [...vars, ...ports.map(portFlag)].join(" ");
 }

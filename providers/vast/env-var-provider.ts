@@ -9,8 +9,14 @@ import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { sessionFor } from "./session.ts";
 
 export const EnvVarInputs = z.strictObject({
-  key: z.string().regex(/^[A-Za-z_]\w*$/, "must be a variable name (letters, digits, underscore)").transform((k) => k.toUpperCase()),
-  value: z.string().min(1).regex(/^[a-zA-Z0-9_\-.]+$/, "Vast accepts only letters, digits, '_', '-' and '.' in env var values"),
+  key: z
+    .string()
+    .regex(/^[A-Za-z_]\w*$/, "must be a variable name (letters, digits, underscore)")
+    .transform((k) => k.toUpperCase()),
+  value: z
+    .string()
+    .min(1)
+    .regex(/^[a-zA-Z0-9_\-.]+$/, "Vast accepts only letters, digits, '_', '-' and '.' in env var values"),
 });
 export type EnvVarInputs = z.infer<typeof EnvVarInputs>;
 
@@ -19,7 +25,11 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 }
 
 export async function diff(_id: string, olds: EnvVarInputs, news: EnvVarInputs): Promise<pulumi.dynamic.DiffResult> {
-  return { changes: olds.key !== news.key || olds.value !== news.value, replaces: olds.key !== news.key ? ["key"] : [], deleteBeforeReplace: true };
+  return {
+    changes: olds.key !== news.key || olds.value !== news.value,
+    replaces: olds.key !== news.key ? ["key"] : [],
+    deleteBeforeReplace: true,
+  };
 }
 
 export async function create(settings: ProviderSettings, inputs: EnvVarInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -27,7 +37,12 @@ export async function create(settings: ProviderSettings, inputs: EnvVarInputs): 
   return { id: inputs.key, outs: inputs };
 }
 
-export async function update(settings: ProviderSettings, _id: string, _olds: EnvVarInputs, news: EnvVarInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  settings: ProviderSettings,
+  _id: string,
+  _olds: EnvVarInputs,
+  news: EnvVarInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   await sessionFor(settings).client.putSecret(news.key, news.value);
   return { outs: news };
 }
@@ -41,4 +56,12 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await sessionFor(settings).client.deleteSecret(id);
 }
 
-export const envVarKind: KindImplementation<EnvVarInputs, EnvVarInputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };
+export const envVarKind: KindImplementation<EnvVarInputs, EnvVarInputs, ProviderSettings> = {
+  config: vastConfigKeys,
+  check,
+  diff,
+  create,
+  update,
+  read,
+  remove,
+};

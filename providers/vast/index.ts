@@ -8,8 +8,18 @@ export { VastClient, type VastClientOptions } from "./client.ts";
 export { checkVastAccess } from "./access-check.ts";
 export { findUntrackedInstances, type UntrackedInstance } from "./sweep.ts";
 export {
-  getCurrentUser, getGpuOffers, getInstances, getSshKeys, getTemplates, getVolumeOffers,
-  type GpuOfferLookup, type InstanceLookupArgs, type LookupSettings, type TemplateLookupArgs, type VastAccount, type VolumeOfferLookup,
+  getCurrentUser,
+  getGpuOffers,
+  getInstances,
+  getSshKeys,
+  getTemplates,
+  getVolumeOffers,
+  type GpuOfferLookup,
+  type InstanceLookupArgs,
+  type LookupSettings,
+  type TemplateLookupArgs,
+  type VastAccount,
+  type VolumeOfferLookup,
 } from "./lookups.ts";
 export type { CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
 export { InstanceNotReadyError, VastError, VastErrorCode } from "./errors.ts";

@@ -6,27 +6,54 @@ import { z } from "zod";
 import { maxUserLabelLength } from "./instance-tag.ts";
 import { OfferCriteria } from "./offer-query.ts";
 
-export const InstanceInputs = z.strictObject({
-  /** Project, stack and resource name: the tag in the instance's label (instance-tag.ts). */
-  owner: z.strictObject({ project: z.string().min(1), stack: z.string().min(1), resource: z.string().min(1) }),
-  offer: OfferCriteria.optional(),
-  offerId: z.number().int().positive().optional(),
-  templateHashId: z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-hex-digit template hash_id").optional(),
-  image: z.string().min(1).max(1024).optional(),
-  env: z.record(z.string(), z.string()).default({}),
-  ports: z.array(z.string()).default([]),
-  diskGb: z.number().min(8, "Vast needs at least 8 GB of disk").default(16),
-  label: z.string().max(maxUserLabelLength, `must be at most ${maxUserLabelLength} characters: the kit's tag follows it within Vast's 256`).regex(/^[^\n]*$/, "must be one line").optional(),
-  runtype: z.enum(["ssh", "jupyter", "args"]).optional(),
-  args: z.array(z.string()).optional(),
-  onstart: z.string().max(4048).optional(),
-  bidPrice: z.number().min(0.001).max(128).optional(),
-  state: z.enum(["running", "stopped"]).default("running"),
-  imageLogin: z.string().optional(),
-  readyTimeoutSeconds: z.number().int().positive().default(900),
-}).refine((i) => (i.offer === undefined) !== (i.offerId === undefined), { message: "set exactly one of offer (search criteria) and offerId", path: ["offer"] })
-  .refine((i) => i.image !== undefined || i.templateHashId !== undefined, { message: "set image, templateHashId, or both", path: ["image"] });
+export const InstanceInputs = z
+  .strictObject({
+    /** Project, stack and resource name: the tag in the instance's label (instance-tag.ts). */
+    owner: z.strictObject({ project: z.string().min(1), stack: z.string().min(1), resource: z.string().min(1) }),
+    offer: OfferCriteria.optional(),
+    offerId: z.number().int().positive().optional(),
+    templateHashId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, "must be a 32-hex-digit template hash_id")
+      .optional(),
+    image: z.string().min(1).max(1024).optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    ports: z.array(z.string()).default([]),
+    diskGb: z.number().min(8, "Vast needs at least 8 GB of disk").default(16),
+    label: z
+      .string()
+      .max(maxUserLabelLength, `must be at most ${maxUserLabelLength} characters: the kit's tag follows it within Vast's 256`)
+      .regex(/^[^\n]*$/, "must be one line")
+      .optional(),
+    runtype: z.enum(["ssh", "jupyter", "args"]).optional(),
+    args: z.array(z.string()).optional(),
+    onstart: z.string().max(4048).optional(),
+    bidPrice: z.number().min(0.001).max(128).optional(),
+    state: z.enum(["running", "stopped"]).default("running"),
+    imageLogin: z.string().optional(),
+    readyTimeoutSeconds: z.number().int().positive().default(900),
+  })
+  .refine((i) => (i.offer === undefined) !== (i.offerId === undefined), {
+    message: "set exactly one of offer (search criteria) and offerId",
+    path: ["offer"],
+  })
+  .refine((i) => i.image !== undefined || i.templateHashId !== undefined, {
+    message: "set image, templateHashId, or both",
+    path: ["image"],
+  });
 export type InstanceInputs = z.infer<typeof InstanceInputs>;
 
 /** Inputs that Vast cannot change on a live instance: changing one replaces it (and changes the tag's spec hash). */
-export const replacingInputs = ["offer", "offerId", "templateHashId", "image", "env", "ports", "diskGb", "runtype", "args", "onstart", "imageLogin"] as const;
+export const replacingInputs = [
+  "offer",
+  "offerId",
+  "templateHashId",
+  "image",
+  "env",
+  "ports",
+  "diskGb",
+  "runtype",
+  "args",
+  "onstart",
+  "imageLogin",
+] as const;

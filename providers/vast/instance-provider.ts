@@ -40,12 +40,20 @@ export function tagFor(inputs: InstanceInputs): string {
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   return checkInputs(InstanceInputs, news, (inputs) =>
-    envProblems(inputs.env, inputs.ports, false).map((reason) => ({ property: "env", reason })));
+    envProblems(inputs.env, inputs.ports, false).map((reason) => ({ property: "env", reason })),
+  );
 }
 
-export async function diff(id: string, olds: InstanceOutputs, news: InstanceInputs, settings: ProviderSettings = {}): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(
+  id: string,
+  olds: InstanceOutputs,
+  news: InstanceInputs,
+  settings: ProviderSettings = {},
+): Promise<pulumi.dynamic.DiffResult> {
   const changed = (key: keyof InstanceInputs) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null);
-  const replaces: string[] = replacingInputs.filter((key) => key !== "offerId" ? changed(key) : news.offerId !== undefined && changed(key));
+  const replaces: string[] = replacingInputs.filter((key) =>
+    key !== "offerId" ? changed(key) : news.offerId !== undefined && changed(key),
+  );
   // Switching between on-demand and interruptible is a new contract; a new bid on a bid is not.
   if ((olds.bidPrice === undefined) !== (news.bidPrice === undefined)) replaces.push("bidPrice");
   const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds"] as const).filter(changed);
@@ -76,27 +84,40 @@ async function driftOf(session: VastSession, id: string, news: InstanceInputs, i
   }
   const { status, intendedStatus } = observe(instance);
   const settled = ["running", "exited", "stopped", "offline", "unknown"].includes(status);
-  const wrongState = news.state === "running" ? intendedStatus !== "running" || (settled && status !== "running") : intendedStatus !== "stopped";
+  const wrongState =
+    news.state === "running" ? intendedStatus !== "running" || (settled && status !== "running") : intendedStatus !== "stopped";
   if (wrongState && !inPlace.includes("state")) {
-    progressLine(id, `is ${status} (intended ${intendedStatus}) but should be ${news.state}: it will be ${news.state === "running" ? "started" : "stopped"}`);
+    progressLine(
+      id,
+      `is ${status} (intended ${intendedStatus}) but should be ${news.state}: it will be ${news.state === "running" ? "started" : "stopped"}`,
+    );
     inPlace.push("state");
   }
   return [];
 }
 
-export async function create(settings: ProviderSettings, inputs: InstanceInputs & { __provider?: string }): Promise<pulumi.dynamic.CreateResult> {
+export async function create(
+  settings: ProviderSettings,
+  inputs: InstanceInputs & { __provider?: string },
+): Promise<pulumi.dynamic.CreateResult> {
   const session = sessionFor(settings);
   const tag = tagFor(inputs);
   const label = labelWithTag(inputs.label, tag);
   const { id, offerId } = (await adoptTagged(session, label)) ?? (await rent(session, inputs, label));
   try {
-    const instance = inputs.state === "stopped" ? await stopIfRunning(session, id) : await waitRunning(session, id, inputs.readyTimeoutSeconds);
+    const instance =
+      inputs.state === "stopped" ? await stopIfRunning(session, id) : await waitRunning(session, id, inputs.readyTimeoutSeconds);
     if (!instance) throw new VastError(VastErrorCode.instanceFailed, `instance ${id} disappeared right after it was created`);
     return { id: String(id), outs: { ...inputs, ...observe(instance), offerId } };
   } catch (error) {
     // Keep the instance in state so `pulumi destroy` (or the next `up`) can deal with it.
     const partial = { ...inputs, instanceId: id, offerId, label: inputs.label ?? "", tag, status: "unknown" };
-    throw new InstanceNotReadyError(`Vast instance ${id} (${tag}) was rented but is not ready: ${(error as Error).message}. It is recorded in the stack; run \`pulumi up\` to retry or \`pulumi destroy\` to remove it.`, String(id), partial, error as Error);
+    throw new InstanceNotReadyError(
+      `Vast instance ${id} (${tag}) was rented but is not ready: ${(error as Error).message}. It is recorded in the stack; run \`pulumi up\` to retry or \`pulumi destroy\` to remove it.`,
+      String(id),
+      partial,
+      error as Error,
+    );
   }
 }
 
@@ -116,13 +137,20 @@ function adoptionRank(instance: Instance): number {
 async function adoptTagged(session: VastSession, label: string): Promise<{ id: number; offerId: null } | undefined> {
   const found = await session.lookup.withLabel(label).catch((error: unknown) => {
     if (!isAmbiguous(error)) throw error;
-    throw new VastError(VastErrorCode.outcomeUnknown, `could not look for an instance already rented with the label "${label}", so nothing was rented: ${(error as Error).message}`, { cause: error });
+    throw new VastError(
+      VastErrorCode.outcomeUnknown,
+      `could not look for an instance already rented with the label "${label}", so nothing was rented: ${(error as Error).message}`,
+      { cause: error },
+    );
   });
   found.sort((a, b) => adoptionRank(a) - adoptionRank(b));
   const [best, ...rest] = found;
   const keep = best && adoptionRank(best) < 3 ? best : undefined;
   for (const duplicate of keep ? rest : found) {
-    progressLine(duplicate.id, `destroyed: it carries this resource's tag but cannot be adopted (${duplicate.actual_status ?? "provisioning"})`);
+    progressLine(
+      duplicate.id,
+      `destroyed: it carries this resource's tag but cannot be adopted (${duplicate.actual_status ?? "provisioning"})`,
+    );
     await session.client.destroyInstance(duplicate.id);
   }
   if (!keep) return undefined;
@@ -160,7 +188,10 @@ async function rent(session: VastSession, inputs: InstanceInputs, label: string)
     }
   }
   if (failures.length === 0) {
-    throw new VastError(VastErrorCode.noOffer, `no Vast offer matches ${JSON.stringify(inputs.offer?.filter)}${inputs.offer?.maxPricePerHour ? ` at or below $${inputs.offer.maxPricePerHour}/h` : ""}; widen the filter or raise maxPricePerHour`);
+    throw new VastError(
+      VastErrorCode.noOffer,
+      `no Vast offer matches ${JSON.stringify(inputs.offer?.filter)}${inputs.offer?.maxPricePerHour ? ` at or below $${inputs.offer.maxPricePerHour}/h` : ""}; widen the filter or raise maxPricePerHour`,
+    );
   }
   throw new VastError(VastErrorCode.noOffer, `could not rent any of ${failures.length} offer(s) tried: ${failures.join("; ")}`);
 }
@@ -193,7 +224,11 @@ async function settleUnknownOutcome(session: VastSession, label: string, offerId
   }
   if (lastLookup === undefined) return undefined;
   const seconds = Math.round(session.unknownOutcomeWindowMs / 1000);
-  throw new VastError(VastErrorCode.outcomeUnknown, `the create on offer ${offerId} got no answer (${cause.message}), and for ${seconds} s Vast could not be asked whether it rented an instance labelled "${label}" (last: ${(lastLookup as Error).message}). Nothing else was rented. When Vast answers again, run \`pulumi up\`: it looks for that label first and adopts the instance if the create went through (\`npm run sweep\` lists instances a stack's tags name that its state does not hold).`, { cause });
+  throw new VastError(
+    VastErrorCode.outcomeUnknown,
+    `the create on offer ${offerId} got no answer (${cause.message}), and for ${seconds} s Vast could not be asked whether it rented an instance labelled "${label}" (last: ${(lastLookup as Error).message}). Nothing else was rented. When Vast answers again, run \`pulumi up\`: it looks for that label first and adopts the instance if the create went through (\`npm run sweep\` lists instances a stack's tags name that its state does not hold).`,
+    { cause },
+  );
 }
 
 function createBody(inputs: InstanceInputs, label: string): CreateInstanceBody {
@@ -217,7 +252,10 @@ function createBody(inputs: InstanceInputs, label: string): CreateInstanceBody {
 function waitRunning(session: VastSession, id: number, timeoutSeconds: number) {
   progressLine(id, "waiting until running");
   return session.watcher.wait({
-    id, goal: "become running", progress: runningProgress, deadline: Date.now() + timeoutSeconds * 1000,
+    id,
+    goal: "become running",
+    progress: runningProgress,
+    deadline: Date.now() + timeoutSeconds * 1000,
     onStatus: (status) => progressLine(id, status),
   });
 }
@@ -230,7 +268,12 @@ async function stopIfRunning(session: VastSession, id: number): Promise<Instance
   return session.watcher.wait({ id, goal: "stop", progress: stoppedProgress, deadline: Date.now() + deleteTimeoutMs });
 }
 
-export async function update(settings: ProviderSettings, id: string, olds: InstanceOutputs, news: InstanceInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  settings: ProviderSettings,
+  id: string,
+  olds: InstanceOutputs,
+  news: InstanceInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   const session = sessionFor(settings);
   const instanceId = Number(id);
   const gone = () => new VastError(VastErrorCode.instanceFailed, `instance ${id} is gone; run \`pulumi up\` again to replace it`);
@@ -257,11 +300,23 @@ export async function read(settings: ProviderSettings, id: string, props: Instan
   // A blank id tells the engine the resource is gone (ReadResult.id: "blank if missing").
   if (!instance) return { id: "" };
   const observed = observe(instance);
-  const inputs = Object.fromEntries(Object.keys(InstanceInputs.shape).filter((k) => k in props).map((k) => [k, props[k as keyof InstanceOutputs]]));
+  const inputs = Object.fromEntries(
+    Object.keys(InstanceInputs.shape)
+      .filter((k) => k in props)
+      .map((k) => [k, props[k as keyof InstanceOutputs]]),
+  );
   // A label changed outside Pulumi shows as drift of the label input (left out when empty, as an
   // unset input is: the engine cannot carry an undefined value).
   const { label: _oldLabel, ...others } = inputs;
-  return { id, props: { ...props, ...observed }, inputs: { ...others, ...(observed.label ? { label: observed.label } : {}), state: observed.intendedStatus === "stopped" ? "stopped" : "running" } };
+  return {
+    id,
+    props: { ...props, ...observed },
+    inputs: {
+      ...others,
+      ...(observed.label ? { label: observed.label } : {}),
+      state: observed.intendedStatus === "stopped" ? "stopped" : "running",
+    },
+  };
 }
 
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
@@ -275,4 +330,12 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await session.watcher.wait({ id: instanceId, goal: "be destroyed", progress: goneProgress, deadline: Date.now() + deleteTimeoutMs });
 }
 
-export const instanceKind: KindImplementation<InstanceInputs, InstanceOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };
+export const instanceKind: KindImplementation<InstanceInputs, InstanceOutputs, ProviderSettings> = {
+  config: vastConfigKeys,
+  check,
+  diff,
+  create,
+  update,
+  read,
+  remove,
+};

@@ -6,10 +6,7 @@ import { splitLabel } from "./instance-tag.ts";
 import type { Instance } from "./schemas.ts";
 
 /** Where an instance stands relative to what we are waiting for. */
-export type Progress =
-  | { kind: "done" }
-  | { kind: "waiting"; status: string }
-  | { kind: "failed"; reason: string };
+export type Progress = { kind: "done" } | { kind: "waiting"; status: string } | { kind: "failed"; reason: string };
 
 /** Words in `status_msg` that the official CLI treats as a failed boot (§4.5). */
 const errorWords = /error|failed|failure|exception|traceback|oci runtime|permission denied/i;

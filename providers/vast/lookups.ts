@@ -46,11 +46,19 @@ const InstanceLookupArgs = z.strictObject({
 /** Arguments of {@link getInstances}; with neither field, every instance of the account. */
 export type InstanceLookupArgs = z.input<typeof InstanceLookupArgs>;
 
-const TemplateLookupArgs = z.strictObject({
-  id: z.number().int().positive().optional(),
-  hashId: z.string().regex(/^[0-9a-f]{32}$/, "must be a template's 32-hex-digit hash").optional(),
-  name: z.string().min(1).optional(),
-}).refine((args) => args.id !== undefined || args.hashId !== undefined || args.name !== undefined, "give at least one of id, hashId or name");
+const TemplateLookupArgs = z
+  .strictObject({
+    id: z.number().int().positive().optional(),
+    hashId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, "must be a template's 32-hex-digit hash")
+      .optional(),
+    name: z.string().min(1).optional(),
+  })
+  .refine(
+    (args) => args.id !== undefined || args.hashId !== undefined || args.name !== undefined,
+    "give at least one of id, hashId or name",
+  );
 /** Arguments of {@link getTemplates}: every field given must match. */
 export type TemplateLookupArgs = z.input<typeof TemplateLookupArgs>;
 

@@ -54,11 +54,14 @@ export class OfferBook {
   #search(key: string, query: Record<string, unknown>): Promise<Page> {
     let search = this.#searches.get(key);
     if (!search) {
-      search = this.#client.searchOffers({ ...query, limit: pageSize }).then((offers) => {
-        const page = { offers: offers.map((o) => o.id), full: offers.length >= pageSize, fetchedAt: Date.now() };
-        this.#pages.set(key, page);
-        return page;
-      }).finally(() => this.#searches.delete(key));
+      search = this.#client
+        .searchOffers({ ...query, limit: pageSize })
+        .then((offers) => {
+          const page = { offers: offers.map((o) => o.id), full: offers.length >= pageSize, fetchedAt: Date.now() };
+          this.#pages.set(key, page);
+          return page;
+        })
+        .finally(() => this.#searches.delete(key));
       this.#searches.set(key, search);
     }
     return search;

@@ -6,10 +6,18 @@
 import { z } from "zod";
 
 /** One field's conditions in the `/bundles/` operator shape, e.g. `{gte: 1}`. */
-const FilterOperators = z.strictObject({
-  eq: z.unknown(), neq: z.unknown(), gt: z.unknown(), gte: z.unknown(), lt: z.unknown(), lte: z.unknown(),
-  in: z.array(z.unknown()), notin: z.array(z.unknown()),
-}).partial();
+const FilterOperators = z
+  .strictObject({
+    eq: z.unknown(),
+    neq: z.unknown(),
+    gt: z.unknown(),
+    gte: z.unknown(),
+    lt: z.unknown(),
+    lte: z.unknown(),
+    in: z.array(z.unknown()),
+    notin: z.array(z.unknown()),
+  })
+  .partial();
 
 /** Offer filter in the `/bundles/` operator shape, e.g. `{gpu_name: {eq: "RTX 4090"}, num_gpus: {gte: 1}}`. */
 export const OfferFilter = z.record(z.string(), FilterOperators);
@@ -37,7 +45,13 @@ export const defaultOfferTries = 3;
 
 /** The `/bundles/` body: defaults as the CLI sends them (verified, rentable, not external) unless overridden. */
 export function buildOfferQuery(criteria: OfferCriteria, diskGb: number): Record<string, unknown> {
-  const filter: OfferFilter = { verified: { eq: true }, external: { eq: false }, rentable: { eq: true }, rented: { eq: false }, ...criteria.filter };
+  const filter: OfferFilter = {
+    verified: { eq: true },
+    external: { eq: false },
+    rentable: { eq: true },
+    rented: { eq: false },
+    ...criteria.filter,
+  };
   if (criteria.maxPricePerHour !== undefined) {
     filter.dph_total = { ...filter.dph_total, lte: criteria.maxPricePerHour };
   }
@@ -66,7 +80,12 @@ export type VolumeOfferCriteria = z.infer<typeof VolumeOfferCriteria>;
  * vast-api.md §3.1 end) unless overridden; offers too small for `sizeGb` are left out.
  */
 export function buildVolumeOfferQuery(criteria: VolumeOfferCriteria, sizeGb: number): Record<string, unknown> {
-  const filter: OfferFilter = { verified: { eq: true }, external: { eq: false }, disk_space: { gte: Math.max(1, sizeGb) }, ...criteria.filter };
+  const filter: OfferFilter = {
+    verified: { eq: true },
+    external: { eq: false },
+    disk_space: { gte: Math.max(1, sizeGb) },
+    ...criteria.filter,
+  };
   return {
     ...filter,
     order: criteria.order ?? [["score", "desc"]],

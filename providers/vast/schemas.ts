@@ -7,7 +7,13 @@
 import { z } from "zod";
 
 /** A number Vast may send as a JSON string (vast-api.md §2.2, §3.1). */
-const looseNumber = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const looseNumber = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
 
 /** Body of `PUT /asks/{id}/` (vast-api.md §3.2). */
 export const CreateInstanceBody = z.strictObject({

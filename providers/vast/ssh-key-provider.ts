@@ -6,7 +6,10 @@ import { vastConfigKeys, type ProviderSettings } from "./config.ts";
 import { sessionFor } from "./session.ts";
 
 export const SshKeyInputs = z.strictObject({
-  publicKey: z.string().trim().regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/, "must be an OpenSSH public key line such as \"ssh-ed25519 AAAA… comment\" (never a private key)"),
+  publicKey: z
+    .string()
+    .trim()
+    .regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/, 'must be an OpenSSH public key line such as "ssh-ed25519 AAAA… comment" (never a private key)'),
 });
 export type SshKeyInputs = z.infer<typeof SshKeyInputs>;
 export type SshKeyOutputs = SshKeyInputs & { keyId: number };
@@ -35,4 +38,11 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
 }
 
 /** Every change replaces the key: Vast keys are created and deleted, never edited. */
-export const sshKeyKind: KindImplementation<SshKeyInputs, SshKeyOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, read, remove };
+export const sshKeyKind: KindImplementation<SshKeyInputs, SshKeyOutputs, ProviderSettings> = {
+  config: vastConfigKeys,
+  check,
+  diff,
+  create,
+  read,
+  remove,
+};

@@ -18,7 +18,11 @@ export interface UntrackedInstance {
 }
 
 /** Every live instance tagged for `project`/`stack` whose id is not in `trackedIds`. */
-export async function findUntrackedInstances(client: VastClient, owner: { project: string; stack: string }, trackedIds: ReadonlySet<number>): Promise<UntrackedInstance[]> {
+export async function findUntrackedInstances(
+  client: VastClient,
+  owner: { project: string; stack: string },
+  trackedIds: ReadonlySet<number>,
+): Promise<UntrackedInstance[]> {
   const untracked: UntrackedInstance[] = [];
   for (const instance of await client.listInstances()) {
     const { tag } = splitLabel(instance.label);

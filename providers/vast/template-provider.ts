@@ -55,21 +55,27 @@ function body(inputs: TemplateInputs): TemplateBody {
     readme: inputs.readme ?? null,
     private: inputs.private,
     ...(inputs.searchFilter ? { extra_filters: inputs.searchFilter } : {}),
-    ...(inputs.dockerLogin ? {
-      docker_login_repo: inputs.dockerLogin.registry,
-      docker_login_user: inputs.dockerLogin.username,
-      docker_login_pass: inputs.dockerLogin.password,
-    } : {}),
+    ...(inputs.dockerLogin
+      ? {
+          docker_login_repo: inputs.dockerLogin.registry,
+          docker_login_user: inputs.dockerLogin.username,
+          docker_login_pass: inputs.dockerLogin.password,
+        }
+      : {}),
   };
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkInputs(TemplateInputs, news, (inputs) => envProblems(inputs.env, inputs.ports, true).map((reason) => ({ property: "env", reason })));
+  return checkInputs(TemplateInputs, news, (inputs) =>
+    envProblems(inputs.env, inputs.ports, true).map((reason) => ({ property: "env", reason })),
+  );
 }
 
 export async function diff(_id: string, olds: TemplateOutputs, news: TemplateInputs): Promise<pulumi.dynamic.DiffResult> {
   // Every field of a template is editable in place; edits keep the id and mint a new hash.
-  const changed = (Object.keys(TemplateInputs.shape) as Array<keyof TemplateInputs>).some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+  const changed = (Object.keys(TemplateInputs.shape) as Array<keyof TemplateInputs>).some(
+    (k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
+  );
   return { changes: changed };
 }
 
@@ -78,7 +84,12 @@ export async function create(settings: ProviderSettings, inputs: TemplateInputs)
   return { id: String(template.id), outs: { ...inputs, templateId: template.id, hashId: template.hash_id } };
 }
 
-export async function update(settings: ProviderSettings, _id: string, olds: TemplateOutputs, news: TemplateInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  settings: ProviderSettings,
+  _id: string,
+  olds: TemplateOutputs,
+  news: TemplateInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   const template = await sessionFor(settings).client.updateTemplate(olds.hashId, body(news));
   return { outs: { ...news, templateId: template.id, hashId: template.hash_id } };
 }
@@ -93,4 +104,12 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await sessionFor(settings).client.deleteTemplate(Number(id));
 }
 
-export const templateKind: KindImplementation<TemplateInputs, TemplateOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };
+export const templateKind: KindImplementation<TemplateInputs, TemplateOutputs, ProviderSettings> = {
+  config: vastConfigKeys,
+  check,
+  diff,
+  create,
+  update,
+  read,
+  remove,
+};

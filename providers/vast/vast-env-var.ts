@@ -11,6 +11,13 @@ export interface VastEnvVarArgs {
 
 export class VastEnvVar extends pulumi.dynamic.Resource {
   constructor(name: string, args: VastEnvVarArgs, opts?: pulumi.CustomResourceOptions) {
-    super(delegatingProvider("envVar"), name, { key: args.key, value: pulumi.secret(args.value) }, { ...opts, additionalSecretOutputs: ["value"] }, "vast", "EnvVar");
+    super(
+      delegatingProvider("envVar"),
+      name,
+      { key: args.key, value: pulumi.secret(args.value) },
+      { ...opts, additionalSecretOutputs: ["value"] },
+      "vast",
+      "EnvVar",
+    );
   }
 }

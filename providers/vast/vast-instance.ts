@@ -65,8 +65,28 @@ export class VastInstance extends pulumi.dynamic.Resource {
   declare readonly sshCommand: pulumi.Output<string | null>;
 
   constructor(name: string, args: VastInstanceArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { instanceId: undefined, offerId: undefined, status: undefined, intendedStatus: undefined, tag: undefined, machineId: undefined, gpuName: undefined, numGpus: undefined, dphTotal: undefined, publicIp: undefined, hostPorts: undefined, sshCommand: undefined };
+    const outputs = {
+      instanceId: undefined,
+      offerId: undefined,
+      status: undefined,
+      intendedStatus: undefined,
+      tag: undefined,
+      machineId: undefined,
+      gpuName: undefined,
+      numGpus: undefined,
+      dphTotal: undefined,
+      publicIp: undefined,
+      hostPorts: undefined,
+      sshCommand: undefined,
+    };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), resource: name };
-    super(delegatingProvider("instance"), name, { ...outputs, ...args, owner }, { ...opts, additionalSecretOutputs: ["imageLogin", "env", ...(opts?.additionalSecretOutputs ?? [])] }, "vast", "Instance");
+    super(
+      delegatingProvider("instance"),
+      name,
+      { ...outputs, ...args, owner },
+      { ...opts, additionalSecretOutputs: ["imageLogin", "env", ...(opts?.additionalSecretOutputs ?? [])] },
+      "vast",
+      "Instance",
+    );
   }
 }

@@ -49,6 +49,13 @@ export class VastTemplate extends pulumi.dynamic.Resource {
   declare readonly hashId: pulumi.Output<string>;
 
   constructor(name: string, args: VastTemplateArgs, opts?: pulumi.CustomResourceOptions) {
-    super(delegatingProvider("template"), name, { templateId: undefined, hashId: undefined, ...args }, { ...opts, additionalSecretOutputs: ["dockerLogin", ...(opts?.additionalSecretOutputs ?? [])] }, "vast", "Template");
+    super(
+      delegatingProvider("template"),
+      name,
+      { templateId: undefined, hashId: undefined, ...args },
+      { ...opts, additionalSecretOutputs: ["dockerLogin", ...(opts?.additionalSecretOutputs ?? [])] },
+      "vast",
+      "Template",
+    );
   }
 }

@@ -37,7 +37,14 @@ export class VastVolume extends pulumi.dynamic.Resource {
   declare readonly instanceIds: pulumi.Output<number[]>;
 
   constructor(name: string, args: VastVolumeArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { volumeId: undefined, volumeOfferId: undefined, machineId: undefined, diskSpaceGb: undefined, status: undefined, instanceIds: undefined };
+    const outputs = {
+      volumeId: undefined,
+      volumeOfferId: undefined,
+      machineId: undefined,
+      diskSpaceGb: undefined,
+      status: undefined,
+      instanceIds: undefined,
+    };
     super(delegatingProvider("volume"), name, { ...outputs, ...args }, opts, "vast", "Volume");
   }
 }

@@ -16,26 +16,40 @@ import { sessionFor } from "./session.ts";
 /** The CLI's default size of a new volume (vast-api-more.md §2.1). */
 export const defaultVolumeSizeGb = 15;
 
-export const VolumeInputs = z.strictObject({
-  /** Size in whole GB, fixed at creation (§3.8). Defaults to 15 when renting. */
-  sizeGb: z.number().int("must be a whole number of GB (Vast rounds it down)").min(1).optional(),
-  /** Vast's volume name: letters, digits and underscores, at most 64 (§3.8). */
-  name: z.string().regex(/^\w{1,64}$/, "must be letters, digits and underscores, at most 64").optional(),
-  /** A fixed volume offer to rent from. */
-  offerId: z.number().int().positive().optional(),
-  /** Volume-offer search run at create time; the first offer that is still there is rented. */
-  offer: VolumeOfferCriteria.optional(),
-  /** Adopt this existing volume instead of renting one. */
-  adoptId: z.number().int().positive().optional(),
-}).superRefine((inputs, ctx) => {
-  const sources = (["offerId", "offer", "adoptId"] as const).filter((k) => inputs[k] !== undefined);
-  if (sources.length !== 1) {
-    ctx.addIssue({ code: "custom", path: [sources[1] ?? "offer"], message: `set exactly one of offerId, offer or adoptId (got ${sources.length ? sources.join(" and ") : "none"})` });
-  }
-  for (const key of ["sizeGb", "name"] as const) {
-    if (inputs.adoptId !== undefined && inputs[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "an adopted volume keeps its own size and name: leave this out with adoptId" });
-  }
-});
+export const VolumeInputs = z
+  .strictObject({
+    /** Size in whole GB, fixed at creation (§3.8). Defaults to 15 when renting. */
+    sizeGb: z.number().int("must be a whole number of GB (Vast rounds it down)").min(1).optional(),
+    /** Vast's volume name: letters, digits and underscores, at most 64 (§3.8). */
+    name: z
+      .string()
+      .regex(/^\w{1,64}$/, "must be letters, digits and underscores, at most 64")
+      .optional(),
+    /** A fixed volume offer to rent from. */
+    offerId: z.number().int().positive().optional(),
+    /** Volume-offer search run at create time; the first offer that is still there is rented. */
+    offer: VolumeOfferCriteria.optional(),
+    /** Adopt this existing volume instead of renting one. */
+    adoptId: z.number().int().positive().optional(),
+  })
+  .superRefine((inputs, ctx) => {
+    const sources = (["offerId", "offer", "adoptId"] as const).filter((k) => inputs[k] !== undefined);
+    if (sources.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [sources[1] ?? "offer"],
+        message: `set exactly one of offerId, offer or adoptId (got ${sources.length ? sources.join(" and ") : "none"})`,
+      });
+    }
+    for (const key of ["sizeGb", "name"] as const) {
+      if (inputs.adoptId !== undefined && inputs[key] !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: "an adopted volume keeps its own size and name: leave this out with adoptId",
+        });
+    }
+  });
 export type VolumeInputs = z.infer<typeof VolumeInputs>;
 
 export interface VolumeOutputs extends VolumeInputs {
@@ -64,7 +78,8 @@ export async function diff(id: string, olds: VolumeOutputs, news: VolumeInputs):
   const changed = inputKeys.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
   // `adoptId` matters only at create: naming the volume already held is never a replacement, which
   // would adopt it and then delete it as the predecessor.
-  if (news.adoptId !== undefined) return { changes: changed, replaces: news.adoptId === Number(id) ? [] : ["adoptId"], deleteBeforeReplace: false };
+  if (news.adoptId !== undefined)
+    return { changes: changed, replaces: news.adoptId === Number(id) ? [] : ["adoptId"], deleteBeforeReplace: false };
   const replaces = replacingInputs.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
   return { changes: changed, replaces, deleteBeforeReplace: false };
 }
@@ -73,7 +88,11 @@ export async function create(settings: ProviderSettings, inputs: VolumeInputs): 
   const { client, adoptedVolumes } = sessionFor(settings);
   if (inputs.adoptId !== undefined) {
     const volume = (await client.listVolumes()).find((v) => v.id === inputs.adoptId);
-    if (!volume) throw new VastError(VastErrorCode.notFound, `adoptId: volume ${inputs.adoptId} is not among the account's volumes (\`vastai show volumes\`)`);
+    if (!volume)
+      throw new VastError(
+        VastErrorCode.notFound,
+        `adoptId: volume ${inputs.adoptId} is not among the account's volumes (\`vastai show volumes\`)`,
+      );
     adoptedVolumes.add(volume.id);
     return { id: String(volume.id), outs: outputs(inputs, volume) };
   }
@@ -96,7 +115,11 @@ export async function create(settings: ProviderSettings, inputs: VolumeInputs): 
 async function searchOfferIds(client: VastClient, inputs: VolumeInputs): Promise<number[]> {
   const criteria = inputs.offer ?? { filter: {} };
   const offers = await client.searchVolumeOffers(buildVolumeOfferQuery(criteria, sizeOf(inputs)));
-  if (offers.length === 0) throw new VastError(VastErrorCode.noOffer, `no Vast volume offer of at least ${sizeOf(inputs)} GB matches ${JSON.stringify(criteria.filter)}; widen the filter or ask for less space`);
+  if (offers.length === 0)
+    throw new VastError(
+      VastErrorCode.noOffer,
+      `no Vast volume offer of at least ${sizeOf(inputs)} GB matches ${JSON.stringify(criteria.filter)}; widen the filter or ask for less space`,
+    );
   return offers.map((o) => o.id);
 }
 
@@ -115,7 +138,11 @@ async function rent(client: VastClient, offerId: number, inputs: VolumeInputs): 
     const fresh = before ? (await named().catch(() => [])).filter((id) => !before.has(id)) : [];
     if (fresh.length === 1) return fresh[0]!;
     const why = before ? `${fresh.length} new volumes are named "${inputs.name}"` : "the volume has no name to look for";
-    throw new VastError(VastErrorCode.outcomeUnknown, `renting ${sizeOf(inputs)} GB of volume offer ${offerId} got no answer, and ${why}: check \`vastai show volumes\`, then adopt a volume that was rented (adoptId) or run \`pulumi up\` again`, { cause: error });
+    throw new VastError(
+      VastErrorCode.outcomeUnknown,
+      `renting ${sizeOf(inputs)} GB of volume offer ${offerId} got no answer, and ${why}: check \`vastai show volumes\`, then adopt a volume that was rented (adoptId) or run \`pulumi up\` again`,
+      { cause: error },
+    );
   }
 }
 
@@ -135,7 +162,12 @@ function outputs(inputs: VolumeInputs | VolumeOutputs, volume: Pick<Volume, "id"
 }
 
 /** Only a change that keeps the same volume gets here (`adoptId` set to the volume held): record the new inputs. */
-export async function update(_settings: ProviderSettings, _id: string, olds: VolumeOutputs, news: VolumeInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  _settings: ProviderSettings,
+  _id: string,
+  olds: VolumeOutputs,
+  news: VolumeInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   const observed = Object.fromEntries(Object.entries(olds).filter(([k]) => !(inputKeys as readonly string[]).includes(k)));
   return { outs: { ...observed, ...news } };
 }
@@ -157,4 +189,12 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await client.deleteVolume(Number(id));
 }
 
-export const volumeKind: KindImplementation<VolumeInputs, VolumeOutputs, ProviderSettings> = { config: vastConfigKeys, check, diff, create, update, read, remove };
+export const volumeKind: KindImplementation<VolumeInputs, VolumeOutputs, ProviderSettings> = {
+  config: vastConfigKeys,
+  check,
+  diff,
+  create,
+  update,
+  read,
+  remove,
+};

@@ -1,9 +1,9 @@
 /** Loopback listeners on free ports, for tests and benchmarks. */
-import net from 'node:net';
+import net from "node:net";
 
 /** Bind `server` on 127.0.0.1, port 0, and resolve the port. */
 export async function listenOn(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return (server.address() as net.AddressInfo).port;
 }
 

@@ -25,7 +25,7 @@ export function processTree(root: number): number[] {
   const byParent = new Map<number, number[]>();
   for (const [pid, ppid] of parents()) byParent.set(ppid, [...(byParent.get(ppid) ?? []), pid]);
   const tree: number[] = [];
-  for (let queue = [root]; queue.length > 0; ) {
+  for (let queue = [root]; queue.length > 0;) {
     const pid = queue.shift()!;
     if (tree.includes(pid)) continue;
     tree.push(pid);

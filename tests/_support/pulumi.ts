@@ -32,7 +32,12 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
   const dir = await mkdtemp(join(tmpdir(), "vast-kit-engine-"));
   const stack = "test";
   const configFile = join(dir, "Pulumi.test.yaml");
-  await writeFile(configFile, `config:\n${Object.entries(config).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join("\n")}\n`);
+  await writeFile(
+    configFile,
+    `config:\n${Object.entries(config)
+      .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+      .join("\n")}\n`,
+  );
   const childEnv = {
     ...process.env,
     PULUMI_BACKEND_URL: `file://${dir}`,
@@ -44,7 +49,10 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
   };
   const pulumi = async (...args: string[]) => {
     try {
-      const { stdout } = await run("pulumi", [...args, "--stack", stack, "--non-interactive", "--cwd", repoRoot], { env: childEnv, maxBuffer: 64 << 20 });
+      const { stdout } = await run("pulumi", [...args, "--stack", stack, "--non-interactive", "--cwd", repoRoot], {
+        env: childEnv,
+        maxBuffer: 64 << 20,
+      });
       return stdout;
     } catch (error) {
       const e = error as { code?: unknown; stdout?: string; stderr?: string };
@@ -57,7 +65,9 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
   });
   await adoptStackFile(stack, configFile);
   t.after(async () => {
-    await run("pulumi", ["stack", "rm", stack, "--yes", "--force", "--non-interactive", "--cwd", repoRoot], { env: childEnv }).catch(() => {});
+    await run("pulumi", ["stack", "rm", stack, "--yes", "--force", "--non-interactive", "--cwd", repoRoot], { env: childEnv }).catch(
+      () => {},
+    );
     await rm(dir, { recursive: true, force: true });
   });
   return {
@@ -66,7 +76,8 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
     configFile,
     env: childEnv,
     pulumi: (...args: string[]) => pulumi(...args, "--config-file", configFile),
-    outputs: async (showSecrets = false) => JSON.parse(await pulumi("stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : []))),
+    outputs: async (showSecrets = false) =>
+      JSON.parse(await pulumi("stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : []))),
     exportState: () => pulumi("stack", "export"),
   };
 }
@@ -78,6 +89,12 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
 export async function adoptStackFile(stack: string, configFile: string): Promise<void> {
   const written = join(repoRoot, `Pulumi.${stack}.yaml`);
   const text = await readFile(written, "utf8").catch(() => "");
-  await appendFile(configFile, text.split("\n").filter((line) => line.startsWith("encryptionsalt:")).join("\n") + "\n");
+  await appendFile(
+    configFile,
+    text
+      .split("\n")
+      .filter((line) => line.startsWith("encryptionsalt:"))
+      .join("\n") + "\n",
+  );
   await rm(written, { force: true });
 }

@@ -31,25 +31,39 @@ function unwrap(value: unknown, path: string, secrets: string[]): any {
 
 export const registered: Registered[] = [];
 
-await pulumi.runtime.setMocks({
-  newResource(args) {
-    const secrets: string[] = [];
-    const inputs = unwrap(args.inputs, "", secrets);
-    registered.push({ type: args.type, name: args.name, inputs, secrets });
-    const state: Record<string, unknown> = { ...inputs };
-    if (args.type === "pulumi-nodejs:dynamic/vast:Template") Object.assign(state, { templateId: 4242, hashId: "0123456789abcdef0123456789abcdef" });
-    if (args.type === "pulumi-nodejs:dynamic/vast:Instance") Object.assign(state, { instanceId: 7, status: "running", publicIp: "203.0.113.7", hostPorts: { "1111/tcp": 41111 }, sshCommand: "ssh -p 40022 root@203.0.113.7" });
-    if (args.type === "pulumi-nodejs:dynamic/random:Secret") Object.assign(state, { value: mockRandom(args.name, inputs.bytes ?? 24) });
-    if (args.type === "pulumi-nodejs:dynamic/docker:Image") Object.assign(state, { imageRef: `${String(inputs.ref).replace(/:[^:]+$/, "")}@sha256:${"ab".repeat(32)}` });
-    return { id: args.type.includes("cloudflare") ? `${args.name}-id` : `${args.name}_id`, state };
+await pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      const secrets: string[] = [];
+      const inputs = unwrap(args.inputs, "", secrets);
+      registered.push({ type: args.type, name: args.name, inputs, secrets });
+      const state: Record<string, unknown> = { ...inputs };
+      if (args.type === "pulumi-nodejs:dynamic/vast:Template")
+        Object.assign(state, { templateId: 4242, hashId: "0123456789abcdef0123456789abcdef" });
+      if (args.type === "pulumi-nodejs:dynamic/vast:Instance")
+        Object.assign(state, {
+          instanceId: 7,
+          status: "running",
+          publicIp: "203.0.113.7",
+          hostPorts: { "1111/tcp": 41111 },
+          sshCommand: "ssh -p 40022 root@203.0.113.7",
+        });
+      if (args.type === "pulumi-nodejs:dynamic/random:Secret") Object.assign(state, { value: mockRandom(args.name, inputs.bytes ?? 24) });
+      if (args.type === "pulumi-nodejs:dynamic/docker:Image")
+        Object.assign(state, { imageRef: `${String(inputs.ref).replace(/:[^:]+$/, "")}@sha256:${"ab".repeat(32)}` });
+      return { id: args.type.includes("cloudflare") ? `${args.name}-id` : `${args.name}_id`, state };
+    },
+    call(args) {
+      if (args.token === "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken") {
+        return { ...args.inputs, token: "eyJhIjoidHVubmVsLXRva2VuIn0=" };
+      }
+      throw new Error(`unexpected invoke ${args.token}`);
+    },
   },
-  call(args) {
-    if (args.token === "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken") {
-      return { ...args.inputs, token: "eyJhIjoidHVubmVsLXRva2VuIn0=" };
-    }
-    throw new Error(`unexpected invoke ${args.token}`);
-  },
-}, "vast-kit", "unit", false);
+  "vast-kit",
+  "unit",
+  false,
+);
 
 /** What the mocked RandomSecret `name` holds: `bytes` bytes, base64url, like the real one. */
 export function mockRandom(name: string, bytes: number): string {

@@ -8,10 +8,13 @@ test("one image per variant, on its own base, pushed as <repository>:<variant>, 
   const image = new BaseImage("base", { repository: "ghcr.io/acme/vast-base", buildArgs: { INSTALL_NVM: "false" } });
   assert.equal(await valueOf(image.refs.cuda!), `ghcr.io/acme/vast-base@sha256:${"ab".repeat(32)}`);
   const images = only("pulumi-nodejs:dynamic/docker:Image");
-  assert.deepEqual(images.map((i) => [i.name, i.inputs.ref, i.inputs.buildArgs.BASE_IMAGE]), [
-    ["base-cuda", "ghcr.io/acme/vast-base:cuda", "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"],
-    ["base-rocm", "ghcr.io/acme/vast-base:rocm", "rocm/dev-ubuntu-22.04:6.2.4-complete"],
-  ]);
+  assert.deepEqual(
+    images.map((i) => [i.name, i.inputs.ref, i.inputs.buildArgs.BASE_IMAGE]),
+    [
+      ["base-cuda", "ghcr.io/acme/vast-base:cuda", "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"],
+      ["base-rocm", "ghcr.io/acme/vast-base:rocm", "rocm/dev-ubuntu-22.04:6.2.4-complete"],
+    ],
+  );
   for (const i of images) {
     assert.equal(i.inputs.context, "image");
     assert.equal(i.inputs.dockerfile, "image/Dockerfile");

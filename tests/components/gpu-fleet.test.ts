@@ -9,7 +9,13 @@ const pulumi = await import("@pulumi/pulumi");
 const offer = { filter: { gpu_name: { eq: "RTX 4090" } }, maxPricePerHour: 1 };
 
 test("a fleet publishes a template built from the portal apps and launches N instances under it", async () => {
-  const fleet = new GpuFleet("fleet", { image: "reg/base@sha256:abc", apps: defaultPortalApps, instanceCount: 2, offer, tunnelToken: pulumi.secret("tunnel-token") });
+  const fleet = new GpuFleet("fleet", {
+    image: "reg/base@sha256:abc",
+    apps: defaultPortalApps,
+    instanceCount: 2,
+    offer,
+    tunnelToken: pulumi.secret("tunnel-token"),
+  });
   await Promise.all(fleet.instances.map((i) => valueOf(i.instanceId)));
   const component = registered.find((r) => r.type === "vast-kit:fleet:GpuFleet");
   assert.ok(component);
@@ -17,16 +23,30 @@ test("a fleet publishes a template built from the portal apps and launches N ins
   assert.equal(template!.name, "fleet");
   assert.equal(template!.inputs.image, "reg/base@sha256:abc");
   assert.deepEqual(template!.inputs.ports, ["1111", "8080", "8384"]);
-  assert.equal(template!.inputs.env.PORTAL_CONFIG, "localhost:1111:11111:/:Instance Portal|localhost:8080:18080:/:Jupyter|localhost:8384:18384:/:Syncthing");
+  assert.equal(
+    template!.inputs.env.PORTAL_CONFIG,
+    "localhost:1111:11111:/:Instance Portal|localhost:8080:18080:/:Jupyter|localhost:8384:18384:/:Syncthing",
+  );
   assert.equal(template!.inputs.env.OPEN_BUTTON_PORT, "1111");
-  assert.deepEqual(Object.keys(template!.inputs.env).sort(), ["ENABLE_HTTPS", "OPEN_BUTTON_PORT", "PORTAL_CONFIG"], "no secret in the template");
+  assert.deepEqual(
+    Object.keys(template!.inputs.env).sort(),
+    ["ENABLE_HTTPS", "OPEN_BUTTON_PORT", "PORTAL_CONFIG"],
+    "no secret in the template",
+  );
   assert.ok(!JSON.stringify(template!.inputs).includes("tunnel-token"));
   assert.ok(!JSON.stringify(template!.inputs).includes(mockRandom("fleet-portal-password", 24)));
   const instances = only("pulumi-nodejs:dynamic/vast:Instance");
-  assert.deepEqual(instances.map((i) => i.name), ["fleet-0", "fleet-1"]);
+  assert.deepEqual(
+    instances.map((i) => i.name),
+    ["fleet-0", "fleet-1"],
+  );
   assert.deepEqual(instances[0]!.inputs.env, { WEB_PASSWORD: mockRandom("fleet-portal-password", 24), CF_TUNNEL_TOKEN: "tunnel-token" });
   assert.ok(instances[0]!.secrets.includes("env"), "the password and the tunnel token reach each instance as secrets");
-  assert.deepEqual(instances.map((i) => i.inputs.label), [undefined, undefined], "the kit's tag alone labels them");
+  assert.deepEqual(
+    instances.map((i) => i.inputs.label),
+    [undefined, undefined],
+    "the kit's tag alone labels them",
+  );
   assert.deepEqual(instances[1]!.inputs.owner, { project: "vast-kit", stack: "unit", resource: "fleet-1" });
   assert.equal(instances[0]!.inputs.templateHashId, "0123456789abcdef0123456789abcdef");
   assert.deepEqual(instances[0]!.inputs.offer, offer);
@@ -50,7 +70,10 @@ test("zero instances publishes the template alone", async () => {
 });
 
 test("instances without offer criteria are refused, naming the component", () => {
-  assert.throws(() => new GpuFleet("no-offer", { image: "img", apps: defaultPortalApps, instanceCount: 1 }), /GpuFleet no-offer: instanceCount is 1 but no offer criteria were given/);
+  assert.throws(
+    () => new GpuFleet("no-offer", { image: "img", apps: defaultPortalApps, instanceCount: 1 }),
+    /GpuFleet no-offer: instanceCount is 1 but no offer criteria were given/,
+  );
 });
 
 test("apps that cannot be published are refused before any resource, naming each app and rule", async () => {
@@ -61,12 +84,15 @@ test("apps that cannot be published are refused before any resource, naming each
     { hostname: "localhost", external_port: 8080, internal_port: 18081, open_path: "/", name: "Other" },
     { hostname: "localhost", external_port: 7000, internal_port: 17000, open_path: "/", name: 'Say "hi"' },
   ];
-  assert.throws(() => new GpuFleet("bad-apps", { image: "img", apps, instanceCount: 0 }), (error: Error) => {
-    assert.match(error.message, /^GpuFleet bad-apps: the portal apps cannot be published:/);
-    assert.match(error.message, /app "Other": .*8080/);
-    assert.match(error.message, /app "Say \\"hi\\"": name/);
-    return true;
-  });
+  assert.throws(
+    () => new GpuFleet("bad-apps", { image: "img", apps, instanceCount: 0 }),
+    (error: Error) => {
+      assert.match(error.message, /^GpuFleet bad-apps: the portal apps cannot be published:/);
+      assert.match(error.message, /app "Other": .*8080/);
+      assert.match(error.message, /app "Say \\"hi\\"": name/);
+      return true;
+    },
+  );
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(children(), before, "no child resource was registered");
 });

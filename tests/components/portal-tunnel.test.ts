@@ -26,11 +26,14 @@ test("the tunnel is remotely managed, its ingress and DNS come from the portal a
   ]);
 
   const records = await registeredOf("cloudflare:index/dnsRecord:DnsRecord", 3);
-  assert.deepEqual(records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.content, r.inputs.proxied, r.inputs.ttl]), [
-    ["instance-portal-unit.gpu.example.com", "CNAME", "portal-id.cfargotunnel.com", true, 1],
-    ["jupyter-unit.gpu.example.com", "CNAME", "portal-id.cfargotunnel.com", true, 1],
-    ["syncthing-unit.gpu.example.com", "CNAME", "portal-id.cfargotunnel.com", true, 1],
-  ]);
+  assert.deepEqual(
+    records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.content, r.inputs.proxied, r.inputs.ttl]),
+    [
+      ["instance-portal-unit.gpu.example.com", "CNAME", "portal-id.cfargotunnel.com", true, 1],
+      ["jupyter-unit.gpu.example.com", "CNAME", "portal-id.cfargotunnel.com", true, 1],
+      ["syncthing-unit.gpu.example.com", "CNAME", "portal-id.cfargotunnel.com", true, 1],
+    ],
+  );
   assert.deepEqual(tunnel.urls, {
     "Instance Portal": "https://instance-portal-unit.gpu.example.com/",
     Jupyter: "https://jupyter-unit.gpu.example.com/",

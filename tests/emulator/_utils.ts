@@ -2,11 +2,11 @@
  * Shared setup for the emulator tests: an emulator per test with short lifecycle timings, a small
  * JSON client over real loopback HTTP, and a bounded poll.
  */
-import type { TestContext } from 'node:test';
-import { request } from 'undici';
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../emulator/index.ts';
+import type { TestContext } from "node:test";
+import { request } from "undici";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../emulator/index.ts";
 
-export const API_KEY = 'emulator-test-key-5f2c';
+export const API_KEY = "emulator-test-key-5f2c";
 
 /** Timings short enough for tests, long enough to observe each state. */
 export const FAST_TIMINGS = { schedulingMs: 80, loadingMs: 150, stoppingMs: 80, startingMs: 80, rebootMs: 80 };
@@ -43,13 +43,13 @@ export interface CallOptions {
 export async function call(emulator: { url: string }, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
   const key = options.key === undefined ? API_KEY : options.key;
   const headers: Record<string, string> = {};
-  if (key !== null) headers['authorization'] = `Bearer ${key}`;
+  if (key !== null) headers["authorization"] = `Bearer ${key}`;
   let payload: string | undefined;
   if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
+    headers["content-type"] = "application/json";
     payload = JSON.stringify(options.body);
   }
-  const res = await request(`${emulator.url}${path}`, { method: method as 'GET', headers, body: payload });
+  const res = await request(`${emulator.url}${path}`, { method: method as "GET", headers, body: payload });
   const text = await res.body.text();
   let body: unknown;
   try {
@@ -57,8 +57,14 @@ export async function call(emulator: { url: string }, method: string, path: stri
   } catch {
     body = undefined;
   }
-  const contentType = res.headers['content-type'];
-  return { status: res.statusCode, contentType: Array.isArray(contentType) ? contentType[0] : contentType, headers: res.headers, text, body };
+  const contentType = res.headers["content-type"];
+  return {
+    status: res.statusCode,
+    contentType: Array.isArray(contentType) ? contentType[0] : contentType,
+    headers: res.headers,
+    text,
+    body,
+  };
 }
 
 /** Polls `probe` every `intervalMs` until it returns a value, failing after `timeoutMs`. */
@@ -74,7 +80,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** The cheapest rentable offer matching `filters`. */
 export async function cheapestOffer(emulator: { url: string }, filters: Record<string, unknown> = {}): Promise<any> {
-  const res = await call(emulator, 'POST', '/api/v0/bundles/', { body: { ...filters, order: [['dph_total', 'asc']], limit: 1 } });
+  const res = await call(emulator, "POST", "/api/v0/bundles/", { body: { ...filters, order: [["dph_total", "asc"]], limit: 1 } });
   const offer = res.body?.offers?.[0];
   if (!offer) throw new Error(`no offer matches ${JSON.stringify(filters)}`);
   return offer;
@@ -82,20 +88,26 @@ export async function cheapestOffer(emulator: { url: string }, filters: Record<s
 
 /** Rents `offerId` with `body` (image defaults to pytorch/pytorch) and returns the instance id. */
 export async function rent(emulator: { url: string }, offerId: number, body: Record<string, unknown> = {}): Promise<number> {
-  const res = await call(emulator, 'PUT', `/api/v0/asks/${offerId}/`, { body: { client_id: 'me', image: 'pytorch/pytorch', disk: 10, ...body } });
+  const res = await call(emulator, "PUT", `/api/v0/asks/${offerId}/`, {
+    body: { client_id: "me", image: "pytorch/pytorch", disk: 10, ...body },
+  });
   if (res.status !== 200) throw new Error(`rent ${offerId} answered ${res.status}: ${res.text}`);
   return res.body.new_contract as number;
 }
 
 /** The single read's `instances` field (an object, or null once gone). */
 export async function showInstance(emulator: { url: string }, id: number): Promise<any> {
-  return (await call(emulator, 'GET', `/api/v0/instances/${id}/?owner=me`)).body.instances;
+  return (await call(emulator, "GET", `/api/v0/instances/${id}/?owner=me`)).body.instances;
 }
 
 /** Waits until the instance's `actual_status` is `status`. */
 export async function waitForStatus(emulator: { url: string }, id: number, status: string, timeoutMs = 5000): Promise<any> {
-  return waitFor(`instance ${id} to be ${status}`, async () => {
-    const instance = await showInstance(emulator, id);
-    return instance?.actual_status === status ? instance : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `instance ${id} to be ${status}`,
+    async () => {
+      const instance = await showInstance(emulator, id);
+      return instance?.actual_status === status ? instance : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -25,13 +25,26 @@ interface Scene {
 async function scene(t: TestContext, faults: Faults = {}): Promise<Scene> {
   const emulator = await startEmulator({ apiKey, timings, faults });
   t.after(() => emulator.close());
-  const stack = await pulumiStack(t, { "vast:apiUrl": emulator.url, "vast-kit:image": "vastai/base-image:test", "vast-kit:instanceCount": String(desired), "vast-kit:maxPricePerHour": "5" }, { VAST_API_KEY: apiKey });
+  const stack = await pulumiStack(
+    t,
+    {
+      "vast:apiUrl": emulator.url,
+      "vast-kit:image": "vastai/base-image:test",
+      "vast-kit:instanceCount": String(desired),
+      "vast-kit:maxPricePerHour": "5",
+    },
+    { VAST_API_KEY: apiKey },
+  );
   return { emulator, stack };
 }
 
 /** Starts `pulumi <args>` for the stack in a process group of its own, as a terminal or CI runner does. */
 function startPulumi(stack: PulumiStack, ...args: string[]): ChildProcess & { output: () => string } {
-  const child = spawn("pulumi", [...args, "--yes", "--non-interactive", "--stack", stack.stack, "--cwd", repoRoot, "--config-file", stack.configFile], { env: stack.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    "pulumi",
+    [...args, "--yes", "--non-interactive", "--stack", stack.stack, "--cwd", repoRoot, "--config-file", stack.configFile],
+    { env: stack.env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
@@ -55,7 +68,11 @@ async function interrupt(run: ChildProcess): Promise<void> {
 
 /** The documented recovery: `npm run recover -- --stack S --config-file F [--destroy]`. */
 async function recover(stack: PulumiStack, ...flags: string[]): Promise<string> {
-  const child = spawn(process.execPath, ["scripts/recover.ts", "--stack", stack.stack, "--config-file", stack.configFile, "--cwd", repoRoot, ...flags], { cwd: repoRoot, env: stack.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    ["scripts/recover.ts", "--stack", stack.stack, "--config-file", stack.configFile, "--cwd", repoRoot, ...flags],
+    { cwd: repoRoot, env: stack.env, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
@@ -66,7 +83,10 @@ async function recover(stack: PulumiStack, ...flags: string[]): Promise<string> 
 
 async function instanceIdsInState(stack: PulumiStack): Promise<number[]> {
   const resources = JSON.parse(await stack.exportState()).deployment?.resources ?? [];
-  return resources.filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/vast:Instance").map((r: { id: string }) => Number(r.id)).sort();
+  return resources
+    .filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/vast:Instance")
+    .map((r: { id: string }) => Number(r.id))
+    .sort();
 }
 
 /** Billing on the emulator = in the state = desired, all running; then destroy leaves nothing. */
@@ -90,17 +110,21 @@ test("killed during the offer search: recover ends with exactly the desired inst
   await assertConvergedThenDestroy(s);
 });
 
-test("killed with creates in flight (committed, not yet answered): the instances they rented are adopted", { timeout: 300_000 }, async (t) => {
-  const s = await scene(t, { slowAnswer: { "PUT /api/v0/asks/:id": { next: desired, ms: 5000 } } });
-  const run = startPulumi(s.stack, "up");
-  await until("three creates are committed and unanswered", () => s.emulator.listInstances().length >= 3);
-  await interrupt(run);
-  const orphans = s.emulator.listInstances().length;
-  assert.ok(orphans >= 3, "the killed run left instances Pulumi never recorded");
-  const output = await recover(s.stack);
-  assert.match(output, /adopted: rented earlier with this resource's tag/);
-  await assertConvergedThenDestroy(s);
-});
+test(
+  "killed with creates in flight (committed, not yet answered): the instances they rented are adopted",
+  { timeout: 300_000 },
+  async (t) => {
+    const s = await scene(t, { slowAnswer: { "PUT /api/v0/asks/:id": { next: desired, ms: 5000 } } });
+    const run = startPulumi(s.stack, "up");
+    await until("three creates are committed and unanswered", () => s.emulator.listInstances().length >= 3);
+    await interrupt(run);
+    const orphans = s.emulator.listInstances().length;
+    assert.ok(orphans >= 3, "the killed run left instances Pulumi never recorded");
+    const output = await recover(s.stack);
+    assert.match(output, /adopted: rented earlier with this resource's tag/);
+    await assertConvergedThenDestroy(s);
+  },
+);
 
 test("killed while instances boot: recover adopts them instead of renting five more", { timeout: 300_000 }, async (t) => {
   const s = await scene(t);
@@ -122,38 +146,49 @@ test("--parallel 2, killed after two creates finished: recover completes the res
   await assertConvergedThenDestroy(s);
 });
 
-test("killed during destroy, or destroying right after an interrupted up: recover --destroy leaves nothing billing", { timeout: 300_000 }, async (t) => {
-  const s = await scene(t);
-  await s.stack.pulumi("up", "--yes");
-  s.emulator.setFaults({ slowRequest: { "DELETE /api/v0/instances/:id": { next: desired, ms: 3000 } } });
-  const destroying = startPulumi(s.stack, "destroy");
-  await until("destroys are under way", () => (s.emulator.stats().byEndpoint["DELETE /api/v0/instances/:id"] ?? 0) >= 2);
-  await interrupt(destroying);
-  await recover(s.stack, "--destroy");
-  assert.deepEqual(s.emulator.listInstances(), []);
-  assert.deepEqual(await instanceIdsInState(s.stack), []);
+test(
+  "killed during destroy, or destroying right after an interrupted up: recover --destroy leaves nothing billing",
+  { timeout: 300_000 },
+  async (t) => {
+    const s = await scene(t);
+    await s.stack.pulumi("up", "--yes");
+    s.emulator.setFaults({ slowRequest: { "DELETE /api/v0/instances/:id": { next: desired, ms: 3000 } } });
+    const destroying = startPulumi(s.stack, "destroy");
+    await until("destroys are under way", () => (s.emulator.stats().byEndpoint["DELETE /api/v0/instances/:id"] ?? 0) >= 2);
+    await interrupt(destroying);
+    await recover(s.stack, "--destroy");
+    assert.deepEqual(s.emulator.listInstances(), []);
+    assert.deepEqual(await instanceIdsInState(s.stack), []);
 
-  const upping = startPulumi(s.stack, "up");
-  await until("instances are being rented again", () => s.emulator.listInstances().length >= 2);
-  await interrupt(upping);
-  const output = await recover(s.stack, "--destroy");
-  assert.deepEqual(s.emulator.listInstances(), [], `nothing bills after recover --destroy:\n${output}`);
-});
+    const upping = startPulumi(s.stack, "up");
+    await until("instances are being rented again", () => s.emulator.listInstances().length >= 2);
+    await interrupt(upping);
+    const output = await recover(s.stack, "--destroy");
+    assert.deepEqual(s.emulator.listInstances(), [], `nothing bills after recover --destroy:\n${output}`);
+  },
+);
 
 test("429 storms and taken offers under the default limits slow an up of five down, but it completes", { timeout: 300_000 }, async (t) => {
-  const s = await scene(t, { rateLimit: { "PUT /api/v0/asks/:id": { every: 3 }, "GET /api/v1/instances": { every: 2 } }, offerTakenOnRent: { next: 2 } });
+  const s = await scene(t, {
+    rateLimit: { "PUT /api/v0/asks/:id": { every: 3 }, "GET /api/v1/instances": { every: 2 } },
+    offerTakenOnRent: { next: 2 },
+  });
   await s.stack.pulumi("up", "--yes");
   await assertConvergedThenDestroy(s);
 });
 
-test("a create whose answer is lost while the list fails for a while is adopted once the list answers: five instances, five creates", { timeout: 300_000 }, async (t) => {
-  const s = await scene(t, { dropCreateResponse: { next: 2 } });
-  const run = startPulumi(s.stack, "up");
-  await until("the dropped creates have committed", () => s.emulator.listInstances().length >= 2);
-  s.emulator.setFaults({ serverError: { "GET /api/v1/instances": { next: 6, status: 503 } } });
-  const code = await new Promise<number | null>((resolve) => run.on("close", resolve));
-  assert.equal(code, 0, run.output());
-  assert.equal(s.emulator.stats().byEndpoint["PUT /api/v0/asks/:id"], desired, "no create was sent twice");
-  assert.doesNotMatch(run.output(), /<html|<center/);
-  await assertConvergedThenDestroy(s);
-});
+test(
+  "a create whose answer is lost while the list fails for a while is adopted once the list answers: five instances, five creates",
+  { timeout: 300_000 },
+  async (t) => {
+    const s = await scene(t, { dropCreateResponse: { next: 2 } });
+    const run = startPulumi(s.stack, "up");
+    await until("the dropped creates have committed", () => s.emulator.listInstances().length >= 2);
+    s.emulator.setFaults({ serverError: { "GET /api/v1/instances": { next: 6, status: 503 } } });
+    const code = await new Promise<number | null>((resolve) => run.on("close", resolve));
+    assert.equal(code, 0, run.output());
+    assert.equal(s.emulator.stats().byEndpoint["PUT /api/v0/asks/:id"], desired, "no create was sent twice");
+    assert.doesNotMatch(run.output(), /<html|<center/);
+    await assertConvergedThenDestroy(s);
+  },
+);

@@ -33,56 +33,88 @@ export const credit = getCurrentUser().apply((user) => user.credit);
 export const offerCount = getVolumeOffers({ filter: {}, limit: 3 }).apply((offers) => offers.length);
 `;
 
-test("a volume through the engine: up, no-op, replace on size, adopt, refresh after an out-of-band delete, let go", { timeout: 120_000 }, async (t) => {
-  const emulator = await startEmulator({ apiKey });
-  t.after(() => emulator.close());
-  const client = new VastClient({ apiUrl: emulator.url, apiKey });
-  t.after(() => client.close());
+test(
+  "a volume through the engine: up, no-op, replace on size, adopt, refresh after an out-of-band delete, let go",
+  { timeout: 120_000 },
+  async (t) => {
+    const emulator = await startEmulator({ apiKey });
+    t.after(() => emulator.close());
+    const client = new VastClient({ apiUrl: emulator.url, apiKey });
+    t.after(() => client.close());
 
-  const dir = await mkdtemp(join(tmpdir(), "vast-kit-volume-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  // The program imports the kit by package name, as a team repository does, from this checkout.
-  await mkdir(join(dir, "node_modules"));
-  await symlink(repoRoot, join(dir, "node_modules", "vast-kit"));
-  await symlink(join(repoRoot, "node_modules", "@pulumi"), join(dir, "node_modules", "@pulumi"));
-  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "volume-test", private: true, type: "module" }));
-  await writeFile(join(dir, "Pulumi.yaml"), "name: volume-test\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.ts\n");
-  await writeFile(join(dir, "index.ts"), program);
+    const dir = await mkdtemp(join(tmpdir(), "vast-kit-volume-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    // The program imports the kit by package name, as a team repository does, from this checkout.
+    await mkdir(join(dir, "node_modules"));
+    await symlink(repoRoot, join(dir, "node_modules", "vast-kit"));
+    await symlink(join(repoRoot, "node_modules", "@pulumi"), join(dir, "node_modules", "@pulumi"));
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "volume-test", private: true, type: "module" }));
+    await writeFile(
+      join(dir, "Pulumi.yaml"),
+      "name: volume-test\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.ts\n",
+    );
+    await writeFile(join(dir, "index.ts"), program);
 
-  const env = { ...process.env, VAST_API_KEY: apiKey, PULUMI_BACKEND_URL: `file://${dir}`, PULUMI_CONFIG_PASSPHRASE: "volume", PULUMI_HOME: join(dir, ".pulumi"), PULUMI_SKIP_UPDATE_CHECK: "true" };
-  const pulumi = async (...args: string[]) => (await run("pulumi", [...args, "--stack", "dev", "--non-interactive", "--cwd", dir], { env, maxBuffer: 64 << 20 }).catch((e) => {
-    throw new Error(`pulumi ${args.join(" ")} failed:\n${e.stdout}\n${e.stderr}`);
-  })).stdout;
-  const outputs = async () => JSON.parse(await pulumi("stack", "output", "--json"));
-  await run("pulumi", ["stack", "init", "dev", "--non-interactive", "--cwd", dir], { env });
-  await pulumi("config", "set", "vast:apiUrl", emulator.url);
-  await pulumi("config", "set", "sizeGb", "10");
+    const env = {
+      ...process.env,
+      VAST_API_KEY: apiKey,
+      PULUMI_BACKEND_URL: `file://${dir}`,
+      PULUMI_CONFIG_PASSPHRASE: "volume",
+      PULUMI_HOME: join(dir, ".pulumi"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+    const pulumi = async (...args: string[]) =>
+      (
+        await run("pulumi", [...args, "--stack", "dev", "--non-interactive", "--cwd", dir], { env, maxBuffer: 64 << 20 }).catch((e) => {
+          throw new Error(`pulumi ${args.join(" ")} failed:\n${e.stdout}\n${e.stderr}`);
+        })
+      ).stdout;
+    const outputs = async () => JSON.parse(await pulumi("stack", "output", "--json"));
+    await run("pulumi", ["stack", "init", "dev", "--non-interactive", "--cwd", dir], { env });
+    await pulumi("config", "set", "vast:apiUrl", emulator.url);
+    await pulumi("config", "set", "sizeGb", "10");
 
-  await pulumi("up", "--yes");
-  const first = await outputs();
-  assert.equal(first.dataSize, 10);
-  assert.equal(typeof first.credit, "number");
-  assert.equal(first.offerCount, 3);
-  assert.deepEqual((await client.listVolumes()).map((v) => [v.id, v.name]), [[first.dataId, "data_vol"]]);
-  await pulumi("up", "--yes", "--expect-no-changes");
+    await pulumi("up", "--yes");
+    const first = await outputs();
+    assert.equal(first.dataSize, 10);
+    assert.equal(typeof first.credit, "number");
+    assert.equal(first.offerCount, 3);
+    assert.deepEqual(
+      (await client.listVolumes()).map((v) => [v.id, v.name]),
+      [[first.dataId, "data_vol"]],
+    );
+    await pulumi("up", "--yes", "--expect-no-changes");
 
-  // A size change replaces the rented volume; an adoptId takes over a volume made elsewhere without renting.
-  const stranger = await client.createVolume({ id: (await client.searchVolumeOffers({ limit: 1 }))[0]!.id, size: 5, name: "made_elsewhere" });
-  await pulumi("config", "set", "sizeGb", "12");
-  await pulumi("config", "set", "adoptId", String(stranger));
-  const second = await pulumi("up", "--yes");
-  assert.match(second, /1 created/);
-  assert.match(second, /1 replaced/);
-  const after = await outputs();
-  assert.equal(after.dataSize, 12);
-  assert.notEqual(after.dataId, first.dataId);
-  assert.equal(after.adoptedId, stranger);
-  assert.deepEqual((await client.listVolumes()).map((v) => v.id).sort(), [after.dataId, stranger].sort(), "the old volume is gone and adopting rented nothing");
+    // A size change replaces the rented volume; an adoptId takes over a volume made elsewhere without renting.
+    const stranger = await client.createVolume({
+      id: (await client.searchVolumeOffers({ limit: 1 }))[0]!.id,
+      size: 5,
+      name: "made_elsewhere",
+    });
+    await pulumi("config", "set", "sizeGb", "12");
+    await pulumi("config", "set", "adoptId", String(stranger));
+    const second = await pulumi("up", "--yes");
+    assert.match(second, /1 created/);
+    assert.match(second, /1 replaced/);
+    const after = await outputs();
+    assert.equal(after.dataSize, 12);
+    assert.notEqual(after.dataId, first.dataId);
+    assert.equal(after.adoptedId, stranger);
+    assert.deepEqual(
+      (await client.listVolumes()).map((v) => v.id).sort(),
+      [after.dataId, stranger].sort(),
+      "the old volume is gone and adopting rented nothing",
+    );
 
-  // Deleted behind Pulumi's back: refresh drops it from the stack.
-  await client.deleteVolume(after.dataId);
-  assert.match(await pulumi("refresh", "--yes"), /1 deleted/);
+    // Deleted behind Pulumi's back: refresh drops it from the stack.
+    await client.deleteVolume(after.dataId);
+    assert.match(await pulumi("refresh", "--yes"), /1 deleted/);
 
-  await pulumi("destroy", "--yes");
-  assert.deepEqual((await client.listVolumes()).map((v) => v.id), [stranger], "destroy deletes the rented volume and lets the adopted one go");
-});
+    await pulumi("destroy", "--yes");
+    assert.deepEqual(
+      (await client.listVolumes()).map((v) => v.id),
+      [stranger],
+      "destroy deletes the rented volume and lets the adopted one go",
+    );
+  },
+);

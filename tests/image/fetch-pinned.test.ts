@@ -26,7 +26,9 @@ test("downloads the file named for this architecture and checks its pinned sha25
   t.after(() => rm(dir, { recursive: true, force: true }));
   const sha = (text: string) => createHash("sha256").update(text).digest("hex");
   const fetch = (arch: string, amd64: string, arm64: string, dest: string) =>
-    run("bash", [script, `http://127.0.0.1:${port}/tool-linux-{arch}`, amd64, arm64, dest], { env: { ...process.env, FETCH_PINNED_ARCH: arch } });
+    run("bash", [script, `http://127.0.0.1:${port}/tool-linux-{arch}`, amd64, arm64, dest], {
+      env: { ...process.env, FETCH_PINNED_ARCH: arch },
+    });
 
   await fetch("arm64", sha("amd64 build"), sha("arm64 build"), join(dir, "ok"));
   assert.equal(await readFile(join(dir, "ok"), "utf8"), "arm64 build");

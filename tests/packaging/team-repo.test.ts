@@ -36,25 +36,47 @@ test("a team repository installs the packed kit and runs pulumi up and destroy w
   const tarball = stdout.trim().split("\n").at(-1)!;
   // The package ships the components, the providers and the shared contracts: no portal code.
   const listing = (await run("tar", ["tzf", tarball])).stdout.trim().split("\n");
-  assert.deepEqual([...new Set(listing.map((file) => file.split("/")[1]))].sort(), ["README.md", "components", "contracts", "package.json", "providers"]);
+  assert.deepEqual([...new Set(listing.map((file) => file.split("/")[1]))].sort(), [
+    "README.md",
+    "components",
+    "contracts",
+    "package.json",
+    "providers",
+  ]);
 
   const dir = await mkdtemp(join(tmpdir(), "vast-kit-team-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "team-infra", private: true, type: "module", dependencies: { "vast-kit": `file:${tarball}` } }));
-  await writeFile(join(dir, "Pulumi.yaml"), "name: team-infra\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.ts\n");
+  await writeFile(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "team-infra", private: true, type: "module", dependencies: { "vast-kit": `file:${tarball}` } }),
+  );
+  await writeFile(
+    join(dir, "Pulumi.yaml"),
+    "name: team-infra\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.ts\n",
+  );
   await writeFile(join(dir, "index.ts"), program);
   await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, maxBuffer: 64 << 20 });
 
-  const env = { ...process.env, VAST_API_KEY: apiKey, PULUMI_BACKEND_URL: `file://${dir}`, PULUMI_CONFIG_PASSPHRASE: "team", PULUMI_HOME: join(dir, ".pulumi") };
-  const pulumi = (...args: string[]) => run("pulumi", [...args, "--non-interactive", "--cwd", dir], { env, maxBuffer: 64 << 20 }).catch((e) => {
-    throw new Error(`pulumi ${args.join(" ")} failed:\n${e.stdout}\n${e.stderr}`);
-  });
+  const env = {
+    ...process.env,
+    VAST_API_KEY: apiKey,
+    PULUMI_BACKEND_URL: `file://${dir}`,
+    PULUMI_CONFIG_PASSPHRASE: "team",
+    PULUMI_HOME: join(dir, ".pulumi"),
+  };
+  const pulumi = (...args: string[]) =>
+    run("pulumi", [...args, "--non-interactive", "--cwd", dir], { env, maxBuffer: 64 << 20 }).catch((e) => {
+      throw new Error(`pulumi ${args.join(" ")} failed:\n${e.stdout}\n${e.stderr}`);
+    });
   await pulumi("stack", "init", "dev");
   await pulumi("config", "set", "vast:apiUrl", emulator.url, "--stack", "dev");
   await pulumi("up", "--yes", "--stack", "dev");
   const outputs = JSON.parse((await pulumi("stack", "output", "--json", "--stack", "dev")).stdout);
   assert.deepEqual(outputs.status, ["running"]);
-  assert.deepEqual(emulator.listInstances().map((i) => i.id), outputs.ids);
+  assert.deepEqual(
+    emulator.listInstances().map((i) => i.id),
+    outputs.ids,
+  );
 
   await pulumi("destroy", "--yes", "--stack", "dev");
   assert.deepEqual(emulator.listInstances(), []);

@@ -4,69 +4,89 @@
  * from the address, see the apps, watch a log line appear within a second of
  * being written, and create a quick tunnel.
  */
-import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { startPortal } from '../../portal/server.ts';
-import { FAKE_CLOUDFLARED, freePort, tempInstanceRoot } from './_helpers.ts';
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { chromium } from "playwright-core";
+import { startPortal } from "../../portal/server.ts";
+import { FAKE_CLOUDFLARED, freePort, tempInstanceRoot } from "./_helpers.ts";
 
 // environment.md: the flags Chromium needs here; playwright adds --headless itself.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
-test('a browser opens the portal with ?token=, sees the apps, live logs and creates a quick tunnel', { timeout: 60_000 }, async (t) => {
+test("a browser opens the portal with ?token=, sees the apps, live logs and creates a quick tunnel", { timeout: 60_000 }, async (t) => {
   const root = await tempInstanceRoot(t);
-  const logFile = path.join(root, 'var/log/portal/instance_portal.log');
-  await fs.writeFile(logFile, 'portal started\n');
+  const logFile = path.join(root, "var/log/portal/instance_portal.log");
+  await fs.writeFile(logFile, "portal started\n");
   const [front, app] = await Promise.all([freePort(), freePort()]);
   const portal = await startPortal({
     env: {
-      PATH: process.env.PATH, INSTANCE_ROOT: root, PORTAL_FRONT_HOST: '127.0.0.1', PORTAL_APP_PORT: String(app), PORTAL_TUNNEL_API_PORT: String(await freePort()),
+      PATH: process.env.PATH,
+      INSTANCE_ROOT: root,
+      PORTAL_FRONT_HOST: "127.0.0.1",
+      PORTAL_APP_PORT: String(app),
+      PORTAL_TUNNEL_API_PORT: String(await freePort()),
       PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal|localhost:8080:18080:/tree:Jupyter|localhost:8384:18384:/:Syncthing`,
-      [`VAST_TCP_PORT_${front}`]: String(front), OPEN_BUTTON_TOKEN: 'obt-secret', VAST_CONTAINERLABEL: 'C.42', CONTAINER_ID: '4242',
-      CLOUDFLARED_BIN: FAKE_CLOUDFLARED, PORTAL_DEFAULT_TUNNELS: 'false', PUBLIC_IPADDR: '127.0.0.1',
+      [`VAST_TCP_PORT_${front}`]: String(front),
+      OPEN_BUTTON_TOKEN: "obt-secret",
+      VAST_CONTAINERLABEL: "C.42",
+      CONTAINER_ID: "4242",
+      CLOUDFLARED_BIN: FAKE_CLOUDFLARED,
+      PORTAL_DEFAULT_TUNNELS: "false",
+      PUBLIC_IPADDR: "127.0.0.1",
     },
     log: () => {},
   });
-  const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'portal-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+  const profile = await fs.mkdtemp(path.join(os.tmpdir(), "portal-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: FLAGS });
   t.after(async () => {
     await context.close();
     await portal.close();
     await fs.rm(profile, { recursive: true, force: true });
   });
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
+  page.on("pageerror", (err) => errors.push(err.message));
 
   await page.goto(`http://127.0.0.1:${front}/?token=obt-secret`);
   assert.equal(page.url(), `http://127.0.0.1:${front}/`);
   const cookies = await context.cookies();
-  assert.deepEqual(cookies.map((c) => [c.name, c.value, c.httpOnly]), [['C.42_auth_token', 'obt-secret', true]]);
+  assert.deepEqual(
+    cookies.map((c) => [c.name, c.value, c.httpOnly]),
+    [["C.42_auth_token", "obt-secret", true]],
+  );
 
-  await page.locator('#instance-id', { hasText: '4242' }).waitFor();
-  await page.locator('.card h2', { hasText: 'Jupyter' }).waitFor();
-  assert.deepEqual(await page.locator('.card h2').allTextContents(), ['Instance Portal', 'Jupyter', 'Syncthing']);
-  assert.equal(await page.locator('.card[data-app="Instance Portal"] button.launch').textContent(), 'Currently Active');
-  await page.locator('.gauge[data-key="cpu"] .ring span', { hasText: '%' }).waitFor();
+  await page.locator("#instance-id", { hasText: "4242" }).waitFor();
+  await page.locator(".card h2", { hasText: "Jupyter" }).waitFor();
+  assert.deepEqual(await page.locator(".card h2").allTextContents(), ["Instance Portal", "Jupyter", "Syncthing"]);
+  assert.equal(await page.locator('.card[data-app="Instance Portal"] button.launch').textContent(), "Currently Active");
+  await page.locator('.gauge[data-key="cpu"] .ring span', { hasText: "%" }).waitFor();
 
   await page.click('nav a[data-tab="logs"]');
-  await page.locator('#logs .line', { hasText: 'portal started' }).waitFor();
-  await page.locator('#log-state', { hasText: 'Live' }).waitFor();
+  await page.locator("#logs .line", { hasText: "portal started" }).waitFor();
+  await page.locator("#log-state", { hasText: "Live" }).waitFor();
   const written = Date.now();
-  await fs.appendFile(logFile, '\x1b[32mmodel loaded\x1b[0m <b>not bold</b>\n');
-  await page.locator('#logs .line', { hasText: 'model loaded' }).waitFor({ timeout: 1000 });
-  assert.ok(Date.now() - written < 1000, 'log line shown within a second');
-  assert.equal(await page.locator('#logs .line b').count(), 0);
-  assert.equal(await page.locator('#logs .line span.a-f2', { hasText: 'model loaded' }).count(), 1);
+  await fs.appendFile(logFile, "\x1b[32mmodel loaded\x1b[0m <b>not bold</b>\n");
+  await page.locator("#logs .line", { hasText: "model loaded" }).waitFor({ timeout: 1000 });
+  assert.ok(Date.now() - written < 1000, "log line shown within a second");
+  assert.equal(await page.locator("#logs .line b").count(), 0);
+  assert.equal(await page.locator("#logs .line span.a-f2", { hasText: "model loaded" }).count(), 1);
 
   await page.click('nav a[data-tab="tunnels"]');
-  await page.fill('#tunnel-target', 'localhost:8080');
-  await page.click('#tunnel-create');
-  await page.locator('#tunnel-status', { hasText: /Tunnel ready: https:\/\/\w+(-\w+)+\.trycloudflare\.com/ }).waitFor({ timeout: 10_000 });
-  await page.locator('#tunnels a', { hasText: 'trycloudflare.com' }).waitFor();
-  assert.equal(await page.locator('#tunnels td', { hasText: 'http://localhost:8080' }).count(), 1);
+  await page.fill("#tunnel-target", "localhost:8080");
+  await page.click("#tunnel-create");
+  await page.locator("#tunnel-status", { hasText: /Tunnel ready: https:\/\/\w+(-\w+)+\.trycloudflare\.com/ }).waitFor({ timeout: 10_000 });
+  await page.locator("#tunnels a", { hasText: "trycloudflare.com" }).waitFor();
+  assert.equal(await page.locator("#tunnels td", { hasText: "http://localhost:8080" }).count(), 1);
   assert.deepEqual(errors, []);
 });

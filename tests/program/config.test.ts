@@ -9,9 +9,14 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { parseStackConfig } from "../../config.ts";
 
-const projectFile = parse(await readFile(join(import.meta.dirname, "../../Pulumi.yaml"), "utf8")) as { name: string; config: Record<string, { default: unknown }> };
+const projectFile = parse(await readFile(join(import.meta.dirname, "../../Pulumi.yaml"), "utf8")) as {
+  name: string;
+  config: Record<string, { default: unknown }>;
+};
 /** What the engine passes when nothing is set: Pulumi.yaml's defaults, as strings. */
-const defaults = Object.fromEntries(Object.entries(projectFile.config).map(([key, { default: value }]) => [`vast-kit:${key}`, String(value)]));
+const defaults = Object.fromEntries(
+  Object.entries(projectFile.config).map(([key, { default: value }]) => [`vast-kit:${key}`, String(value)]),
+);
 
 function problemsOf(overrides: Record<string, string>): string[] {
   const result = parseStackConfig("vast-kit", { ...defaults, ...overrides });
@@ -28,8 +33,12 @@ test("Pulumi.yaml's defaults alone make a valid local configuration", () => {
 });
 
 test("a key that is not one of ours is an error with a suggestion; other namespaces are left alone", () => {
-  assert.deepEqual(problemsOf({ "vast-kit:instanceCont": "2", "vast:apiKey": "k", "cloudflare:apiToken": "t" }), ["vast-kit:instanceCont: is not a setting of this project; did you mean instanceCount?"]);
-  assert.deepEqual(problemsOf({ "vast-kit:colour": "red" }), ["vast-kit:colour: is not a setting of this project; the keys are listed in Pulumi.yaml"]);
+  assert.deepEqual(problemsOf({ "vast-kit:instanceCont": "2", "vast:apiKey": "k", "cloudflare:apiToken": "t" }), [
+    "vast-kit:instanceCont: is not a setting of this project; did you mean instanceCount?",
+  ]);
+  assert.deepEqual(problemsOf({ "vast-kit:colour": "red" }), [
+    "vast-kit:colour: is not a setting of this project; the keys are listed in Pulumi.yaml",
+  ]);
 });
 
 test("each bad value is named with the rule it breaks, all at once", () => {

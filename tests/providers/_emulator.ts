@@ -5,7 +5,10 @@ import type { ProviderSettings } from "../../providers/vast/config.ts";
 
 export const testApiKey = "test-key-0123456789abcdef";
 
-export async function emulatorFor(t: TestContext, options: Partial<EmulatorOptions> = {}): Promise<{ emulator: RunningEmulator; settings: ProviderSettings }> {
+export async function emulatorFor(
+  t: TestContext,
+  options: Partial<EmulatorOptions> = {},
+): Promise<{ emulator: RunningEmulator; settings: ProviderSettings }> {
   const emulator = await startEmulator({
     apiKey: testApiKey,
     timings: { schedulingMs: 50, loadingMs: 150, stoppingMs: 50, startingMs: 50, rebootMs: 50 },

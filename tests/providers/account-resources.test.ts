@@ -8,7 +8,17 @@ import { emulatorFor } from "./_emulator.ts";
 
 test("a template keeps its numeric id across edits while hashId follows the content; delete and read agree", async (t) => {
   const { settings } = await emulatorFor(t);
-  const inputs = (await template.check({}, { name: "base", image: "reg/base@sha256:" + "a".repeat(64), env: { PORTAL_CONFIG: "localhost:1111:11111:/:Instance Portal" }, ports: ["1111"] })).inputs as template.TemplateInputs;
+  const inputs = (
+    await template.check(
+      {},
+      {
+        name: "base",
+        image: "reg/base@sha256:" + "a".repeat(64),
+        env: { PORTAL_CONFIG: "localhost:1111:11111:/:Instance Portal" },
+        ports: ["1111"],
+      },
+    )
+  ).inputs as template.TemplateInputs;
   const created = await template.create(settings, inputs);
   const outs = created.outs as template.TemplateOutputs;
   assert.equal(created.id, String(outs.templateId));
@@ -36,7 +46,10 @@ test("an SSH key is created, found, replaced on change and deleted idempotently;
   await sshKey.remove(settings, created.id);
   await sshKey.remove(settings, created.id);
   assert.deepEqual(await sshKey.read(settings, created.id, inputs), { id: "" });
-  assert.match((await sshKey.check({}, { publicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" })).failures?.[0]?.reason ?? "", /never a private key/);
+  assert.match(
+    (await sshKey.check({}, { publicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" })).failures?.[0]?.reason ?? "",
+    /never a private key/,
+  );
 });
 
 test("an account env var is upper-cased, upserted on update, and deleted idempotently", async (t) => {

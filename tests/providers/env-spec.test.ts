@@ -4,7 +4,10 @@ import { envProblems, toInstanceEnv, toTemplateEnvString } from "../../providers
 
 test("instance env carries variables and -p keys the way the CLI sends them (vast-api.md §3.2.1)", () => {
   assert.deepEqual(toInstanceEnv({ TZ: "UTC" }, ["8080", "8081/udp", "22/tcp"]), {
-    TZ: "UTC", "-p 8080:8080": "1", "-p 8081:8081/udp": "1", "-p 22:22": "1",
+    TZ: "UTC",
+    "-p 8080:8080": "1",
+    "-p 8081:8081/udp": "1",
+    "-p 22:22": "1",
   });
 });
 

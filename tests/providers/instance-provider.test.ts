@@ -107,7 +107,10 @@ test("a create answered after the client's timeout is adopted, not rented again"
   const { emulator, settings } = await emulatorFor(t);
   emulator.setFaults({ slowAnswer: { "PUT /api/v0/asks/:id": { next: 1, ms: 2500 } } });
   const created = await instance.create(quick(settings), await checked({ offer: cheap4090, image: "img" }));
-  assert.deepEqual(emulator.listInstances().map((i) => String(i.id)), [created.id]);
+  assert.deepEqual(
+    emulator.listInstances().map((i) => String(i.id)),
+    [created.id],
+  );
   assert.equal(emulator.stats().byEndpoint["PUT /api/v0/asks/:id"], 1);
 });
 
@@ -123,14 +126,20 @@ test("before renting, create adopts a live instance carrying its tag and destroy
   emulator.resetStats();
   const created = await instance.create(settings, inputs);
   assert.ok([String(first), String(copy)].includes(created.id));
-  assert.deepEqual(emulator.listInstances().map((i) => String(i.id)), [created.id], "the other copy is destroyed");
+  assert.deepEqual(
+    emulator.listInstances().map((i) => String(i.id)),
+    [created.id],
+    "the other copy is destroyed",
+  );
   assert.equal(emulator.stats().byEndpoint["PUT /api/v0/asks/:id"] ?? 0, 0, "nothing rented");
   assert.equal((created.outs as InstanceOutputs).offerId, null);
 });
 
 test("eight concurrent creates share one offer search, rent eight offers, and stay under the rate limits", async (t) => {
   const { emulator, settings } = await emulatorFor(t);
-  const all = await Promise.all(Array.from({ length: 8 }, async () => instance.create(settings, await checked({ offer: cheap4090, image: "img" }))));
+  const all = await Promise.all(
+    Array.from({ length: 8 }, async () => instance.create(settings, await checked({ offer: cheap4090, image: "img" }))),
+  );
   assert.equal(new Set(all.map((c) => (c.outs as InstanceOutputs).offerId)).size, 8);
   assert.equal(emulator.listInstances().length, 8);
   const stats = emulator.stats().byEndpoint;
@@ -158,24 +167,33 @@ test("an offer taken between search and rent moves on to the next offer", async 
 test("when every offer tried is taken, create fails with a clear error and rents nothing", async (t) => {
   const { emulator, settings } = await emulatorFor(t);
   emulator.setFaults({ offerTakenOnRent: { next: 10 } });
-  await assert.rejects(instance.create(settings, await checked({ offer: { ...cheap4090, tries: 2 }, image: "img" })), (error: VastError) => {
-    assert.equal(error.code, "VAST_NO_OFFER");
-    assert.match(error.message, /could not rent any of 2 offer\(s\) tried: offer \d+: .*no longer available/);
-    return true;
-  });
+  await assert.rejects(
+    instance.create(settings, await checked({ offer: { ...cheap4090, tries: 2 }, image: "img" })),
+    (error: VastError) => {
+      assert.equal(error.code, "VAST_NO_OFFER");
+      assert.match(error.message, /could not rent any of 2 offer\(s\) tried: offer \d+: .*no longer available/);
+      return true;
+    },
+  );
   assert.equal(emulator.listInstances().length, 0);
 });
 
 test("no matching offer is a clear error naming the filter", async (t) => {
   const { settings } = await emulatorFor(t);
-  await assert.rejects(instance.create(settings, await checked({ offer: { filter: { gpu_name: { eq: "Voodoo 2" } } }, image: "img" })), /no Vast offer matches .*Voodoo 2/);
+  await assert.rejects(
+    instance.create(settings, await checked({ offer: { filter: { gpu_name: { eq: "Voodoo 2" } } }, image: "img" })),
+    /no Vast offer matches .*Voodoo 2/,
+  );
 });
 
 test("an instance that dies while loading fails fast and stays recorded (init failure with its id)", async (t) => {
   const { emulator, settings } = await emulatorFor(t);
   emulator.setFaults({ dieWhileLoading: { next: 1 } });
   const started = Date.now();
-  const error = await instance.create(settings, await checked({ offer: cheap4090, image: "img", readyTimeoutSeconds: 60 })).then(() => undefined, (e: unknown) => e as Error & { id?: string; properties?: Record<string, unknown> });
+  const error = await instance.create(settings, await checked({ offer: cheap4090, image: "img", readyTimeoutSeconds: 60 })).then(
+    () => undefined,
+    (e: unknown) => e as Error & { id?: string; properties?: Record<string, unknown> },
+  );
   assert.ok(error, "create failed");
   assert.ok(Date.now() - started < 10_000, "it did not wait for the deadline");
   const live = emulator.listInstances();
@@ -250,7 +268,10 @@ test("pulumi up --replace of unchanged inputs keeps the instance: the replacemen
   const replacement = await instance.create(settings, inputs);
   assert.equal(replacement.id, created.id);
   await instance.remove(settings, created.id);
-  assert.deepEqual(emulator.listInstances().map((i) => String(i.id)), [created.id]);
+  assert.deepEqual(
+    emulator.listInstances().map((i) => String(i.id)),
+    [created.id],
+  );
 });
 
 test("a wrong API key is a 401 that says which setting to check, and never echoes the key", async (t) => {
@@ -269,7 +290,10 @@ test("a missing API key is a config error before any request", async () => {
   const saved = process.env.VAST_API_KEY;
   delete process.env.VAST_API_KEY;
   try {
-    await assert.rejects(instance.create({ apiUrl: "http://127.0.0.1:9" }, await checked({ offerId: 1, image: "img" })), /vast:apiKey is not set/);
+    await assert.rejects(
+      instance.create({ apiUrl: "http://127.0.0.1:9" }, await checked({ offerId: 1, image: "img" })),
+      /vast:apiKey is not set/,
+    );
   } finally {
     if (saved !== undefined) process.env.VAST_API_KEY = saved;
   }
@@ -277,7 +301,10 @@ test("a missing API key is a config error before any request", async () => {
 
 test("check names each bad input and lets values unknown during preview through", async () => {
   const owner = { project: "p", stack: "s", resource: "r" };
-  const bad = await instance.check({}, { owner, offer: cheap4090, offerId: 3, diskGb: 4, image: "img", env: { "1X": "y" }, label: "x".repeat(101) });
+  const bad = await instance.check(
+    {},
+    { owner, offer: cheap4090, offerId: 3, diskGb: 4, image: "img", env: { "1X": "y" }, label: "x".repeat(101) },
+  );
   const reasons = (bad.failures ?? []).map((f) => f.reason).join("\n");
   assert.match(reasons, /diskGb: Vast needs at least 8 GB/);
   assert.match(reasons, /label: must be at most 100 characters: the kit's tag follows it/);

@@ -12,7 +12,11 @@ for (const [name, instance, kind] of [
   ["exited while coming up has failed", { ...base, actual_status: "exited" }, "failed"],
   ["offline has failed", { ...base, actual_status: "offline" }, "failed"],
   ["intended stopped without our asking has failed", { ...base, actual_status: "loading", intended_status: "stopped" }, "failed"],
-  ["an OCI runtime error in status_msg has failed", { ...base, actual_status: "loading", status_msg: "OCI runtime create failed: x" }, "failed"],
+  [
+    "an OCI runtime error in status_msg has failed",
+    { ...base, actual_status: "loading", status_msg: "OCI runtime create failed: x" },
+    "failed",
+  ],
   ["a missing instance has failed", undefined, "failed"],
 ] as const) {
   test(`running progress: ${name}`, () => assert.equal(runningProgress(instance).kind, kind));
@@ -25,8 +29,18 @@ test("stop is done once intended is stopped and the container exited", () => {
 
 test("observe prefers the direct 22/tcp mapping for SSH and lists host ports sorted", () => {
   const observed = observe({
-    ...base, label: "x", public_ipaddr: " 203.0.113.7 ", ssh_host: "ssh5.vast.ai", ssh_port: 31234,
-    ports: { "8080/tcp": [{ HostIp: "0.0.0.0", HostPort: "40080" }], "22/tcp": [{ HostIp: "0.0.0.0", HostPort: "40022" }, { HostIp: "::", HostPort: "40022" }] },
+    ...base,
+    label: "x",
+    public_ipaddr: " 203.0.113.7 ",
+    ssh_host: "ssh5.vast.ai",
+    ssh_port: 31234,
+    ports: {
+      "8080/tcp": [{ HostIp: "0.0.0.0", HostPort: "40080" }],
+      "22/tcp": [
+        { HostIp: "0.0.0.0", HostPort: "40022" },
+        { HostIp: "::", HostPort: "40022" },
+      ],
+    },
   });
   assert.equal(observed.sshCommand, "ssh -p 40022 root@203.0.113.7");
   assert.deepEqual(observed.hostPorts, { "22/tcp": 40022, "8080/tcp": 40080 });

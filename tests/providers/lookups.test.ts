@@ -19,13 +19,19 @@ test("offer lookups use the instance's and the volume's queries: filters, price 
     assert.ok((offer.num_gpus ?? 0) >= 2 && (offer.dph_total ?? Infinity) <= 5, JSON.stringify(offer));
     assert.equal(offer["verified"], true);
   }
-  assert.deepEqual(gpu.map((o) => o.dph_total), [...gpu.map((o) => o.dph_total)].sort((a, b) => a! - b!));
+  assert.deepEqual(
+    gpu.map((o) => o.dph_total),
+    [...gpu.map((o) => o.dph_total)].sort((a, b) => a! - b!),
+  );
 
   const volumes = await valueOf(getVolumeOffers({ filter: {}, sizeGb: 50, limit: 5 }, settings));
   assert.ok(volumes.length > 0 && volumes.length <= 5);
   for (const offer of volumes) assert.ok((offer.disk_space ?? 0) >= 50 && typeof offer.storage_cost === "number", JSON.stringify(offer));
   const scores = volumes.map((o) => o["score"] as number);
-  assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+  assert.deepEqual(
+    scores,
+    [...scores].sort((a, b) => b - a),
+  );
 });
 
 test("instance, template, SSH key and account lookups find what the account holds", async (t) => {
@@ -34,16 +40,33 @@ test("instance, template, SSH key and account lookups find what the account hold
   t.after(() => client.close());
   const [offer] = await client.searchOffers({ limit: 2 });
   const instanceId = await client.createInstance(offer!.id, { client_id: "me", image: "busybox", label: "lookup-me", disk: 10, env: {} });
-  const template = await client.createTemplate({ name: "looked_up", image: "busybox", env: "", runtype: "ssh", ssh_direct: true, jup_direct: false, use_ssh: true, use_jupyter_lab: false, private: true });
+  const template = await client.createTemplate({
+    name: "looked_up",
+    image: "busybox",
+    env: "",
+    runtype: "ssh",
+    ssh_direct: true,
+    jup_direct: false,
+    use_ssh: true,
+    use_jupyter_lab: false,
+    private: true,
+  });
   await client.createSshKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKitLi0sZ2hvc3Q lookup@test");
 
   const byLabel = await valueOf(getInstances({ label: "lookup-me" }, settings));
-  assert.deepEqual(byLabel.map((i) => [i.id, i.label]), [[instanceId, "lookup-me"]]);
+  assert.deepEqual(
+    byLabel.map((i) => [i.id, i.label]),
+    [[instanceId, "lookup-me"]],
+  );
   assert.deepEqual(await valueOf(getInstances({ label: "nobody" }, settings)), []);
   assert.equal((await valueOf(getInstances({ filter: { id: { eq: instanceId } } }, settings)))[0]?.id, instanceId);
 
   for (const by of [{ id: template.id }, { hashId: template.hash_id }, { name: "looked_up" }]) {
-    assert.deepEqual((await valueOf(getTemplates(by, settings))).map((x) => x.id), [template.id], JSON.stringify(by));
+    assert.deepEqual(
+      (await valueOf(getTemplates(by, settings))).map((x) => x.id),
+      [template.id],
+      JSON.stringify(by),
+    );
   }
   assert.deepEqual(await valueOf(getTemplates({ name: "absent" }, settings)), []);
 
@@ -60,12 +83,16 @@ test("instance, template, SSH key and account lookups find what the account hold
 
 test("a bad filter or missing lookup field fails at the call with VAST_INVALID_INPUT naming the field", () => {
   const settings = { apiUrl: "http://127.0.0.1:1", apiKey: "k" };
-  const invalid = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (error: Error & { code?: string }) => {
-    assert.equal(error.code, VastErrorCode.invalidInput);
-    assert.match(error.message, pattern);
-    return true;
-  });
-  invalid(() => getGpuOffers({ filter: { gpu_name: { like: "RTX" } as never } }, settings), /getGpuOffers: .*Unrecognized key: "like"[\s\S]*filter\.gpu_name/);
+  const invalid = (fn: () => unknown, pattern: RegExp) =>
+    assert.throws(fn, (error: Error & { code?: string }) => {
+      assert.equal(error.code, VastErrorCode.invalidInput);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  invalid(
+    () => getGpuOffers({ filter: { gpu_name: { like: "RTX" } as never } }, settings),
+    /getGpuOffers: .*Unrecognized key: "like"[\s\S]*filter\.gpu_name/,
+  );
   invalid(() => getGpuOffers({ filter: {}, limit: 100 }, settings), /limit/);
   invalid(() => getVolumeOffers({ filter: { disk_space: 50 as never } }, settings), /filter\.disk_space/);
   invalid(() => getInstances({ filter: { actual_status: "running" as never } }, settings), /filter\.actual_status/);

@@ -7,9 +7,11 @@ import { kinds } from "vast-kit/providers/runtime";
 test("the runtime keeps the kind table that providers stored in old state call", () => {
   assert.deepEqual(Object.keys(kinds).sort(), ["dockerImage", "envVar", "instance", "randomSecret", "sshKey", "template", "volume"]);
   for (const [kind, implementation] of Object.entries(kinds)) {
-    for (const method of ["check", "diff", "create", "read", "remove"] as const) assert.equal(typeof implementation[method], "function", `${kind}.${method}`);
+    for (const method of ["check", "diff", "create", "read", "remove"] as const)
+      assert.equal(typeof implementation[method], "function", `${kind}.${method}`);
   }
-  for (const kind of ["template", "instance", "envVar", "dockerImage", "volume"] as const) assert.equal(typeof kinds[kind].update, "function", `${kind}.update`);
+  for (const kind of ["template", "instance", "envVar", "dockerImage", "volume"] as const)
+    assert.equal(typeof kinds[kind].update, "function", `${kind}.update`);
 });
 
 test("a kind that reads no config still works when an old stored provider hands it the Vast settings", async () => {

@@ -15,7 +15,8 @@ test("the sweep finds this stack's tagged instances its state lacks, and nothing
   const client = new VastClient({ apiUrl: settings.apiUrl!, apiKey: testApiKey });
   t.after(() => client.close());
   const offers = await client.searchOffers({ order: [["dph_total", "asc"]], limit: 6 });
-  const rent = (i: number, label: string) => client.createInstance(offers[i]!.id, { client_id: "me", image: "img", label, disk: 16, env: {} });
+  const rent = (i: number, label: string) =>
+    client.createInstance(offers[i]!.id, { client_id: "me", image: "img", label, disk: 16, env: {} });
   const tracked = await rent(0, instanceTag({ project: "kit", stack: "prod", resource: "fleet-0" }, "0000aaaa"));
   const orphan = await rent(1, `my label ${instanceTag({ project: "kit", stack: "prod", resource: "fleet 1" }, "0000bbbb")}`);
   await rent(2, instanceTag({ project: "kit", stack: "dev", resource: "fleet-0" }, "0000cccc"));
@@ -24,7 +25,10 @@ test("the sweep finds this stack's tagged instances its state lacks, and nothing
   await rent(5, "");
 
   const found = await findUntrackedInstances(client, { project: "kit", stack: "prod" }, new Set([tracked]));
-  assert.deepEqual(found.map((i) => ({ id: i.id, resource: i.resource })), [{ id: orphan, resource: "fleet 1" }]);
+  assert.deepEqual(
+    found.map((i) => ({ id: i.id, resource: i.resource })),
+    [{ id: orphan, resource: "fleet 1" }],
+  );
   assert.equal(found[0]!.tag, "vk:kit/prod/fleet%201#0000bbbb");
   assert.ok(found[0]!.dphTotal! > 0);
 });

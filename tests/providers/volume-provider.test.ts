@@ -36,15 +36,28 @@ test("a volume rented from a search is recorded, read, noticed gone after an out
 });
 
 test("size, name and offer changes replace; adopting another volume replaces", async () => {
-  const olds = { sizeGb: 15, offerId: 7, volumeId: 301, machineId: 1, diskSpaceGb: 15, status: "available", instanceIds: [] } satisfies volume.VolumeOutputs;
+  const olds = {
+    sizeGb: 15,
+    offerId: 7,
+    volumeId: 301,
+    machineId: 1,
+    diskSpaceGb: 15,
+    status: "available",
+    instanceIds: [],
+  } satisfies volume.VolumeOutputs;
   assert.deepEqual((await volume.diff("301", olds, { sizeGb: 30, offerId: 7 })).replaces, ["sizeGb"]);
   assert.deepEqual((await volume.diff("301", olds, { sizeGb: 15, offerId: 8, name: "x" })).replaces, ["name", "offerId"]);
-  assert.deepEqual(await volume.diff("301", olds, { sizeGb: 15, offerId: 7 }), { changes: false, replaces: [], deleteBeforeReplace: false });
+  assert.deepEqual(await volume.diff("301", olds, { sizeGb: 15, offerId: 7 }), {
+    changes: false,
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
   assert.deepEqual((await volume.diff("301", { ...olds, adoptId: 301 }, { adoptId: 302 })).replaces, ["adoptId"]);
 });
 
 test("bad inputs name the field and the rule", async () => {
-  const reasons = async (news: Record<string, unknown>) => ((await volume.check({}, news)).failures ?? []).map((f) => `${f.property}: ${f.reason}`).join("\n");
+  const reasons = async (news: Record<string, unknown>) =>
+    ((await volume.check({}, news)).failures ?? []).map((f) => `${f.property}: ${f.reason}`).join("\n");
   assert.match(await reasons({ offerId: 1, name: "has space" }), /^name: name: must be letters, digits and underscores/);
   assert.match(await reasons({ sizeGb: 1.5, offerId: 1 }), /sizeGb.*whole number/);
   assert.match(await reasons({}), /offer: .*set exactly one of offerId, offer or adoptId \(got none\)/);
@@ -64,18 +77,32 @@ test("an adopted volume is taken over without renting and kept when its predeces
   assert.equal((await client.listVolumes()).length, 1);
   // `up --replace`: the new resource adopted the volume, so deleting the old one must leave it.
   await volume.remove(settings, adopted.id);
-  assert.deepEqual((await client.listVolumes()).map((v) => v.id), [volumeId]);
+  assert.deepEqual(
+    (await client.listVolumes()).map((v) => v.id),
+    [volumeId],
+  );
   await assert.rejects(volume.create(settings, await checked({ adoptId: 999_999 })), { code: VastErrorCode.notFound });
 });
 
 test("setting adoptId to the volume held updates in place; sizeGb and name are refused beside it", async () => {
-  const olds = { offerId: 7, sizeGb: 20, volumeId: 301, machineId: 1, diskSpaceGb: 20, status: "available", instanceIds: [] } satisfies volume.VolumeOutputs;
+  const olds = {
+    offerId: 7,
+    sizeGb: 20,
+    volumeId: 301,
+    machineId: 1,
+    diskSpaceGb: 20,
+    status: "available",
+    instanceIds: [],
+  } satisfies volume.VolumeOutputs;
   assert.deepEqual(await volume.diff("301", olds, { adoptId: 301 }), { changes: true, replaces: [], deleteBeforeReplace: false });
   const outs = (await volume.update({}, "301", olds, { adoptId: 301 })).outs as volume.VolumeOutputs;
   assert.deepEqual(outs, { adoptId: 301, volumeId: 301, machineId: 1, diskSpaceGb: 20, status: "available", instanceIds: [] });
   assert.deepEqual((await volume.diff("301", outs, { offerId: 7 })).replaces, ["offerId"]);
   const failures = (await volume.check({}, { adoptId: 301, sizeGb: 20, name: "x" })).failures ?? [];
-  assert.deepEqual(failures.map((f) => f.property), ["sizeGb", "name"]);
+  assert.deepEqual(
+    failures.map((f) => f.property),
+    ["sizeGb", "name"],
+  );
   assert.match(failures[0]!.reason, /an adopted volume keeps its own size and name/);
 });
 
@@ -91,7 +118,13 @@ test("a volume attached to an instance is not deleted, and the error says why an
   const rent = await fetch(`${emulator.url}/api/v0/asks/${gpuOffer!.id}/`, {
     method: "PUT",
     headers: { authorization: `Bearer ${testApiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ client_id: "me", image: "busybox", disk: 10, label: "holder", volume_info: { mount_path: "/data", create_new: false, volume_id: Number(rented.id) } }),
+    body: JSON.stringify({
+      client_id: "me",
+      image: "busybox",
+      disk: 10,
+      label: "holder",
+      volume_info: { mount_path: "/data", create_new: false, volume_id: Number(rented.id) },
+    }),
   });
   assert.equal(rent.status, 200, await rent.clone().text());
   await assert.rejects(volume.remove(settings, rented.id), (error: Error & { code?: string }) => {
@@ -112,7 +145,10 @@ test("a rent whose answer is lost is found again by its name (an older namesake 
   emulator.setFaults({ slowAnswer: { "PUT /api/v0/volumes": { next: 1, ms: 1500 } } });
   const created = await volume.create(tuned, await checked({ offerId: offer!.id, sizeGb: 5, name: "lost_answer" }));
   assert.notEqual(created.id, String(namesake), "an older volume of the same name is not taken for the lost one");
-  assert.deepEqual((await client.listVolumes()).map((v) => String(v.id)), [String(namesake), created.id]);
+  assert.deepEqual(
+    (await client.listVolumes()).map((v) => String(v.id)),
+    [String(namesake), created.id],
+  );
 
   emulator.setFaults({ slowAnswer: { "PUT /api/v0/volumes": { next: 1, ms: 1500 } } });
   await assert.rejects(volume.create(tuned, await checked({ offerId: offer!.id, sizeGb: 5 })), (error: Error & { code?: string }) => {

@@ -54,7 +54,11 @@ const cases: Array<{ title: string; files: Record<string, string>; mirror: strin
   },
   {
     title: "reads the files in the order given and stops at the first match",
-    files: { "a.list": "deb http://other/ubuntu jammy main\n", "b.sources": "Types: deb\nURIs: http://second/debian\nSuites: bookworm\nComponents: main\n", "c.list": "deb http://third/debian bookworm main\n" },
+    files: {
+      "a.list": "deb http://other/ubuntu jammy main\n",
+      "b.sources": "Types: deb\nURIs: http://second/debian\nSuites: bookworm\nComponents: main\n",
+      "c.list": "deb http://third/debian bookworm main\n",
+    },
     mirror: "http://second/debian",
   },
   {

@@ -5,29 +5,29 @@
  * derived images set their default PORTAL_CONFIG this way). A hook must `return`, not `exit`.
  * @module
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { hostPath, updateEnv } from '../context.ts';
-import type { BootContext } from '../context.ts';
-import { PortalError } from '../../index.ts';
-import { EntrypointErrorCode } from '../errors.ts';
-import { sourceFiles } from '../shell.ts';
-import type { BootStep } from '../step.ts';
+import fs from "node:fs/promises";
+import path from "node:path";
+import { hostPath, updateEnv } from "../context.ts";
+import type { BootContext } from "../context.ts";
+import { PortalError } from "../../index.ts";
+import { EntrypointErrorCode } from "../errors.ts";
+import { sourceFiles } from "../shell.ts";
+import type { BootStep } from "../step.ts";
 
 /** Container path of the hook folder. */
-export const BOOT_HOOK_DIR = '/etc/vast_boot.d';
+export const BOOT_HOOK_DIR = "/etc/vast_boot.d";
 
 /** The hook files present now, sorted like a bash glob (byte order). */
-export async function listBootHooks(ctx: Pick<BootContext, 'root'>): Promise<string[]> {
+export async function listBootHooks(ctx: Pick<BootContext, "root">): Promise<string[]> {
   const dir = hostPath(ctx, BOOT_HOOK_DIR);
-  let entries: import('node:fs').Dirent[];
+  let entries: import("node:fs").Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch {
     return [];
   }
   return entries
-    .filter((e) => e.name.endsWith('.sh') && (e.isFile() || e.isSymbolicLink()))
+    .filter((e) => e.name.endsWith(".sh") && (e.isFile() || e.isSymbolicLink()))
     .map((e) => path.join(dir, e.name))
     .sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : a === b ? 0 : 1));
 }
@@ -40,15 +40,21 @@ export function bootHookStep(file: string): BootStep {
       const cwd = hostPath(ctx, ctx.settings.workspace);
       await fs.mkdir(cwd, { recursive: true });
       const result = await sourceFiles([file], { env: ctx.env, cwd, signal });
-      for (const line of result.output.split('\n')) if (line.trim() !== '') ctx.log.info(`  ${path.basename(file)}: ${line}`);
+      for (const line of result.output.split("\n")) if (line.trim() !== "") ctx.log.info(`  ${path.basename(file)}: ${line}`);
       if (result.env === undefined) {
-        throw new PortalError(EntrypointErrorCode.hookFailed, `${file} exited the shell (status ${result.status}); its environment changes are lost (use return, not exit)`, {
-          details: { file, status: result.status },
-        });
+        throw new PortalError(
+          EntrypointErrorCode.hookFailed,
+          `${file} exited the shell (status ${result.status}); its environment changes are lost (use return, not exit)`,
+          {
+            details: { file, status: result.status },
+          },
+        );
       }
       updateEnv(ctx, result.env);
       if (result.status !== 0) {
-        throw new PortalError(EntrypointErrorCode.hookFailed, `${file} returned status ${result.status}`, { details: { file, status: result.status } });
+        throw new PortalError(EntrypointErrorCode.hookFailed, `${file} returned status ${result.status}`, {
+          details: { file, status: result.status },
+        });
       }
     },
   };

@@ -5,12 +5,12 @@
  * win: editing /etc/environment and restarting is the supported way to change a service's env.
  * @module
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '../../index.ts';
-import { hostPath, updateEnv } from '../context.ts';
-import { sourceFiles } from '../shell.ts';
-import type { BootStep } from '../step.ts';
+import fs from "node:fs/promises";
+import path from "node:path";
+import { writeFileAtomic } from "../../index.ts";
+import { hostPath, updateEnv } from "../context.ts";
+import { sourceFiles } from "../shell.ts";
+import type { BootStep } from "../step.ts";
 
 /** The PATH line written before the dumped environment (whose own PATH follows and wins). */
 export const ENVIRONMENT_PATH_LINE =
@@ -18,12 +18,12 @@ export const ENVIRONMENT_PATH_LINE =
 
 /** The first line of the file; its presence for this instance id means "already written". */
 export function environmentHeader(instanceId: string | undefined): string {
-  return `# Template controlled environment for C.${instanceId ?? ''}`;
+  return `# Template controlled environment for C.${instanceId ?? ""}`;
 }
 
 /** Per-login and shell-internal variables that must not be frozen into the file. */
 function excluded(key: string): boolean {
-  return key === 'HOME' || key === 'SHLVL' || key === '_' || key === 'PWD' || key === 'OLDPWD' || key.includes('CONDA');
+  return key === "HOME" || key === "SHLVL" || key === "_" || key === "PWD" || key === "OLDPWD" || key.includes("CONDA");
 }
 
 /**
@@ -37,23 +37,23 @@ export function renderEnvironmentFile(env: Readonly<Record<string, string>>, ins
     if (excluded(key) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) continue;
     lines.push(`${key}="${value.replace(/[\\"$`]/g, (c) => `\\${c}`)}"`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join("\n")}\n`;
 }
 
 /** The `environment` boot step; see the module comment. */
 export const environmentStep: BootStep = {
-  name: 'environment',
+  name: "environment",
   async run(ctx, signal) {
     const { settings } = ctx;
-    const file = hostPath(ctx, '/etc/environment');
-    let current = '';
+    const file = hostPath(ctx, "/etc/environment");
+    let current = "";
     try {
-      current = await fs.readFile(file, 'utf8');
+      current = await fs.readFile(file, "utf8");
     } catch {
       // First boot, or a base without the file.
     }
     const header = environmentHeader(settings.instanceId);
-    if (settings.instanceId !== undefined && current.split('\n').includes(header)) {
+    if (settings.instanceId !== undefined && current.split("\n").includes(header)) {
       ctx.log.info(`/etc/environment already written for C.${settings.instanceId}; keeping it`);
     } else {
       await writeFileAtomic(file, renderEnvironmentFile(ctx.env, settings.instanceId), 0o644);
@@ -62,8 +62,9 @@ export const environmentStep: BootStep = {
     const workspace = hostPath(ctx, settings.workspace);
     await fs.mkdir(workspace, { recursive: true });
     if (!ctx.flags.exportEnv) return;
-    const result = await sourceFiles([file, path.join(workspace, '.env')], { env: ctx.env, cwd: workspace, allExport: true, signal });
-    if (result.env === undefined) throw new Error(`sourcing /etc/environment failed (status ${result.status}): ${result.output.trim().slice(0, 300)}`);
+    const result = await sourceFiles([file, path.join(workspace, ".env")], { env: ctx.env, cwd: workspace, allExport: true, signal });
+    if (result.env === undefined)
+      throw new Error(`sourcing /etc/environment failed (status ${result.status}): ${result.output.trim().slice(0, 300)}`);
     updateEnv(ctx, result.env);
   },
 };

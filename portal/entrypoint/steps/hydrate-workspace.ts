@@ -4,10 +4,10 @@
  * between instances (seed README, "Applications & Startup"). The step itself returns at once.
  * @module
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { hostPath } from '../context.ts';
-import type { BootStep } from '../step.ts';
+import fs from "node:fs/promises";
+import path from "node:path";
+import { hostPath } from "../context.ts";
+import type { BootStep } from "../step.ts";
 
 /** Touch (lutimes to the current times) every entry under `dir`; returns how many were touched. */
 export async function hydrateTree(dir: string): Promise<number> {
@@ -15,7 +15,7 @@ export async function hydrateTree(dir: string): Promise<number> {
   const stack = [dir];
   while (stack.length > 0) {
     const current = stack.pop() as string;
-    let entries: import('node:fs').Dirent[];
+    let entries: import("node:fs").Dirent[];
     try {
       entries = await fs.readdir(current, { withFileTypes: true });
     } catch {
@@ -39,12 +39,13 @@ export async function hydrateTree(dir: string): Promise<number> {
 
 /** The `hydrate-workspace` boot step; see the module comment. */
 export const hydrateWorkspaceStep: BootStep = {
-  name: 'hydrate-workspace',
+  name: "hydrate-workspace",
   async run(ctx) {
     const workspace = hostPath(ctx, ctx.settings.workspace);
     const started = performance.now();
     const job = hydrateTree(workspace).then(
-      (n) => ctx.log.info(`hydrate-workspace: ${n} entries under ${workspace} touched in ${((performance.now() - started) / 1000).toFixed(1)}s`),
+      (n) =>
+        ctx.log.info(`hydrate-workspace: ${n} entries under ${workspace} touched in ${((performance.now() - started) / 1000).toFixed(1)}s`),
       (err: unknown) => ctx.log.warn(`hydrate-workspace: stopped: ${(err as Error).message}`),
     );
     ctx.background.push(job);

@@ -5,11 +5,11 @@
  * The rules edit parsed apps (contracts/portal-config.ts), so the grammar has one implementation.
  * @module
  */
-import fs from 'node:fs/promises';
-import { formatPortalConfig, parsePortalConfig } from '../../../contracts/portal-config.ts';
-import type { PortalApp } from '../../../contracts/portal-config.ts';
-import { hostPath, updateEnv } from '../context.ts';
-import type { BootStep } from '../step.ts';
+import fs from "node:fs/promises";
+import { formatPortalConfig, parsePortalConfig } from "../../../contracts/portal-config.ts";
+import type { PortalApp } from "../../../contracts/portal-config.ts";
+import { hostPath, updateEnv } from "../context.ts";
+import type { BootStep } from "../step.ts";
 
 /** Inputs of {@link adjustPortalConfig}. */
 export interface JupyterModeInput {
@@ -23,8 +23,8 @@ export interface JupyterModeInput {
 
 /** The apps added in entrypoint mode when 8080 is mapped and PORTAL_CONFIG has no Jupyter (commit 52bb0e8). */
 export const FORCED_JUPYTER_APPS: readonly PortalApp[] = [
-  { hostname: 'localhost', external_port: 8080, internal_port: 18080, open_path: '/', name: 'Jupyter' },
-  { hostname: 'localhost', external_port: 8080, internal_port: 8080, open_path: '/terminals/1', name: 'Jupyter Terminal' },
+  { hostname: "localhost", external_port: 8080, internal_port: 18080, open_path: "/", name: "Jupyter" },
+  { hostname: "localhost", external_port: 8080, internal_port: 8080, open_path: "/terminals/1", name: "Jupyter Terminal" },
 ];
 
 /** The original matched "jupyter" anywhere in an entry's text. */
@@ -32,8 +32,8 @@ const isJupyter = (app: PortalApp) => [app.hostname, app.open_path, app.name].so
 
 /** Parse as the original's rules read it: trailing separators (which its rule 1 dropped) and an empty list are no entries. */
 function parseTolerant(portalConfig: string): PortalApp[] {
-  const entries = portalConfig.replace(/\|+$/, '');
-  return entries === '' ? [] : parsePortalConfig(entries);
+  const entries = portalConfig.replace(/\|+$/, "");
+  return entries === "" ? [] : parsePortalConfig(entries);
 }
 
 /**
@@ -42,7 +42,7 @@ function parseTolerant(portalConfig: string): PortalApp[] {
  */
 export function adjustPortalConfig(portalConfig: string | undefined, input: JupyterModeInput): string | undefined {
   const launchManagesJupyter = input.launch !== undefined && /jupyter/i.test(input.launch);
-  const noPort = input.vastTcpPort8080 === undefined || input.vastTcpPort8080 === '';
+  const noPort = input.vastTcpPort8080 === undefined || input.vastTcpPort8080 === "";
   let apps = portalConfig === undefined ? undefined : parseTolerant(portalConfig);
   let changed = false;
   // Rule 1: nothing can reach Jupyter, or SSH mode without an override: drop every Jupyter entry.
@@ -57,7 +57,9 @@ export function adjustPortalConfig(portalConfig: string | undefined, input: Jupy
   }
   // Rule 3: Vast's own Jupyter owns 8080 with its TLS; the portal only links to it.
   if (apps !== undefined && launchManagesJupyter && !input.jupyterOverride) {
-    apps = apps.map((app) => (app.hostname === 'localhost' && app.external_port === 8080 && app.internal_port === 18080 ? { ...app, internal_port: 8080 } : app));
+    apps = apps.map((app) =>
+      app.hostname === "localhost" && app.external_port === 8080 && app.internal_port === 18080 ? { ...app, internal_port: 8080 } : app,
+    );
     changed = true;
   }
   return changed && apps !== undefined ? formatPortalConfig(apps) : portalConfig;
@@ -65,16 +67,16 @@ export function adjustPortalConfig(portalConfig: string | undefined, input: Jupy
 
 /** The `jupyter-mode` boot step; see the module comment. */
 export const jupyterModeStep: BootStep = {
-  name: 'jupyter-mode',
+  name: "jupyter-mode",
   async run(ctx) {
     const { settings } = ctx;
     let launch: string | undefined;
     try {
-      launch = await fs.readFile(hostPath(ctx, '/.launch'), 'utf8');
+      launch = await fs.readFile(hostPath(ctx, "/.launch"), "utf8");
     } catch {
       launch = undefined;
     }
-    const mode = launch === undefined ? 'entrypoint mode' : /jupyter/i.test(launch) ? 'Jupyter launch mode' : 'SSH launch mode';
+    const mode = launch === undefined ? "entrypoint mode" : /jupyter/i.test(launch) ? "Jupyter launch mode" : "SSH launch mode";
     let adjusted: string | undefined;
     try {
       adjusted = adjustPortalConfig(settings.portalConfig, {

@@ -4,19 +4,19 @@
  * it at once. A malformed PORTAL_CONFIG fails this step and publishes nothing (§11 bug 4).
  * @module
  */
-import { loadPortalApps } from '../../index.ts';
-import { hostPath } from '../context.ts';
-import type { BootStep } from '../step.ts';
+import { loadPortalApps } from "../../index.ts";
+import { hostPath } from "../context.ts";
+import type { BootStep } from "../step.ts";
 
 /** The `portal-config` boot step; see the module comment. */
 export const portalConfigStep: BootStep = {
-  name: 'portal-config',
+  name: "portal-config",
   async run(ctx) {
     const loaded = await loadPortalApps({
-      yamlPath: hostPath(ctx, '/etc/portal.yaml'),
+      yamlPath: hostPath(ctx, "/etc/portal.yaml"),
       portalConfig: ctx.settings.portalConfig,
       log: (line) => ctx.log.info(line),
     });
-    ctx.log.info(`/etc/portal.yaml from ${loaded.source}: ${loaded.apps.map((a) => a.name).join(', ') || 'no applications'}`);
+    ctx.log.info(`/etc/portal.yaml from ${loaded.source}: ${loaded.apps.map((a) => a.name).join(", ") || "no applications"}`);
   },
 };

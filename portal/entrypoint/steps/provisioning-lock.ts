@@ -4,16 +4,16 @@
  * wait on it (utils/wait_provisioning.sh) and login shells show a banner (instance-runtime.md §1.5).
  * @module
  */
-import fs from 'node:fs/promises';
-import { hostPath } from '../context.ts';
-import type { BootStep } from '../step.ts';
+import fs from "node:fs/promises";
+import { hostPath } from "../context.ts";
+import type { BootStep } from "../step.ts";
 
 /** Container path of the lock. */
-export const PROVISIONING_LOCK = '/.provisioning';
+export const PROVISIONING_LOCK = "/.provisioning";
 
 /** The `provisioning-lock` boot step; see the module comment. */
 export const provisioningLockStep: BootStep = {
-  name: 'provisioning-lock',
+  name: "provisioning-lock",
   async run(ctx) {
     await fs.writeFile(hostPath(ctx, PROVISIONING_LOCK), `${new Date().toISOString()}\n`);
   },
@@ -21,7 +21,7 @@ export const provisioningLockStep: BootStep = {
 
 /** The `provisioning-unlock` boot step; see the module comment. */
 export const provisioningUnlockStep: BootStep = {
-  name: 'provisioning-unlock',
+  name: "provisioning-unlock",
   async run(ctx) {
     await fs.rm(hostPath(ctx, PROVISIONING_LOCK), { force: true });
   },

@@ -6,43 +6,51 @@
  * /.provisioning_failed, says so in the log the portal shows, and leaves the services running.
  * @module
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { hostPath } from '../context.ts';
-import type { BootContext } from '../context.ts';
-import { PortalError } from '../../index.ts';
-import { EntrypointErrorCode } from '../errors.ts';
-import type { BootStep } from '../step.ts';
+import { spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { hostPath } from "../context.ts";
+import type { BootContext } from "../context.ts";
+import { PortalError } from "../../index.ts";
+import { EntrypointErrorCode } from "../errors.ts";
+import type { BootStep } from "../step.ts";
 
-export const PROVISIONING_LOG = '/var/log/portal/provisioning.log';
-export const PROVISIONING_COMPLETE = '/.provisioning_complete';
-export const PROVISIONING_FAILED = '/.provisioning_failed';
+export const PROVISIONING_LOG = "/var/log/portal/provisioning.log";
+export const PROVISIONING_COMPLETE = "/.provisioning_complete";
+export const PROVISIONING_FAILED = "/.provisioning_failed";
 const DOWNLOAD_TIMEOUT_MS = 30_000;
 
 /** Fetch the script text. Any non-2xx answer is a failure (the original's `curl` without `-f` ran HTML error pages). */
 export async function fetchProvisioningScript(ctx: BootContext, source: string, signal: AbortSignal): Promise<string> {
-  if (source.startsWith('/')) return fs.readFile(hostPath(ctx, source), 'utf8');
+  if (source.startsWith("/")) return fs.readFile(hostPath(ctx, source), "utf8");
   let url: URL;
   try {
     url = new URL(source);
   } catch {
-    throw new PortalError(EntrypointErrorCode.provisioningDownloadFailed, 'PROVISIONING_SCRIPT is neither a URL nor an absolute path');
+    throw new PortalError(EntrypointErrorCode.provisioningDownloadFailed, "PROVISIONING_SCRIPT is neither a URL nor an absolute path");
   }
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]), redirect: 'follow' });
+    response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]), redirect: "follow" });
   } catch (err) {
-    throw new PortalError(EntrypointErrorCode.provisioningDownloadFailed, `GET ${url.origin}${url.pathname} failed: ${(err as Error).message}`, {
-      cause: err,
-      details: { url: `${url.origin}${url.pathname}` },
-    });
+    throw new PortalError(
+      EntrypointErrorCode.provisioningDownloadFailed,
+      `GET ${url.origin}${url.pathname} failed: ${(err as Error).message}`,
+      {
+        cause: err,
+        details: { url: `${url.origin}${url.pathname}` },
+      },
+    );
   }
   const body = await response.text();
   if (!response.ok) {
-    throw new PortalError(EntrypointErrorCode.provisioningDownloadFailed, `GET ${url.origin}${url.pathname} answered ${response.status}: ${body.slice(0, 200)}`, {
-      details: { url: `${url.origin}${url.pathname}`, status: response.status },
-    });
+    throw new PortalError(
+      EntrypointErrorCode.provisioningDownloadFailed,
+      `GET ${url.origin}${url.pathname} answered ${response.status}: ${body.slice(0, 200)}`,
+      {
+        details: { url: `${url.origin}${url.pathname}`, status: response.status },
+      },
+    );
   }
   return body;
 }
@@ -51,26 +59,26 @@ export async function fetchProvisioningScript(ctx: BootContext, source: string, 
 function runScript(ctx: BootContext, script: string, cwd: string, logFile: string, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout or shutdown stops everything the script started.
-    const child = spawn('bash', [script], { cwd, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn("bash", [script], { cwd, env: ctx.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const kill = () => {
       if (child.pid !== undefined) {
         try {
-          process.kill(-child.pid, 'SIGKILL');
+          process.kill(-child.pid, "SIGKILL");
         } catch {
           // Already gone.
         }
       }
     };
-    signal.addEventListener('abort', kill, { once: true });
+    signal.addEventListener("abort", kill, { once: true });
     const sink = (chunk: Buffer) => {
       process.stdout.write(chunk);
       void fs.appendFile(logFile, chunk).catch(() => {});
     };
-    child.stdout.on('data', sink);
-    child.stderr.on('data', sink);
-    child.once('error', reject);
-    child.once('close', (code, sig) => {
-      signal.removeEventListener('abort', kill);
+    child.stdout.on("data", sink);
+    child.stderr.on("data", sink);
+    child.once("error", reject);
+    child.once("close", (code, sig) => {
+      signal.removeEventListener("abort", kill);
       resolve(code ?? (sig !== null ? 128 : 1));
     });
   });
@@ -82,18 +90,23 @@ async function note(logFile: string, line: string): Promise<void> {
 
 /** The `provisioning` boot step; see the module comment. */
 export const provisioningStep: BootStep = {
-  name: 'provisioning',
+  name: "provisioning",
   // The time limit is PROVISIONING_TIMEOUT_SECONDS, applied inside (the boot-wide step limit is too short).
   timeoutMs: 24 * 3_600_000,
   async run(ctx, outer) {
     const { settings } = ctx;
     const source = settings.provisioningScript;
     if (source === undefined) {
-      ctx.log.info('no PROVISIONING_SCRIPT');
+      ctx.log.info("no PROVISIONING_SCRIPT");
       return;
     }
     const complete = hostPath(ctx, PROVISIONING_COMPLETE);
-    if (await fs.stat(complete).then(() => true, () => false)) {
+    if (
+      await fs.stat(complete).then(
+        () => true,
+        () => false,
+      )
+    ) {
       ctx.log.info(`provisioning already complete (${PROVISIONING_COMPLETE}); not running it again`);
       return;
     }
@@ -104,7 +117,7 @@ export const provisioningStep: BootStep = {
     const fail = async (err: PortalError<EntrypointErrorCode>): Promise<never> => {
       await fs.writeFile(failedMarker, `${new Date().toISOString()} ${err.message}\n`);
       await note(logFile, `>>> Provisioning FAILED: ${err.message}`);
-      await note(logFile, '>>> Services keep running. Fix the script, then restart the instance to run it again.');
+      await note(logFile, ">>> Services keep running. Fix the script, then restart the instance to run it again.");
       throw err;
     };
     await note(logFile, `>>> ${new Date().toISOString()} Provisioning from PROVISIONING_SCRIPT`);
@@ -112,21 +125,27 @@ export const provisioningStep: BootStep = {
     try {
       text = await fetchProvisioningScript(ctx, source, signal);
     } catch (err) {
-      return fail(err instanceof PortalError ? err : new PortalError(EntrypointErrorCode.provisioningDownloadFailed, (err as Error).message, { cause: err }));
+      return fail(
+        err instanceof PortalError
+          ? err
+          : new PortalError(EntrypointErrorCode.provisioningDownloadFailed, (err as Error).message, { cause: err }),
+      );
     }
-    const script = hostPath(ctx, '/provisioning.sh');
+    const script = hostPath(ctx, "/provisioning.sh");
     // dos2unix: scripts edited on Windows must still run.
-    await fs.writeFile(script, text.replace(/\r\n?/g, '\n'), { mode: 0o755 });
+    await fs.writeFile(script, text.replace(/\r\n?/g, "\n"), { mode: 0o755 });
     await fs.chmod(script, 0o755);
     const cwd = hostPath(ctx, settings.workspace);
     await fs.mkdir(cwd, { recursive: true });
     const status = await runScript(ctx, script, cwd, logFile, signal);
     if (status !== 0) {
-      const why = signal.aborted ? `stopped (${outer.aborted ? 'shutdown' : `over ${settings.provisioningTimeoutMs / 1000}s`})` : `exited with status ${status}`;
+      const why = signal.aborted
+        ? `stopped (${outer.aborted ? "shutdown" : `over ${settings.provisioningTimeoutMs / 1000}s`})`
+        : `exited with status ${status}`;
       return fail(new PortalError(EntrypointErrorCode.provisioningFailed, `provisioning script ${why}`, { details: { status } }));
     }
     await fs.writeFile(complete, `${new Date().toISOString()}\n`);
     await fs.rm(failedMarker, { force: true });
-    await note(logFile, '>>> Provisioning complete');
+    await note(logFile, ">>> Provisioning complete");
   },
 };
