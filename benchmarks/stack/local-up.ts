@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
 import { startEmulator } from "../../emulator/index.ts";
-import { adoptStackFile } from "../../tests/_support/pulumi.ts";
+import { adoptStackFile, fileBackendEnv } from "../../tests/_support/pulumi.ts";
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -28,13 +28,7 @@ await writeFile(
   configFile,
   `config:\n  vast:apiUrl: ${emulator.url}\n  vast-kit:instanceCount: 1\n  vast-kit:maxPricePerHour: "5"\n  vast-kit:imageRepository: ${repository}\n  vast-kit:imageRevision: "${Date.now()}"\n`,
 );
-const env = {
-  ...process.env,
-  VAST_API_KEY: apiKey,
-  PULUMI_BACKEND_URL: `file://${dir}`,
-  PULUMI_CONFIG_PASSPHRASE: "bench",
-  PULUMI_HOME: join(dir, ".pulumi"),
-};
+const env = fileBackendEnv(dir, "bench", { VAST_API_KEY: apiKey });
 const pulumi = (...args: string[]) =>
   run("pulumi", [...args, "--stack", "benchup", "--non-interactive", "--cwd", repoRoot], { env, maxBuffer: 256 << 20 });
 

@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/index.ts";
 import { VastClient } from "../../providers/vast/client.ts";
-import { adoptStackFile } from "../../tests/_support/pulumi.ts";
+import { adoptStackFile, fileBackendEnv } from "../../tests/_support/pulumi.ts";
 
 const run = promisify(execFile);
 const count = Number(process.argv[2] ?? 50);
@@ -33,13 +33,7 @@ const configFile = join(dir, "Pulumi.bench.yaml");
 const stackConfig = (instances: number) =>
   `config:\n  vast:apiUrl: ${emulator.url}\n  vast-kit:image: vastai/base-image:bench\n  vast-kit:instanceCount: ${instances}\n  vast-kit:gpuName: RTX 4090\n  vast-kit:maxPricePerHour: "100"\n  vast-kit:offerTries: 5\n`;
 await writeFile(configFile, stackConfig(0));
-const env = {
-  ...process.env,
-  VAST_API_KEY: apiKey,
-  PULUMI_BACKEND_URL: `file://${dir}`,
-  PULUMI_CONFIG_PASSPHRASE: "bench",
-  PULUMI_HOME: join(dir, ".pulumi"),
-};
+const env = fileBackendEnv(dir, "bench", { VAST_API_KEY: apiKey });
 const pulumi = (...args: string[]) =>
   run("pulumi", [...args, "--stack", "bench", "--non-interactive", "--cwd", repoRoot], { env, maxBuffer: 256 << 20 });
 

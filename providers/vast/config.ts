@@ -4,7 +4,7 @@
  * Nothing here is ever captured into the serialized provider (pulumi.md §2.5, §2.6).
  */
 import { z } from "zod";
-import type { ConfigKeys } from "../dynamic/index.ts";
+import type { ConfigKeys, KindImplementation } from "../dynamic/index.ts";
 import type { VastClientOptions } from "./client.ts";
 import { VastError, VastErrorCode } from "./errors.ts";
 
@@ -22,6 +22,13 @@ export interface ProviderSettings {
 
 /** The stack config every Vast kind reads; `configure` hands over these values and no others. */
 export const vastConfigKeys = { apiUrl: "vast:apiUrl", apiKey: "vast:apiKey" } as const satisfies ConfigKeys<ProviderSettings>;
+
+/** A Vast resource kind: its provider methods, reading `vastConfigKeys`. */
+export function vastKind<Inputs, Outputs>(
+  methods: Omit<KindImplementation<Inputs, Outputs, ProviderSettings>, "config">,
+): KindImplementation<Inputs, Outputs, ProviderSettings> {
+  return { config: vastConfigKeys, ...methods };
+}
 
 const ResolvedConfig = z.strictObject({
   apiUrl: z.url({ protocol: /^https?$/, error: "vast:apiUrl must be an http(s) URL such as https://console.vast.ai" }),

@@ -4,8 +4,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
-import { vastConfigKeys, type ProviderSettings } from "./config.ts";
+import { checkInputs } from "../dynamic/index.ts";
+import { vastKind, type ProviderSettings } from "./config.ts";
 import { sessionFor } from "./session.ts";
 
 export const EnvVarInputs = z.strictObject({
@@ -56,12 +56,4 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await sessionFor(settings).client.deleteSecret(id);
 }
 
-export const envVarKind: KindImplementation<EnvVarInputs, EnvVarInputs, ProviderSettings> = {
-  config: vastConfigKeys,
-  check,
-  diff,
-  create,
-  update,
-  read,
-  remove,
-};
+export const envVarKind = vastKind<EnvVarInputs, EnvVarInputs>({ check, diff, create, update, read, remove });

@@ -11,8 +11,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
-import { vastConfigKeys, type ProviderSettings } from "./config.ts";
+import { checkInputs } from "../dynamic/index.ts";
+import { vastKind, type ProviderSettings } from "./config.ts";
 import { envProblems, toInstanceEnv } from "./env-spec.ts";
 import { InstanceNotReadyError, isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
 import { InstanceInputs, replacingInputs } from "./instance-inputs.ts";
@@ -330,12 +330,4 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await session.watcher.wait({ id: instanceId, goal: "be destroyed", progress: goneProgress, deadline: Date.now() + deleteTimeoutMs });
 }
 
-export const instanceKind: KindImplementation<InstanceInputs, InstanceOutputs, ProviderSettings> = {
-  config: vastConfigKeys,
-  check,
-  diff,
-  create,
-  update,
-  read,
-  remove,
-};
+export const instanceKind = vastKind<InstanceInputs, InstanceOutputs>({ check, diff, create, update, read, remove });

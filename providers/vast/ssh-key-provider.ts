@@ -1,8 +1,8 @@
 /** What a `VastSshKey` does: an account-level public key (vast-api.md §3.6). */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
-import { vastConfigKeys, type ProviderSettings } from "./config.ts";
+import { checkInputs } from "../dynamic/index.ts";
+import { vastKind, type ProviderSettings } from "./config.ts";
 import { sessionFor } from "./session.ts";
 
 export const SshKeyInputs = z.strictObject({
@@ -38,11 +38,4 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
 }
 
 /** Every change replaces the key: Vast keys are created and deleted, never edited. */
-export const sshKeyKind: KindImplementation<SshKeyInputs, SshKeyOutputs, ProviderSettings> = {
-  config: vastConfigKeys,
-  check,
-  diff,
-  create,
-  read,
-  remove,
-};
+export const sshKeyKind = vastKind<SshKeyInputs, SshKeyOutputs>({ check, diff, create, read, remove });

@@ -4,8 +4,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
-import { vastConfigKeys, type ProviderSettings } from "./config.ts";
+import { checkInputs } from "../dynamic/index.ts";
+import { vastKind, type ProviderSettings } from "./config.ts";
 import { envProblems, toTemplateEnvString } from "./env-spec.ts";
 import { OfferFilter } from "./offer-query.ts";
 import type { TemplateBody } from "./schemas.ts";
@@ -104,12 +104,4 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await sessionFor(settings).client.deleteTemplate(Number(id));
 }
 
-export const templateKind: KindImplementation<TemplateInputs, TemplateOutputs, ProviderSettings> = {
-  config: vastConfigKeys,
-  check,
-  diff,
-  create,
-  update,
-  read,
-  remove,
-};
+export const templateKind = vastKind<TemplateInputs, TemplateOutputs>({ check, diff, create, update, read, remove });

@@ -5,9 +5,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { checkInputs, type KindImplementation } from "../dynamic/index.ts";
+import { checkInputs } from "../dynamic/index.ts";
 import type { VastClient } from "./client.ts";
-import { vastConfigKeys, type ProviderSettings } from "./config.ts";
+import { vastKind, type ProviderSettings } from "./config.ts";
 import { isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
 import { buildVolumeOfferQuery, VolumeOfferCriteria } from "./offer-query.ts";
 import type { Volume } from "./schemas.ts";
@@ -189,12 +189,4 @@ export async function remove(settings: ProviderSettings, id: string): Promise<vo
   await client.deleteVolume(Number(id));
 }
 
-export const volumeKind: KindImplementation<VolumeInputs, VolumeOutputs, ProviderSettings> = {
-  config: vastConfigKeys,
-  check,
-  diff,
-  create,
-  update,
-  read,
-  remove,
-};
+export const volumeKind = vastKind<VolumeInputs, VolumeOutputs>({ check, diff, create, update, read, remove });

@@ -27,6 +27,22 @@ export interface PulumiStack {
   exportState(): Promise<string>;
 }
 
+/**
+ * The environment for `pulumi` with a throwaway file backend in `dir` (state, passphrase, plugin
+ * home), no update check and no plugin downloads, plus `extra`.
+ */
+export function fileBackendEnv(dir: string, passphrase: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PULUMI_BACKEND_URL: `file://${dir}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_HOME: join(dir, ".pulumi"),
+    ...extra,
+  };
+}
+
 /** A fresh stack of the program at `repoRoot`, configured with `config`, removed after the test. */
 export async function pulumiStack(t: TestContext, config: Record<string, string>, env: Record<string, string>): Promise<PulumiStack> {
   const dir = await mkdtemp(join(tmpdir(), "vast-kit-engine-"));
@@ -38,15 +54,7 @@ export async function pulumiStack(t: TestContext, config: Record<string, string>
       .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
       .join("\n")}\n`,
   );
-  const childEnv = {
-    ...process.env,
-    PULUMI_BACKEND_URL: `file://${dir}`,
-    PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_HOME: join(dir, ".pulumi"),
-    ...env,
-  };
+  const childEnv = fileBackendEnv(dir, "engine-test-passphrase", env);
   const pulumi = async (...args: string[]) => {
     try {
       const { stdout } = await run("pulumi", [...args, "--stack", stack, "--non-interactive", "--cwd", repoRoot], {

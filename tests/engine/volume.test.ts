@@ -12,7 +12,7 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/index.ts";
 import { VastClient } from "../../providers/vast/client.ts";
-import { repoRoot } from "../_support/pulumi.ts";
+import { repoRoot, fileBackendEnv } from "../_support/pulumi.ts";
 
 const run = promisify(execFile);
 const apiKey = "volume-engine-key-4e8b1c";
@@ -55,14 +55,7 @@ test(
     );
     await writeFile(join(dir, "index.ts"), program);
 
-    const env = {
-      ...process.env,
-      VAST_API_KEY: apiKey,
-      PULUMI_BACKEND_URL: `file://${dir}`,
-      PULUMI_CONFIG_PASSPHRASE: "volume",
-      PULUMI_HOME: join(dir, ".pulumi"),
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-    };
+    const env = fileBackendEnv(dir, "volume", { VAST_API_KEY: apiKey });
     const pulumi = async (...args: string[]) =>
       (
         await run("pulumi", [...args, "--stack", "dev", "--non-interactive", "--cwd", dir], { env, maxBuffer: 64 << 20 }).catch((e) => {

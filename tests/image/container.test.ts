@@ -19,6 +19,7 @@ import { Agent, WebSocket } from "undici";
 import { freePort } from "../_support/net.ts";
 import { waitFor } from "../_support/poll.ts";
 import { buildImage, docker, exec, IMAGE, request, requireDocker, run, supervisorStatus } from "./_container.ts";
+import { executeRequest } from "../_support/jupyter.ts";
 
 const suffix = randomBytes(3).toString("hex");
 const TOKEN = `tok-${randomBytes(12).toString("hex")}`;
@@ -186,30 +187,7 @@ test("Jupyter runs a cell in the main venv through the portal proxy", async () =
     const msgId = randomUUID();
     ws.addEventListener("error", () => reject(new Error("kernel WebSocket failed")));
     ws.addEventListener("open", () => {
-      ws.send(
-        JSON.stringify({
-          header: {
-            msg_id: msgId,
-            username: "test",
-            session: randomUUID(),
-            msg_type: "execute_request",
-            version: "5.3",
-            date: new Date().toISOString(),
-          },
-          parent_header: {},
-          metadata: {},
-          channel: "shell",
-          buffers: [],
-          content: {
-            code: "import sys; print(6 * 7, sys.prefix)",
-            silent: false,
-            store_history: false,
-            user_expressions: {},
-            allow_stdin: false,
-            stop_on_error: true,
-          },
-        }),
-      );
+      ws.send(executeRequest(msgId, "import sys; print(6 * 7, sys.prefix)"));
     });
     ws.addEventListener("message", (event) => {
       const msg = JSON.parse(String(event.data)) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { text?: string } };

@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/index.ts";
+import { fileBackendEnv } from "../_support/pulumi.ts";
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, "../..");
@@ -57,13 +58,7 @@ test("a team repository installs the packed kit and runs pulumi up and destroy w
   await writeFile(join(dir, "index.ts"), program);
   await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, maxBuffer: 64 << 20 });
 
-  const env = {
-    ...process.env,
-    VAST_API_KEY: apiKey,
-    PULUMI_BACKEND_URL: `file://${dir}`,
-    PULUMI_CONFIG_PASSPHRASE: "team",
-    PULUMI_HOME: join(dir, ".pulumi"),
-  };
+  const env = fileBackendEnv(dir, "team", { VAST_API_KEY: apiKey });
   const pulumi = (...args: string[]) =>
     run("pulumi", [...args, "--non-interactive", "--cwd", dir], { env, maxBuffer: 64 << 20 }).catch((e) => {
       throw new Error(`pulumi ${args.join(" ")} failed:\n${e.stdout}\n${e.stderr}`);

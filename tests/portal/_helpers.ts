@@ -13,6 +13,7 @@ import { Authenticator } from "../../portal/auth.ts";
 import type { AuthSettings } from "../../portal/config.ts";
 import type { PortalApp } from "../../contracts/portal-config.ts";
 import type { FrontOptions } from "../../portal/proxy/front.ts";
+import { freePort } from "../_support/net.ts";
 import { createFront } from "../../portal/proxy/front.ts";
 import { listenFront } from "../../portal/listen.ts";
 import type { FailureLimiter } from "../../portal/rate-limit.ts";
@@ -227,4 +228,29 @@ export async function tempInstanceRoot(t: TestContext): Promise<string> {
 }
 
 /** The cloudflared stand-in. */
+/**
+ * The environment a test portal starts with: its instance root, the app on `app`, the tunnel API
+ * on a free port, no default tunnels; with `front`, a portal front on that port with token "tok".
+ * `extra` adds or overrides.
+ */
+export async function portalTestEnv(
+  root: string,
+  app: number,
+  front?: number,
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  return {
+    PATH: process.env.PATH ?? "",
+    INSTANCE_ROOT: root,
+    PORTAL_FRONT_HOST: "127.0.0.1",
+    PORTAL_APP_PORT: String(app),
+    PORTAL_TUNNEL_API_PORT: String(await freePort()),
+    PORTAL_DEFAULT_TUNNELS: "false",
+    ...(front === undefined
+      ? {}
+      : { PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`, [`VAST_TCP_PORT_${front}`]: "1", OPEN_BUTTON_TOKEN: "tok" }),
+    ...extra,
+  };
+}
+
 export const FAKE_CLOUDFLARED = new URL("./fixtures/cloudflared", import.meta.url).pathname;

@@ -13,6 +13,7 @@ import path from "node:path";
 import { test } from "node:test";
 import type { TestContext } from "node:test";
 import { freePort, get, startFront, waitFor } from "./_helpers.ts";
+import { executeRequest } from "../_support/jupyter.ts";
 
 const COOKIE = "C.42_auth_token=obt-secret";
 
@@ -105,29 +106,7 @@ test(
         if (msg.msg_type === "status" && msg.content.execution_state === "idle") resolve();
       });
     });
-    ws.send(
-      JSON.stringify({
-        header: {
-          msg_id: msgId,
-          username: "test",
-          session: randomUUID(),
-          msg_type: "execute_request",
-          version: "5.3",
-          date: new Date().toISOString(),
-        },
-        parent_header: {},
-        metadata: {},
-        channel: "shell",
-        content: {
-          code: "print(6 * 7)",
-          silent: false,
-          store_history: true,
-          user_expressions: {},
-          allow_stdin: false,
-          stop_on_error: true,
-        },
-      }),
-    );
+    ws.send(executeRequest(msgId, "print(6 * 7)"));
     await done;
     assert.equal(outputs.join(""), "42\n");
   },

@@ -11,7 +11,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { chromium } from "playwright-core";
 import { startPortal } from "../../portal/server.ts";
-import { FAKE_CLOUDFLARED, freePort, tempInstanceRoot } from "./_helpers.ts";
+import { FAKE_CLOUDFLARED, freePort, tempInstanceRoot, portalTestEnv } from "./_helpers.ts";
 
 // environment.md: the flags Chromium needs here; playwright adds --headless itself.
 const FLAGS = [
@@ -30,21 +30,15 @@ test("a browser opens the portal with ?token=, sees the apps, live logs and crea
   await fs.writeFile(logFile, "portal started\n");
   const [front, app] = await Promise.all([freePort(), freePort()]);
   const portal = await startPortal({
-    env: {
-      PATH: process.env.PATH,
-      INSTANCE_ROOT: root,
-      PORTAL_FRONT_HOST: "127.0.0.1",
-      PORTAL_APP_PORT: String(app),
-      PORTAL_TUNNEL_API_PORT: String(await freePort()),
+    env: await portalTestEnv(root, app, front, {
       PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal|localhost:8080:18080:/tree:Jupyter|localhost:8384:18384:/:Syncthing`,
       [`VAST_TCP_PORT_${front}`]: String(front),
       OPEN_BUTTON_TOKEN: "obt-secret",
       VAST_CONTAINERLABEL: "C.42",
       CONTAINER_ID: "4242",
       CLOUDFLARED_BIN: FAKE_CLOUDFLARED,
-      PORTAL_DEFAULT_TUNNELS: "false",
       PUBLIC_IPADDR: "127.0.0.1",
-    },
+    }),
     log: () => {},
   });
   const profile = await fs.mkdtemp(path.join(os.tmpdir(), "portal-chromium-"));

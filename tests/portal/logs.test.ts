@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { LogStream } from "../../portal/app/log-stream.ts";
 import { Terminal } from "../../portal/app/terminal.ts";
 import { startPortal } from "../../portal/server.ts";
-import { freePort, tempInstanceRoot, waitFor } from "./_helpers.ts";
+import { freePort, portalTestEnv, tempInstanceRoot, waitFor } from "./_helpers.ts";
 
 test("lines are appended; a lone \\r rewrites the line; \\r\\n is a newline", () => {
   const term = new Terminal();
@@ -41,17 +41,7 @@ test("/ws-logs greets, replays history, and streams a new line within a second, 
   await fs.writeFile(logFile, "old line 1\nold line 2\n");
   const [front, app] = await Promise.all([freePort(), freePort()]);
   const portal = await startPortal({
-    env: {
-      INSTANCE_ROOT: root,
-      PORTAL_FRONT_HOST: "127.0.0.1",
-      PORTAL_APP_PORT: String(app),
-      PORTAL_TUNNEL_API_PORT: String(await freePort()),
-      PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`,
-      [`VAST_TCP_PORT_${front}`]: "1",
-      OPEN_BUTTON_TOKEN: "tok",
-      VAST_CONTAINERLABEL: "C.1",
-      PORTAL_DEFAULT_TUNNELS: "false",
-    },
+    env: await portalTestEnv(root, app, front, { VAST_CONTAINERLABEL: "C.1" }),
     log: () => {},
   });
   t.after(() => portal.close());
@@ -93,16 +83,7 @@ test("/ws-logs without credentials is refused by the front", async (t) => {
   const root = await tempInstanceRoot(t);
   const [front, app] = await Promise.all([freePort(), freePort()]);
   const portal = await startPortal({
-    env: {
-      INSTANCE_ROOT: root,
-      PORTAL_FRONT_HOST: "127.0.0.1",
-      PORTAL_APP_PORT: String(app),
-      PORTAL_TUNNEL_API_PORT: String(await freePort()),
-      PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`,
-      [`VAST_TCP_PORT_${front}`]: "1",
-      OPEN_BUTTON_TOKEN: "tok",
-      PORTAL_DEFAULT_TUNNELS: "false",
-    },
+    env: await portalTestEnv(root, app, front),
     log: () => {},
   });
   t.after(() => portal.close());

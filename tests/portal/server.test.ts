@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import type { TestContext } from "node:test";
-import { freePort, get, tempInstanceRoot, waitFor } from "./_helpers.ts";
+import { freePort, get, portalTestEnv, tempInstanceRoot, waitFor } from "./_helpers.ts";
 
 const SERVER = new URL("../../portal/server.ts", import.meta.url).pathname;
 
@@ -19,17 +19,10 @@ test("runs in the foreground, prints each listener when it accepts, and exits 0 
   const root = await tempInstanceRoot(t);
   const [front, app, tm] = await Promise.all([freePort(), freePort(), freePort()]);
   const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      INSTANCE_ROOT: root,
+    env: await portalTestEnv(root, app, front, {
       PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal|localhost:8080:8080:/:Direct`,
-      [`VAST_TCP_PORT_${front}`]: "1",
-      OPEN_BUTTON_TOKEN: "tok",
-      PORTAL_FRONT_HOST: "127.0.0.1",
-      PORTAL_APP_PORT: String(app),
       PORTAL_TUNNEL_API_PORT: String(tm),
-      PORTAL_DEFAULT_TUNNELS: "false",
-    },
+    }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   t.after(() => {
@@ -80,17 +73,7 @@ async function startForeground(t: TestContext): Promise<{ child: ChildProcess; f
   const root = await tempInstanceRoot(t);
   const [front, app, tm] = await Promise.all([freePort(), freePort(), freePort()]);
   const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      INSTANCE_ROOT: root,
-      PORTAL_CONFIG: `localhost:${front}:${app}:/:Instance Portal`,
-      [`VAST_TCP_PORT_${front}`]: "1",
-      OPEN_BUTTON_TOKEN: "tok",
-      PORTAL_FRONT_HOST: "127.0.0.1",
-      PORTAL_APP_PORT: String(app),
-      PORTAL_TUNNEL_API_PORT: String(tm),
-      PORTAL_DEFAULT_TUNNELS: "false",
-    },
+    env: await portalTestEnv(root, app, front, { PORTAL_TUNNEL_API_PORT: String(tm) }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   t.after(() => {

@@ -9,7 +9,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { decodeResponse, encodeCall, XmlRpcFault } from "../../portal/app/xmlrpc.ts";
 import { startPortal } from "../../portal/server.ts";
-import { freePort, get, tempInstanceRoot, waitFor } from "./_helpers.ts";
+import { freePort, get, portalTestEnv, tempInstanceRoot, waitFor } from "./_helpers.ts";
 
 test("XML-RPC encodes calls and decodes structs, arrays and faults", () => {
   assert.equal(
@@ -59,14 +59,7 @@ test("lists, starts, stops and restarts processes; the unstoppable set and skip 
   });
   const app = await freePort();
   const portal = await startPortal({
-    env: {
-      INSTANCE_ROOT: root,
-      PORTAL_APP_PORT: String(app),
-      PORTAL_TUNNEL_API_PORT: String(await freePort()),
-      PORTAL_UNSTOPPABLE: "custom_guard",
-      PORTAL_DEFAULT_TUNNELS: "false",
-      PATH: process.env.PATH,
-    },
+    env: await portalTestEnv(root, app, undefined, { PORTAL_UNSTOPPABLE: "custom_guard" }),
     log: () => {},
   });
   t.after(() => portal.close());
@@ -121,12 +114,7 @@ test("without supervisord the process list answers 500 naming the cause", async 
   const root = await tempInstanceRoot(t);
   const app = await freePort();
   const portal = await startPortal({
-    env: {
-      INSTANCE_ROOT: root,
-      PORTAL_APP_PORT: String(app),
-      PORTAL_TUNNEL_API_PORT: String(await freePort()),
-      PORTAL_DEFAULT_TUNNELS: "false",
-    },
+    env: await portalTestEnv(root, app),
     log: () => {},
   });
   t.after(() => portal.close());
