@@ -70,6 +70,9 @@ export const templateHashId = fleet.templateHashId;
 export const instanceIds = fleet.instances.map((i) => i.instanceId);
 export const instanceStatuses = fleet.instances.map((i) => i.status);
 export const sshCommands = fleet.instances.map((i) => i.sshCommand);
+/** $/hour of each instance as rented, and of the whole fleet. */
+export const instancePricesPerHour = fleet.instances.map((i) => i.pricePerHour);
+export const pricePerHour = fleet.pricePerHour;
 /** Secret: `pulumi stack output portalUrls --show-secrets` prints them. */
 export const portalUrls = fleet.instances.map((i) => i.portalUrl);
 export const tunnelUrls = tunnel

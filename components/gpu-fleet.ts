@@ -44,12 +44,16 @@ export interface FleetInstance {
   sshCommand: pulumi.Output<string | null>;
   /** `https://IP:PORT/?token=…` of the portal; a secret (it carries the password). */
   portalUrl: pulumi.Output<string | null>;
+  /** What the instance costs in $/hour as rented (Vast's `dph_total`); `pulumi refresh` updates it. */
+  pricePerHour: pulumi.Output<number | null>;
 }
 
 export class GpuFleet extends pulumi.ComponentResource {
   readonly templateId: pulumi.Output<number>;
   readonly templateHashId: pulumi.Output<string>;
   readonly instances: FleetInstance[];
+  /** What the whole fleet costs in $/hour: the sum of its instances' rented prices. */
+  readonly pricePerHour: pulumi.Output<number>;
   /** The portal password; a secret. */
   readonly portalPassword: pulumi.Output<string>;
 
@@ -111,8 +115,18 @@ export class GpuFleet extends pulumi.ComponentResource {
         status: instance.status,
         sshCommand: instance.sshCommand,
         portalUrl: pulumi.secret(portalUrl),
+        pricePerHour: instance.dphTotal,
       };
     });
-    this.registerOutputs({ templateId: this.templateId, templateHashId: this.templateHashId, instances: this.instances });
+    // Rounded to a hundredth of a cent: a sum of float prices would print 0.30000000000000004.
+    this.pricePerHour = pulumi
+      .all(this.instances.map((i) => i.pricePerHour))
+      .apply((prices) => Math.round(prices.reduce<number>((sum, price) => sum + (price ?? 0), 0) * 10_000) / 10_000);
+    this.registerOutputs({
+      templateId: this.templateId,
+      templateHashId: this.templateHashId,
+      instances: this.instances,
+      pricePerHour: this.pricePerHour,
+    });
   }
 }

@@ -47,6 +47,7 @@ await pulumi.runtime.setMocks(
           publicIp: "203.0.113.7",
           hostPorts: { "1111/tcp": 41111 },
           sshCommand: "ssh -p 40022 root@203.0.113.7",
+          dphTotal: 0.1,
         });
       if (args.type === "pulumi-nodejs:dynamic/random:Secret") Object.assign(state, { value: mockRandom(args.name, inputs.bytes ?? 24) });
       if (args.type === "pulumi-nodejs:dynamic/docker:Image")

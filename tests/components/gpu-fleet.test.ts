@@ -48,6 +48,8 @@ test("a fleet publishes a template built from the portal apps and launches N ins
     "the kit's tag alone labels them",
   );
   assert.deepEqual(instances[1]!.inputs.owner, { project: "vast-kit", stack: "unit", resource: "fleet-1" });
+  assert.deepEqual(await Promise.all(fleet.instances.map((i) => valueOf(i.pricePerHour))), [0.1, 0.1]);
+  assert.equal(await valueOf(fleet.pricePerHour), 0.2, "the fleet's $/hour is its instances' sum, rounded");
   assert.equal(instances[0]!.inputs.templateHashId, "0123456789abcdef0123456789abcdef");
   assert.deepEqual(instances[0]!.inputs.offer, offer);
 });
