@@ -38,9 +38,12 @@ test(
     const logs = [await stack.pulumi("up", "--yes")];
     const outputs = await stack.outputs();
     assert.deepEqual(outputs.instanceStatuses, ["running", "running"]);
-  const prices = outputs.instancePricesPerHour as number[];
-  assert.ok(prices.every((price) => price > 0 && price <= 5), "each instance reports its $/hour, under the cap");
-  assert.equal(outputs.pricePerHour, Math.round((prices[0]! + prices[1]!) * 10_000) / 10_000);
+    const prices = outputs.instancePricesPerHour as number[];
+    assert.ok(
+      prices.every((price) => price > 0 && price <= 5),
+      "each instance reports its $/hour, under the cap",
+    );
+    assert.equal(outputs.pricePerHour, Math.round((prices[0]! + prices[1]!) * 10_000) / 10_000);
     const ids = outputs.instanceIds as number[];
     assert.deepEqual(
       emulator
