@@ -28,6 +28,14 @@ const StackConfig = z
           .gt(0, "must be more than 0 dollars per hour: it caps what each instance may cost, e.g. 1.50")
           .max(128, "must be at most 128 dollars per hour, Vast's highest price"),
       ),
+    budgetPerHour: z
+      .string()
+      .regex(
+        /^(\d+(\.\d+)?)?$/,
+        "must be empty (no cap) or the most the stack's instances may cost together in dollars per hour, such as 5.00",
+      )
+      .transform((v) => (v === "" ? undefined : Number(v)))
+      .pipe(z.number().gt(0, "must be more than 0 dollars per hour, or empty for no cap").optional()),
     offerTries: wholeNumber(1, 20, "must be a whole number of offers to try from 1 to 20"),
     diskGb: wholeNumber(8, 100_000, "must be a whole number of GB, at least 8 (Vast's minimum)"),
     templateName: z.string().max(200, "must be at most 200 characters"),

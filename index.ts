@@ -60,6 +60,7 @@ const fleet = new GpuFleet("fleet", {
     tries: config.offerTries,
   },
   diskGb: config.diskGb,
+  ...(config.budgetPerHour !== undefined ? { budgetPerHour: config.budgetPerHour } : {}),
   ...(config.templateName ? { templateName: config.templateName } : {}),
   ...(config.instanceLabelPrefix ? { labelPrefix: config.instanceLabelPrefix } : {}),
   ...(tunnel ? { tunnelToken: tunnel.token } : {}),

@@ -25,6 +25,12 @@ export interface GpuFleetArgs {
   readonly templateName?: string;
   /** Instance labels start with `<prefix>-<n>`, before the kit's tag. Defaults to the tag alone. */
   readonly labelPrefix?: string;
+  /**
+   * The most all of the stack's instances may cost together, in $/hour: a rent that would go over
+   * is refused before anything is rented, naming the total, the offer's price and the cap. Counts
+   * every instance tagged for the stack, this fleet's and others'. Defaults to no cap.
+   */
+  readonly budgetPerHour?: number;
   /** Cloudflare tunnel token for the named tunnel (`CF_TUNNEL_TOKEN`); a secret. */
   readonly tunnelToken?: pulumi.Input<string>;
   /** Portal password (`WEB_PASSWORD`, also accepted as `?token=`). Defaults to a generated secret. */
@@ -101,6 +107,7 @@ export class GpuFleet extends pulumi.ComponentResource {
           offer: args.offer!,
           diskGb: args.diskGb ?? 32,
           env: instanceEnv,
+          ...(args.budgetPerHour !== undefined ? { stackBudgetPerHour: args.budgetPerHour } : {}),
           ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
           ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
         },

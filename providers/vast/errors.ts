@@ -24,6 +24,8 @@ export const VastErrorCode = {
   timeout: "VAST_TIMEOUT",
   /** A create got no answer and Vast could not be asked whether it rented: nothing else was rented. */
   outcomeUnknown: "VAST_OUTCOME_UNKNOWN",
+  /** A rent would take the stack's instances over their budget in $/hour: nothing was rented. */
+  budgetExceeded: "VAST_BUDGET_EXCEEDED",
   /** An instance was rented but did not become ready; it stays in the stack as a failed create. */
   instanceNotReady: "VAST_INSTANCE_NOT_READY",
   /** A lookup or resource input breaks a rule (a bad filter, no field to look up by); nothing was sent. */

@@ -32,6 +32,8 @@ export const InstanceInputs = z
     state: z.enum(["running", "stopped"]).default("running"),
     imageLogin: z.string().optional(),
     readyTimeoutSeconds: z.number().int().positive().default(900),
+    /** The most all of the stack's instances may cost together, in $/hour; a rent that would go over is refused. */
+    stackBudgetPerHour: z.number().positive("must be more than 0 dollars per hour").optional(),
   })
   .refine((i) => (i.offer === undefined) !== (i.offerId === undefined), {
     message: "set exactly one of offer (search criteria) and offerId",

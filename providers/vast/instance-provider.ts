@@ -21,6 +21,7 @@ import { instanceTag, labelWithTag, specHash } from "./instance-tag.ts";
 import { buildOfferQuery, defaultOfferTries } from "./offer-query.ts";
 import type { CreateInstanceBody, Instance } from "./schemas.ts";
 import { sessionFor, type VastSession } from "./session.ts";
+import { StackSpend } from "./stack-budget.ts";
 
 /** Outputs of a `VastInstance`: its inputs plus what was observed. `offerId` is null for an adopted instance. */
 export type InstanceOutputs = InstanceInputs & ObservedInstance & { offerId: number | null };
@@ -172,12 +173,15 @@ async function rent(session: VastSession, inputs: InstanceInputs, label: string)
     const offerId = inputs.offerId ?? (await session.offers.claim(buildOfferQuery(inputs.offer!, inputs.diskGb), tried));
     if (offerId === undefined) break;
     tried.add(offerId);
+    const release = await reserveBudget(session, inputs, offerId);
     try {
       return { id: await session.client.createInstance(offerId, createBody(inputs, label)), offerId };
     } catch (error) {
+      // The reservation stays only if the create went through after all.
+      const found = isAmbiguous(error) ? await settleUnknownOutcome(session, label, offerId, error as VastError) : undefined;
+      if (found) return { id: found.id, offerId };
+      release();
       if (isAmbiguous(error)) {
-        const found = await settleUnknownOutcome(session, label, offerId, error as VastError);
-        if (found) return { id: found.id, offerId };
         failures.push(`offer ${offerId}: ${(error as Error).message}, and no instance with this tag appeared`);
       } else if (isOfferGone(error)) {
         failures.push(`offer ${offerId}: ${(error as VastError).vastMessage ?? (error as Error).message}`);
@@ -194,6 +198,24 @@ async function rent(session: VastSession, inputs: InstanceInputs, label: string)
     );
   }
   throw new VastError(VastErrorCode.noOffer, `could not rent any of ${failures.length} offer(s) tried: ${failures.join("; ")}`);
+}
+
+/**
+ * With a stack budget, reserves the offer's price under it before the rent (stack-budget.ts); the
+ * returned function gives the reservation back when nothing was rented.
+ */
+async function reserveBudget(session: VastSession, inputs: InstanceInputs, offerId: number): Promise<() => void> {
+  const cap = inputs.stackBudgetPerHour;
+  if (cap === undefined) return () => {};
+  const { project, stack } = inputs.owner;
+  let spend = session.spends.get(`${project}/${stack}`);
+  if (!spend) session.spends.set(`${project}/${stack}`, (spend = new StackSpend(session.client, inputs.owner)));
+  // A fixed offer was never searched for: ask for it by its contract id (vast-api.md §3.1).
+  const price =
+    session.offers.priceOf(offerId) ??
+    (await session.client.searchOffers({ ask_contract_id: { eq: offerId }, limit: 1 }))[0]?.dph_total ??
+    Number.POSITIVE_INFINITY;
+  return spend.reserve(`offer ${offerId}`, `${project}/${stack}`, price, cap);
 }
 
 /**

@@ -22,6 +22,8 @@ export class OfferBook {
   readonly #searches = new Map<string, Promise<Page>>();
   /** Offers being rented or rented by this process, and offers found gone: never handed out again. */
   readonly #claimed = new Set<number>();
+  /** `dph_total` of every offer a search returned, at the disk size searched for. */
+  readonly #prices = new Map<number, number>();
 
   constructor(client: VastClient) {
     this.#client = client;
@@ -50,6 +52,11 @@ export class OfferBook {
     }
   }
 
+  /** What a claimed offer costs in $/hour, as its search priced it; undefined for an offer no search returned. */
+  priceOf(offerId: number): number | undefined {
+    return this.#prices.get(offerId);
+  }
+
   /** One search per key at a time; creates that need it meanwhile wait for the same answer. */
   #search(key: string, query: Record<string, unknown>): Promise<Page> {
     let search = this.#searches.get(key);
@@ -57,6 +64,7 @@ export class OfferBook {
       search = this.#client
         .searchOffers({ ...query, limit: pageSize })
         .then((offers) => {
+          for (const offer of offers) if (offer.dph_total !== undefined) this.#prices.set(offer.id, offer.dph_total);
           const page = { offers: offers.map((o) => o.id), full: offers.length >= pageSize, fetchedAt: Date.now() };
           this.#pages.set(key, page);
           return page;

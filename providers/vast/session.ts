@@ -9,6 +9,7 @@ import { resolveConfig, type ProviderSettings } from "./config.ts";
 import { InstanceLookup } from "./instance-lookup.ts";
 import { InstanceWatcher } from "./instance-watcher.ts";
 import { OfferBook } from "./offer-book.ts";
+import { StackSpend } from "./stack-budget.ts";
 
 export interface VastSession {
   client: VastClient;
@@ -25,6 +26,8 @@ export interface VastSession {
   adoptedVolumes: Set<number>;
   /** How long to keep looking for a create whose answer was lost (vast-api.md §5.4). */
   unknownOutcomeWindowMs: number;
+  /** What each stack's instances cost, for stacks with a budget; by `project/stack`. */
+  spends: Map<string, StackSpend>;
 }
 
 const sessions = new Map<string, VastSession>();
@@ -45,6 +48,7 @@ export function sessionFor(settings: ProviderSettings | undefined): VastSession 
       adopted: new Set(),
       adoptedVolumes: new Set(),
       unknownOutcomeWindowMs: tuning.unknownOutcomeWindowMs ?? 180_000,
+      spends: new Map(),
     };
     sessions.set(key, session);
   }

@@ -42,6 +42,12 @@ export interface VastInstanceArgs {
   readonly imageLogin?: pulumi.Input<string>;
   /** How long create and start wait for `running` before failing. Defaults to 900 s. */
   readonly readyTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * The most all of the stack's instances may cost together, in $/hour (instances tagged for the
+   * stack, plus those being rented in this `up`); a rent that would go over is refused before
+   * anything is rented. Defaults to no cap.
+   */
+  readonly stackBudgetPerHour?: pulumi.Input<number>;
 }
 
 export class VastInstance extends pulumi.dynamic.Resource {

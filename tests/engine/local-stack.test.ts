@@ -202,3 +202,41 @@ test("a stack with no instances publishes the template alone", { timeout: 120_00
   assert.equal(emulator.stats().byEndpoint["PUT /api/v0/asks/:id"] ?? 0, 0, "nothing was rented");
   await stack.pulumi("destroy", "--yes");
 });
+
+test(
+  "a fleet that would go over vast-kit:budgetPerHour rents what fits, refuses the rest before renting, and says why",
+  { timeout: 180_000 },
+  async (t) => {
+    const emulator = await startEmulator({ apiKey, timings: { schedulingMs: 100, loadingMs: 300 } });
+    t.after(() => emulator.close());
+    const offers = await fetch(`${emulator.url}/api/v0/bundles/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        gpu_name: { eq: "RTX 4090" },
+        num_gpus: { eq: 1 },
+        verified: { eq: true },
+        external: { eq: false },
+        rentable: { eq: true },
+        order: [["dph_total", "asc"]],
+        allocated_storage: 32,
+        limit: 3,
+      }),
+    });
+    const [, p2, p3] = ((await offers.json()) as { offers: Array<{ dph_total: number }> }).offers.map((o) => o.dph_total);
+    const budget = (Math.ceil((p2! + p3!) * 10_000) / 10_000).toFixed(4);
+    const stack = await pulumiStack(
+      t,
+      { "vast:apiUrl": emulator.url, "vast-kit:image": "img:tag", "vast-kit:instanceCount": "3", "vast-kit:budgetPerHour": budget },
+      { VAST_API_KEY: apiKey },
+    );
+    await assert.rejects(stack.pulumi("up", "--yes"), (error: Error) => {
+      assert.match(error.message, /above its budget of \$[\d.]+\/h \(running and being rented now: \$[\d.]+\/h\); nothing was rented/);
+      return true;
+    });
+    assert.equal(emulator.listInstances().length, 2, "two instances fit the budget; the third was never rented");
+    assert.equal(emulator.stats().byEndpoint["PUT /api/v0/asks/:id"], 2);
+    await stack.pulumi("destroy", "--yes");
+    assert.deepEqual(emulator.listInstances(), []);
+  },
+);

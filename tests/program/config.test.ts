@@ -30,6 +30,7 @@ test("Pulumi.yaml's defaults alone make a valid local configuration", () => {
   assert.equal(result.config.maxPricePerHour, 1.5);
   assert.equal(result.config.imageOffline, true);
   assert.deepEqual(result.config.imageVariants, ["cuda"]);
+  assert.equal(result.config.budgetPerHour, undefined, "no budget unless one is set");
 });
 
 test("a key that is not one of ours is an error with a suggestion; other namespaces are left alone", () => {
@@ -54,6 +55,8 @@ test("each bad value is named with the rule it breaks, all at once", () => {
     ["imageVariants", "cuda,metal", /list variants from cuda and rocm/],
     ["imageRepository", "ghcr.io/acme/base:latest", /without a tag/],
     ["instanceLabelPrefix", "x".repeat(91), /at most 90 characters/],
+    ["budgetPerHour", "lots", /be empty \(no cap\) or the most the stack's instances may cost together/],
+    ["budgetPerHour", "0", /more than 0 dollars per hour, or empty for no cap/],
   ];
   for (const [key, value, rule] of cases) {
     const problems = problemsOf({ [`vast-kit:${key}`]: value });

@@ -314,3 +314,39 @@ test("check names each bad input and lets values unknown during preview through"
   const envBad = await instance.check({}, { owner, offerId: 3, image: "img", env: { "1X": "y" } });
   assert.match(envBad.failures?.[0]?.reason ?? "", /env key "1X"/);
 });
+
+test("a stack budget lets through the rents that fit, even when three run at once, and refuses the rest before renting", async (t) => {
+  const { emulator, settings } = await emulatorFor(t);
+  const client = new VastClient({ apiUrl: settings.apiUrl!, apiKey: testApiKey });
+  t.after(() => client.close());
+  const query = {
+    gpu_name: { eq: "RTX 4090" },
+    num_gpus: { eq: 1 },
+    verified: { eq: true },
+    external: { eq: false },
+    rentable: { eq: true },
+    rented: { eq: false },
+  };
+  const [p1, p2, p3] = (await client.searchOffers({ ...query, order: [["dph_total", "asc"]], allocated_storage: 16, limit: 3 })).map(
+    (o) => o.dph_total!,
+  );
+  // Any two of the three cheapest fit; all three do not.
+  const budget = Math.round((p2! + p3! + 0.0005) * 10_000) / 10_000;
+  const owner = { project: "p", stack: "budget" };
+  const inputs = async (resource: string) =>
+    (await instance.check({}, { owner: { ...owner, resource }, offer: cheap4090, image: "img", stackBudgetPerHour: budget }))
+      .inputs as InstanceInputs;
+  const results = await Promise.allSettled(["a", "b", "c"].map(async (r) => instance.create(settings, await inputs(r))));
+  const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as VastError);
+  assert.equal(emulator.listInstances().length, 2, "two rents fit the budget");
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0]!.code, "VAST_BUDGET_EXCEEDED");
+  assert.match(
+    refused[0]!.message,
+    new RegExp(
+      `would bring stack p/budget to \\$[\\d.]+/h, above its budget of \\$${String(budget).replace(".", "\\.")}/h \\(running and being rented now: \\$[\\d.]+/h\\); nothing was rented`,
+    ),
+  );
+  assert.equal(emulator.stats().byEndpoint["PUT /api/v0/asks/:id"], 2, "the refused one sent no create");
+  assert.ok(p1! > 0);
+});
