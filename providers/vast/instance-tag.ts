@@ -77,7 +77,8 @@ export function splitLabel(label: string | null | undefined): { userLabel: strin
   return { userLabel: text.slice(0, text.length - whole.length), tag: { tag, project, stack, resource, spec } };
 }
 
-/** True when `tag` was made for `project`/`stack` (whatever the resource). */
-export function tagBelongsTo(tag: ParsedTag, project: string, stack: string): boolean {
-  return tag.project === tagSegment(project) && tag.stack === tagSegment(stack);
+/** The tag in `label` when it was made for `project`/`stack` (whatever the resource); undefined otherwise. */
+export function stackTagOf(label: string | null | undefined, owner: Pick<InstanceOwner, "project" | "stack">): ParsedTag | undefined {
+  const { tag } = splitLabel(label);
+  return tag && tag.project === tagSegment(owner.project) && tag.stack === tagSegment(owner.stack) ? tag : undefined;
 }

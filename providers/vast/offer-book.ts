@@ -35,7 +35,9 @@ export class OfferBook {
    * without an await in between, so concurrent creates never race for one offer.
    */
   async claim(query: Record<string, unknown>, skip: ReadonlySet<number>): Promise<number | undefined> {
-    const key = JSON.stringify(query);
+    // Creates that differ only in how many offers they try search alike.
+    const { limit: _tries, ...criteria } = query;
+    const key = JSON.stringify(criteria);
     const free = (page: Page | undefined) => page?.offers.find((id) => !skip.has(id) && !this.#claimed.has(id));
     let page = this.#pages.get(key);
     // A few searches at most: while other creates are committing, a new page may still show

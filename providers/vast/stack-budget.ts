@@ -7,7 +7,7 @@
  */
 import type { VastClient } from "./client.ts";
 import { VastError, VastErrorCode } from "./errors.ts";
-import { splitLabel, tagBelongsTo, type InstanceOwner } from "./instance-tag.ts";
+import { stackTagOf, type InstanceOwner } from "./instance-tag.ts";
 
 /** Cents of cents: prices are summed as integers so $0.1 + $0.2 is not $0.30000000000000004. */
 const toUnits = (dollars: number) => Math.round(dollars * 10_000);
@@ -19,12 +19,11 @@ export class StackSpend {
 
   /** Starts reading what the stack's live instances cost. */
   constructor(client: VastClient, owner: Pick<InstanceOwner, "project" | "stack">) {
-    this.#running = client.listInstances().then((instances) =>
-      instances.reduce((sum, instance) => {
-        const { tag } = splitLabel(instance.label);
-        return tag && tagBelongsTo(tag, owner.project, owner.stack) ? sum + toUnits(instance.dph_total ?? 0) : sum;
-      }, 0),
-    );
+    this.#running = client
+      .listInstances()
+      .then((instances) =>
+        instances.reduce((sum, instance) => (stackTagOf(instance.label, owner) ? sum + toUnits(instance.dph_total ?? 0) : sum), 0),
+      );
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import type { VastClient } from "./client.ts";
 import { observe } from "./instance-status.ts";
-import { splitLabel, tagBelongsTo } from "./instance-tag.ts";
+import { stackTagOf } from "./instance-tag.ts";
 
 /** An instance tagged for the stack that its state does not hold. */
 export interface UntrackedInstance {
@@ -25,8 +25,8 @@ export async function findUntrackedInstances(
 ): Promise<UntrackedInstance[]> {
   const untracked: UntrackedInstance[] = [];
   for (const instance of await client.listInstances()) {
-    const { tag } = splitLabel(instance.label);
-    if (!tag || !tagBelongsTo(tag, owner.project, owner.stack) || trackedIds.has(instance.id)) continue;
+    const tag = stackTagOf(instance.label, owner);
+    if (!tag || trackedIds.has(instance.id)) continue;
     const { status, dphTotal } = observe(instance);
     untracked.push({ id: instance.id, resource: decodeURIComponent(tag.resource), tag: tag.tag, status, dphTotal });
   }
