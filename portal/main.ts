@@ -3,6 +3,7 @@
  *   node main.js portal   runs the instance portal (supervisor program `instance_portal`)
  *   node main.js front    runs its fronts; started by the portal only (front-process.ts)
  *   node main.js boot     runs the container entrypoint (portal/entrypoint/main.ts, a program of its own)
+ *   node main.js provision --job ID PATH   runs a provisioning manifest (portal/entrypoint/provisioning/job.ts)
  * Each mode is imported only when chosen, so one does not pay for the other's start-up.
  * @module
  */
@@ -23,6 +24,11 @@ switch (mode) {
   case "portal": {
     const { runPortalForeground } = await import("./server.ts");
     await runPortalForeground();
+    break;
+  }
+  case "provision": {
+    const { runProvisionJob } = await import("./entrypoint/provisioning/job.ts");
+    process.exit(await runProvisionJob(args));
     break;
   }
   default:

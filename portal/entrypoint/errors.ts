@@ -13,6 +13,7 @@ export const EntrypointErrorCode = {
   supervisorStartFailed: "ENTRYPOINT_SUPERVISOR_START_FAILED",
   provisioningDownloadFailed: "ENTRYPOINT_PROVISIONING_DOWNLOAD_FAILED",
   provisioningFailed: "ENTRYPOINT_PROVISIONING_FAILED",
+  provisioningManifestInvalid: "ENTRYPOINT_PROVISIONING_MANIFEST_INVALID",
   tlsFailed: "ENTRYPOINT_TLS_FAILED",
 } as const;
 

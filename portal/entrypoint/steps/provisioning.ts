@@ -1,5 +1,7 @@
 /**
- * Step `provisioning`: download PROVISIONING_SCRIPT (a URL, or an absolute container path) to
+ * Step `provisioning`: run the provisioning manifest (PROVISIONING_MANIFEST or /provisioning.yaml;
+ * portal/entrypoint/provisioning/) on every boot, its unchanged phases skipped by hash; then
+ * download PROVISIONING_SCRIPT (a URL, or an absolute container path) to
  * /provisioning.sh and run it once, after supervisord is up, with its output appended to
  * /var/log/portal/provisioning.log (instance-runtime.md §1.2 stage 75, §1.3 [history]).
  * Success leaves /.provisioning_complete and the script is not run again; failure leaves
@@ -14,6 +16,10 @@ import type { BootContext } from "../context.ts";
 import { PortalError } from "../../index.ts";
 import { EntrypointErrorCode } from "../errors.ts";
 import type { BootStep } from "../step.ts";
+import { readProvisionerSettings } from "../provisioning/config.ts";
+import { runManifest } from "../provisioning/runner.ts";
+import { manifestSource } from "../provisioning/source.ts";
+import type { ManifestSource } from "../provisioning/source.ts";
 
 export const PROVISIONING_LOG = "/var/log/portal/provisioning.log";
 export const PROVISIONING_COMPLETE = "/.provisioning_complete";
@@ -88,6 +94,29 @@ async function note(logFile: string, line: string): Promise<void> {
   await fs.appendFile(logFile, `${line}\n`).catch(() => {});
 }
 
+/** Run the manifest, if there is one; resolves with an error when it failed. */
+async function runBootManifest(ctx: BootContext, signal: AbortSignal): Promise<PortalError<EntrypointErrorCode> | undefined | "none"> {
+  let source: ManifestSource | undefined;
+  try {
+    source = await manifestSource(readProvisionerSettings(ctx.env), ctx.root);
+  } catch (err) {
+    return new PortalError(EntrypointErrorCode.provisioningFailed, (err as Error).message, { cause: err });
+  }
+  if (source === undefined) return "none";
+  const outcome = await runManifest({
+    root: ctx.root,
+    env: ctx.env,
+    source,
+    job: `boot-${new Date().toISOString()}`,
+    sink: ctx.log,
+    signal,
+  });
+  if (outcome.ok) return undefined;
+  return new PortalError(EntrypointErrorCode.provisioningFailed, `provisioning manifest failed: ${outcome.error ?? "unknown"}`, {
+    details: { phases: outcome.phases },
+  });
+}
+
 /** The `provisioning` boot step; see the module comment. */
 export const provisioningStep: BootStep = {
   name: "provisioning",
@@ -95,21 +124,7 @@ export const provisioningStep: BootStep = {
   timeoutMs: 24 * 3_600_000,
   async run(ctx, outer) {
     const { settings } = ctx;
-    const source = settings.provisioningScript;
-    if (source === undefined) {
-      ctx.log.info("no PROVISIONING_SCRIPT");
-      return;
-    }
     const complete = hostPath(ctx, PROVISIONING_COMPLETE);
-    if (
-      await fs.stat(complete).then(
-        () => true,
-        () => false,
-      )
-    ) {
-      ctx.log.info(`provisioning already complete (${PROVISIONING_COMPLETE}); not running it again`);
-      return;
-    }
     const logFile = hostPath(ctx, PROVISIONING_LOG);
     await fs.mkdir(path.dirname(logFile), { recursive: true });
     const failedMarker = hostPath(ctx, PROVISIONING_FAILED);
@@ -120,6 +135,28 @@ export const provisioningStep: BootStep = {
       await note(logFile, ">>> Services keep running. Fix the script, then restart the instance to run it again.");
       throw err;
     };
+    // The manifest runs on every boot: its phases skip by hash, so a changed one runs again (§1.3).
+    const manifest = await runBootManifest(ctx, signal);
+    if (manifest instanceof PortalError) return fail(manifest);
+    const source = settings.provisioningScript;
+    if (source === undefined) {
+      if (manifest === "none") {
+        ctx.log.info("no PROVISIONING_SCRIPT or provisioning manifest");
+        return;
+      }
+      await fs.writeFile(complete, `${new Date().toISOString()}\n`);
+      await fs.rm(failedMarker, { force: true });
+      return;
+    }
+    if (
+      await fs.stat(complete).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      ctx.log.info(`provisioning already complete (${PROVISIONING_COMPLETE}); not running PROVISIONING_SCRIPT again`);
+      return;
+    }
     await note(logFile, `>>> ${new Date().toISOString()} Provisioning from PROVISIONING_SCRIPT`);
     let text: string;
     try {
