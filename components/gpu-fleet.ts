@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret } from "../providers/random/index.ts";
 import { VastInstance, VastTemplate, type OfferCriteria } from "../providers/vast/index.ts";
 import { assertPortalApps, portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
+import { provisioningEnv } from "./provisioning.ts";
+import type { ProvisioningManifestInput } from "../contracts/provisioning-manifest.ts";
 
 /** Arguments of {@link GpuFleet}. */
 export interface GpuFleetArgs {
@@ -41,6 +43,13 @@ export interface GpuFleetArgs {
   readonly secretEnv?: Record<string, pulumi.Input<string>>;
   /** Private registry login for the image, `-u USER -p TOKEN REGISTRY`; a secret. */
   readonly imageLogin?: pulumi.Input<string>;
+  /**
+   * What each instance installs at boot: a provisioning manifest (contracts/provisioning-manifest.ts),
+   * checked when the program runs (so at `pulumi preview`, before anything is rented) and published in
+   * the template env as `PROVISIONING_MANIFEST`. Public like `env`: tokens stay in `secretEnv` and the
+   * manifest names them (`auth.huggingface.token_env`, `${VAR}`). Defaults to none.
+   */
+  readonly provisioning?: ProvisioningManifestInput;
 }
 
 /** What a user needs for one instance. */
@@ -75,6 +84,7 @@ export class GpuFleet extends pulumi.ComponentResource {
       ENABLE_HTTPS: "true",
       ...args.env,
       ...portalEnv(args.apps),
+      ...provisioningEnv(`GpuFleet ${name}`, args.provisioning, this),
     };
     const instanceEnv = pulumi.secret(
       pulumi.all({

@@ -260,3 +260,22 @@ export function parseProvisioningManifest(value: unknown, where?: string): Provi
     );
   return parsed.data;
 }
+
+/**
+ * How a manifest travels in a Vast env (vast-api.md §3.2.1 limits each entry to 256 characters and a
+ * template's env string to no double quote or newline): the manifest as JSON, gzipped, base64. When
+ * `PROVISIONING_MANIFEST=<ENCODED_PREFIX><data>` would be over 256 characters, `PROVISIONING_MANIFEST`
+ * is `<PARTS_PREFIX><n>` and the data is split over `<PART_VAR_PREFIX>1` … `<PART_VAR_PREFIX><n>`.
+ * The components write it (components/provisioning.ts); the instance reads it, besides plain YAML,
+ * a URL or a path (portal/entrypoint/provisioning/source.ts).
+ */
+export const ManifestEnvEncoding = {
+  /** Value prefix of a manifest carried whole. */
+  ENCODED_PREFIX: "b64gz:",
+  /** Value prefix of a manifest carried in parts; the part count follows. */
+  PARTS_PREFIX: "b64gz-parts:",
+  /** Name prefix of the part variables. */
+  PART_VAR_PREFIX: "PROVISIONING_MANIFEST_PART_",
+  /** Vast's limit on one `KEY=value` entry. */
+  MAX_ENTRY: 256,
+} as const;

@@ -26,6 +26,7 @@ import type { TunnelManager } from "./tunnels.ts";
 import { createZip } from "./zip.ts";
 import type { ZipEntry } from "./zip.ts";
 import { writeRawResponse } from "../proxy/upgrade.ts";
+import { provisionRoutes } from "./provision-route.ts";
 
 /** What the portal app is built from. */
 export interface PortalAppDeps {
@@ -160,6 +161,7 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
       },
     },
     { method: "GET", pattern: "/system-metrics", handler: async ({ res }) => sendJson(res, 200, await deps.metrics.collect()) },
+    ...provisionRoutes({ root: settings.instanceRoot }),
   ];
   const router = createRouter(routes);
 

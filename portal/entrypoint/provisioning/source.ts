@@ -10,7 +10,8 @@
 import fs from "node:fs/promises";
 import YAML from "yaml";
 import { PortalError, writeFileAtomic } from "../../index.ts";
-import { parseProvisioningManifest } from "../../../contracts/provisioning-manifest.ts";
+import { gunzipSync } from "node:zlib";
+import { ManifestEnvEncoding, parseProvisioningManifest } from "../../../contracts/provisioning-manifest.ts";
 import type { ProvisioningManifest } from "../../../contracts/provisioning-manifest.ts";
 import { EntrypointErrorCode } from "../errors.ts";
 import type { ProvisionerSettings } from "./config.ts";
@@ -37,9 +38,51 @@ export function describeSource(source: ManifestSource): string {
   return source.kind === "url" ? shownUrl(source.url) : source.path;
 }
 
-/** The manifest source of an environment: `PROVISIONING_MANIFEST`, else /provisioning.yaml when it exists, else none. */
-export async function manifestSource(settings: ProvisionerSettings, root: string): Promise<ManifestSource | undefined> {
+/**
+ * The manifest text of an encoded `PROVISIONING_MANIFEST` ({@link ManifestEnvEncoding}: what the
+ * components write), reading its parts from `env`.
+ * @throws {PortalError} `ENTRYPOINT_PROVISIONING_MANIFEST_INVALID` when a part is missing or the data does not decode
+ */
+export function decodeManifestEnv(value: string, env: Readonly<Record<string, string | undefined>>): string {
+  const { ENCODED_PREFIX, PARTS_PREFIX, PART_VAR_PREFIX } = ManifestEnvEncoding;
+  let data = value.slice(ENCODED_PREFIX.length);
+  if (value.startsWith(PARTS_PREFIX)) {
+    const count = Number(value.slice(PARTS_PREFIX.length));
+    const parts: string[] = [];
+    for (let i = 1; i <= count; i++) {
+      const part = env[`${PART_VAR_PREFIX}${i}`];
+      if (part === undefined)
+        throw new PortalError(
+          EntrypointErrorCode.provisioningManifestInvalid,
+          `PROVISIONING_MANIFEST has ${count} parts but ${PART_VAR_PREFIX}${i} is not set`,
+        );
+      parts.push(part.trim());
+    }
+    data = parts.join("");
+  }
+  try {
+    return gunzipSync(Buffer.from(data, "base64")).toString("utf8");
+  } catch (err) {
+    throw new PortalError(
+      EntrypointErrorCode.provisioningManifestInvalid,
+      `PROVISIONING_MANIFEST does not decode: ${(err as Error).message}`,
+    );
+  }
+}
+
+/**
+ * The manifest source of an environment: `PROVISIONING_MANIFEST` (encoded by the components, inline
+ * YAML or JSON, a URL or a path), else /provisioning.yaml when it exists, else none.
+ */
+export async function manifestSource(
+  settings: ProvisionerSettings,
+  root: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ManifestSource | undefined> {
   const value = settings.manifest;
+  if (value?.startsWith(ManifestEnvEncoding.ENCODED_PREFIX) === true || value?.startsWith(ManifestEnvEncoding.PARTS_PREFIX) === true) {
+    return { kind: "inline", text: decodeManifestEnv(value, env), label: "PROVISIONING_MANIFEST" };
+  }
   if (value !== undefined) {
     const oneLine = !value.includes("\n");
     if (oneLine && /^https?:\/\//.test(value)) return { kind: "url", url: value };

@@ -98,7 +98,7 @@ async function note(logFile: string, line: string): Promise<void> {
 async function runBootManifest(ctx: BootContext, signal: AbortSignal): Promise<PortalError<EntrypointErrorCode> | undefined | "none"> {
   let source: ManifestSource | undefined;
   try {
-    source = await manifestSource(readProvisionerSettings(ctx.env), ctx.root);
+    source = await manifestSource(readProvisionerSettings(ctx.env), ctx.root, ctx.env);
   } catch (err) {
     return new PortalError(EntrypointErrorCode.provisioningFailed, (err as Error).message, { cause: err });
   }
