@@ -43,14 +43,14 @@ export function retryPolicy(manifest: ProvisioningManifest): RetryPolicy {
   return { attempts: r.max_attempts, initialDelayMs: r.initial_delay * 1000, multiplier: r.backoff_multiplier };
 }
 
-/** Whether `url` is a Hugging Face URL: huggingface.co, or the configured `HF_ENDPOINT`. */
-function isHuggingFace(rt: ProvisionRuntime, url: URL): boolean {
-  return url.hostname === HF_HOST || url.href.startsWith(`${rt.settings.hfEndpoint}/`);
+/** Whether `url` is a Hugging Face URL (manifests name huggingface.co; `HF_ENDPOINT` says where it is fetched from). */
+function isHuggingFace(url: URL): boolean {
+  return url.hostname === HF_HOST;
 }
 
 /** `url` moved onto `HF_ENDPOINT` (huggingface_hub's convention for mirrors and stand-ins). */
 function onEndpoint(rt: ProvisionRuntime, url: URL): string {
-  return url.hostname === HF_HOST ? `${rt.settings.hfEndpoint}${url.pathname}${url.search}` : url.href;
+  return `${rt.settings.hfEndpoint}${url.pathname}${url.search}`;
 }
 
 function bearer(rt: ProvisionRuntime, tokenEnv: string): Record<string, string> {
@@ -121,6 +121,7 @@ async function huggingFace(rt: ProvisionRuntime, manifest: ProvisioningManifest,
   const prefix = kind === "models" ? "" : `${kind}/`;
   const revision = url.searchParams.get("revision") ?? "main";
   const files = await listRepo(rt, kind, repo, revision, headers);
+  if (files.length === 0) throw new Error(`Hugging Face repo ${repo} at ${revision} lists no files`);
   const dir = hostPath(rt, entry.dest.endsWith("/") ? entry.dest : `${entry.dest}/`);
   for (const file of files) {
     await fetchToFile(
@@ -141,7 +142,7 @@ export async function runDownloads(
   const policy = retryPolicy(manifest);
   const hf: DownloadEntry[] = [];
   const plain: DownloadEntry[] = [];
-  for (const d of downloads) (isHuggingFace(rt, new URL(d.url)) ? hf : plain).push(d);
+  for (const d of downloads) (isHuggingFace(new URL(d.url)) ? hf : plain).push(d);
   const one = (fn: (d: DownloadEntry) => Promise<unknown>) => async (d: DownloadEntry) => {
     await withRetry(rt, `download ${shownUrl(d.url)}`, policy, () => fn(d));
     rt.log.info(`downloaded ${shownUrl(d.url)} → ${d.dest}`);

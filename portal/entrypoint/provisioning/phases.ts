@@ -122,7 +122,10 @@ export const PHASES: readonly Phase[] = [
               cwd: path.dirname(dest),
             });
           });
-          if (repo.ref !== undefined) await runCommand(rt, `git -C ${shellQuote(dest)} checkout ${shellQuote(repo.ref)}`, { cwd: dest });
+          if (repo.ref !== undefined)
+            await runCommand(rt, `git -C ${shellQuote(dest)} -c advice.detachedHead=false checkout -q ${shellQuote(repo.ref)}`, {
+              cwd: dest,
+            });
           rt.log.info(`cloned ${repo.dest}${repo.ref !== undefined ? ` at ${repo.ref}` : ""}`);
         }
         for (const command of repo.post_commands) await runCommand(rt, command, { cwd: dest });
