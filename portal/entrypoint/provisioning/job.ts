@@ -1,6 +1,6 @@
 /**
- * A provisioning run outside the boot: `node main.js provision --job ID PATH` runs the manifest at
- * the container path PATH as job ID. The portal starts it detached for `POST /capabilities/provision`
+ * A provisioning run outside the boot: `node main.js provision --job ID SOURCE` runs the manifest at
+ * SOURCE (a container path or an http(s) URL) as job ID, with its phase hashes apart from the boot's. The portal starts it detached for `POST /capabilities/provision`
  * (portal/app/provision-route.ts), so the run outlives a portal restart. /.provisioning exists while
  * it runs (services with `wait_for_provisioning` wait on it), unless the boot already holds it.
  * @module
@@ -15,8 +15,8 @@ export async function runProvisionJob(argv: readonly string[]): Promise<number> 
   const at = argv.indexOf("--job");
   const job = at >= 0 ? argv[at + 1] : undefined;
   const file = argv.filter((_, i) => i !== at && i !== at + 1)[0];
-  if (job === undefined || file === undefined || !file.startsWith("/")) {
-    process.stderr.write("usage: node main.js provision --job ID /container/path/manifest.yaml\n");
+  if (job === undefined || file === undefined || !/^(\/|https?:\/\/)/.test(file)) {
+    process.stderr.write("usage: node main.js provision --job ID /container/path/manifest.yaml|URL\n");
     return 2;
   }
   const env = snapshotEnv(process.env);
@@ -35,8 +35,9 @@ export async function runProvisionJob(argv: readonly string[]): Promise<number> 
     const outcome = await runManifest({
       root,
       env,
-      source: { kind: "path", path: file },
+      source: /^https?:\/\//.test(file) ? { kind: "url", url: file } : { kind: "path", path: file },
       job,
+      stateKey: "api",
       sink: { info: line("INFO"), warn: line("WARN"), error: line("ERROR") },
       signal: stop.signal,
     });

@@ -16,7 +16,7 @@ import type { ProvisioningRun } from "../../index.ts";
 import { readProvisionerSettings } from "./config.ts";
 import { callWebhook, destroySelf } from "./failure.ts";
 import { PHASES } from "./phases.ts";
-import type { Phase, ProvisionPlan } from "./phases.ts";
+import type { ProvisionPlan } from "./phases.ts";
 import { createProvisionLog, hostPath } from "./runtime.ts";
 import type { ProvisionLog, ProvisionRuntime } from "./runtime.ts";
 import { describeSource, parseManifestText, planProvisioning, readManifestText } from "./source.ts";
@@ -38,8 +38,13 @@ export interface RunManifestOptions {
   readonly sink: { info(m: string): void; warn(m: string): void; error(m: string): void };
   /** Aborts the run (shutdown, time limit). Defaults to never. */
   readonly signal?: AbortSignal;
-  /** The phases; tests add failing ones. Defaults to {@link PHASES}. */
-  readonly phases?: readonly Phase[];
+  /**
+   * Sub-directory of the state directory for this run's hashes. The boot's manifest uses the state
+   * directory itself; a portal job uses `api`, so a different manifest sent at run time does not
+   * overwrite the boot manifest's hashes (and make its phases run again on the next boot).
+   * Defaults to none.
+   */
+  readonly stateKey?: string;
 }
 
 /** How a run ended. */
@@ -110,15 +115,17 @@ export async function runManifest(options: RunManifestOptions): Promise<Provisio
     await save({ log_file: plan.manifest.settings.log_file });
   }
   const { on_failure: onFailure } = plan.manifest;
-  const stateDir = hostPath(rt, settings.stateDir);
+  const stateDir = hostPath(rt, options.stateKey === undefined ? settings.stateDir : `${settings.stateDir}/${options.stateKey}`);
   await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
 
   let errors: string[] = [];
+  // Phases that succeeded in an earlier attempt of this run keep "ran" in the status when a retry skips them.
+  const ranThisRun = new Set<string>();
   const attempts = 1 + onFailure.max_retries;
   for (let attempt = 1; attempt <= attempts && !signal.aborted; attempt++) {
     errors = [];
     await save({ attempt });
-    for (const phase of options.phases ?? PHASES) {
+    for (const phase of PHASES) {
       if (signal.aborted || (errors.length > 0 && onFailure.action !== "continue")) {
         phases[phase.name] = "not run";
         continue;
@@ -131,7 +138,7 @@ export async function runManifest(options: RunManifestOptions): Promise<Provisio
       const hash = phaseHash(phase.name, inputs);
       const hashFile = `${stateDir}/${phase.name}.hash`;
       if ((await fs.readFile(hashFile, "utf8").catch(() => "")).trim() === hash) {
-        phases[phase.name] = "skipped (unchanged)";
+        phases[phase.name] = ranThisRun.has(phase.name) ? "ran" : "skipped (unchanged)";
         log.info(`phase ${phase.name}: skipped (unchanged since it last succeeded)`);
         await save();
         continue;
@@ -149,6 +156,7 @@ export async function runManifest(options: RunManifestOptions): Promise<Provisio
         } else {
           await fs.writeFile(hashFile, `${hash}\n`, { mode: 0o600 });
           phases[phase.name] = "ran";
+          ranThisRun.add(phase.name);
           log.info(`phase ${phase.name}: done in ${took}s`);
         }
       } catch (err) {
