@@ -75,6 +75,7 @@ export class GpuFleet extends pulumi.ComponentResource {
   constructor(name: string, args: GpuFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vast-kit:fleet:GpuFleet", name, {}, opts);
     assertPortalApps(`GpuFleet ${name}`, args.apps);
+    const provisioningVars = provisioningEnv(`GpuFleet ${name}`, args.provisioning, this);
     if (args.instanceCount > 0 && !args.offer) {
       throw new pulumi.ResourceError(`GpuFleet ${name}: instanceCount is ${args.instanceCount} but no offer criteria were given`, this);
     }
@@ -84,7 +85,7 @@ export class GpuFleet extends pulumi.ComponentResource {
       ENABLE_HTTPS: "true",
       ...args.env,
       ...portalEnv(args.apps),
-      ...provisioningEnv(`GpuFleet ${name}`, args.provisioning, this),
+      ...provisioningVars,
     };
     const instanceEnv = pulumi.secret(
       pulumi.all({

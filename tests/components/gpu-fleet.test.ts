@@ -98,3 +98,47 @@ test("apps that cannot be published are refused before any resource, naming each
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(children(), before, "no child resource was registered");
 });
+
+test("a provisioning manifest reaches the template env as PROVISIONING_MANIFEST, within Vast's 256 characters an entry", async () => {
+  const { gunzipSync } = await import("node:zlib");
+  const provisioning = {
+    version: 1 as const,
+    apt_packages: ["ffmpeg"],
+    pip_packages: [{ packages: ["torch>=2.0", "transformers"] }],
+    downloads: Array.from({ length: 6 }, (_, i) => ({
+      url: `https://huggingface.co/acme/m${i}/resolve/main/w.safetensors`,
+      dest: `/workspace/models/m${i}/`,
+    })),
+    post_commands: ["echo done"],
+  };
+  const fleet = new GpuFleet("provisioned", { image: "img", apps: defaultPortalApps, instanceCount: 0, provisioning });
+  await valueOf(fleet.templateId);
+  const template = only("pulumi-nodejs:dynamic/vast:Template").find((t) => t.name === "provisioned");
+  const env = template!.inputs.env as Record<string, string>;
+  const parts = Number(/^b64gz-parts:(\d+)$/.exec(env.PROVISIONING_MANIFEST ?? "")?.[1]);
+  assert.ok(parts > 1, env.PROVISIONING_MANIFEST);
+  const data = Array.from({ length: parts }, (_, i) => env[`PROVISIONING_MANIFEST_PART_${i + 1}`]).join("");
+  assert.deepEqual(JSON.parse(gunzipSync(Buffer.from(data, "base64")).toString("utf8")), provisioning);
+  for (const [key, value] of Object.entries(env)) assert.ok(`${key}=${value}`.length <= 256, key);
+});
+
+test("an invalid provisioning manifest is refused before any resource, naming the field", async () => {
+  const children = () => registered.filter((r) => r.type !== "vast-kit:fleet:GpuFleet").length;
+  const before = children();
+  assert.throws(
+    () =>
+      new GpuFleet("bad-provisioning", {
+        image: "img",
+        apps: defaultPortalApps,
+        instanceCount: 1,
+        offer,
+        provisioning: { version: 1, git_repos: [{ url: "ftp://example.com/repo", dest: "/workspace/repo" }] },
+      }),
+    (error: Error) => {
+      assert.match(error.message, /^GpuFleet bad-provisioning: provisioning is invalid:\n {2}→ at git_repos\[0\]\.url: must be a git URL/);
+      return true;
+    },
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(children(), before, "no template, instance or secret was registered");
+});

@@ -223,9 +223,14 @@ test("after a restart every unchanged phase is skipped: nothing downloaded, inst
   assert.match(log.slice(log.indexOf(`job ${r.job}`)), /provisioning: phase apt: skipped \(unchanged since it last succeeded\)/);
   const stats = await standinStats();
   assert.deepEqual(
-    Object.keys(stats.hits).filter((p) => p !== "/stats"),
+    Object.keys(stats.hits).filter((p) => p !== "/stats" && p !== "/webhook"),
     [],
-    "the restarted stand-in was asked for nothing",
+    "the restarted stand-in was asked for no download, index or repo",
+  );
+  assert.deepEqual(
+    stats.webhooks.map((w) => w.status),
+    ["complete"],
+    "webhook_on_success reports the boot's run",
   );
   assert.equal((await exec(C, "wc -l < /workspace/post-runs.log")).trim(), "1", "post commands ran once in all");
   await waitFor("the provisioned service after the restart", async () => (await supervisorStatus(C)).probe_web === "RUNNING", 60_000, 500);

@@ -236,7 +236,10 @@ test("an invalid manifest runs nothing and its error names the field", async () 
 });
 
 test("a manifest the components encoded in parts decodes back on the instance", async () => {
-  const manifest = { version: 1 as const, post_commands: Array.from({ length: 40 }, (_, i) => `echo step ${i} ${"x".repeat(i)} >> steps.log`) };
+  const manifest = {
+    version: 1 as const,
+    post_commands: Array.from({ length: 40 }, (_, i) => `echo step ${i} ${"x".repeat(i)} >> steps.log`),
+  };
   const env = encodeManifestEnv(manifest);
   assert.match(env.PROVISIONING_MANIFEST ?? "", /^b64gz-parts:\d+$/);
   for (const [k, v] of Object.entries(env)) assert.ok(`${k}=${v}`.length <= 256, `${k} within Vast's 256 characters`);
