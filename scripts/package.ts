@@ -27,6 +27,7 @@ const manifest = {
     "./package.json": "./package.json",
     "./components": compiled("components/index"),
     "./contracts/portal-config": compiled("contracts/portal-config"),
+    "./contracts/provisioning-manifest": compiled("contracts/provisioning-manifest"),
     "./providers/vast": compiled("providers/vast/index"),
     // The serialized dynamic providers import this by package name when they run.
     "./providers/runtime": compiled("providers/runtime"),
