@@ -73,9 +73,10 @@ export class GpuFleet extends pulumi.ComponentResource {
   readonly portalPassword: pulumi.Output<string>;
 
   constructor(name: string, args: GpuFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before the component registers, so a bad manifest leaves nothing behind in the engine.
+    const provisioningVars = provisioningEnv(`GpuFleet ${name}`, args.provisioning);
     super("vast-kit:fleet:GpuFleet", name, {}, opts);
     assertPortalApps(`GpuFleet ${name}`, args.apps);
-    const provisioningVars = provisioningEnv(`GpuFleet ${name}`, args.provisioning, this);
     if (args.instanceCount > 0 && !args.offer) {
       throw new pulumi.ResourceError(`GpuFleet ${name}: instanceCount is ${args.instanceCount} but no offer criteria were given`, this);
     }
