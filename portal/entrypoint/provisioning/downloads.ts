@@ -25,7 +25,6 @@ export interface DownloadEntry {
 }
 
 const HF_HOST = "huggingface.co";
-const REQUEST_TIMEOUT_MS = 30 * 60_000;
 
 /** The URL without its query, for log lines (a query may carry a token). */
 export function shownUrl(url: string): string {
@@ -75,10 +74,12 @@ async function fetchToFile(rt: ProvisionRuntime, url: string, dest: string, head
     await fs.rename(`${target}.part`, target);
     return target;
   }
+  // No overall time limit (a model can take an hour): undici's header and body-idle timeouts catch a
+  // stalled server, and PROVISIONING_TIMEOUT_SECONDS bounds the whole run.
   const response = await fetch(url, {
     headers: { "User-Agent": "vast-kit-provisioner/1", ...headers },
     redirect: "follow",
-    signal: AbortSignal.any([rt.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+    signal: rt.signal,
   });
   if (!response.ok || response.body === null) {
     await response.body?.cancel();
