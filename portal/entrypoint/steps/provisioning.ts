@@ -17,11 +17,11 @@ import { PortalError } from "../../index.ts";
 import { EntrypointErrorCode } from "../errors.ts";
 import type { BootStep } from "../step.ts";
 import { readProvisionerSettings } from "../provisioning/config.ts";
-import { runManifest } from "../provisioning/runner.ts";
+import { PROVISIONING_LOG, runManifest } from "../provisioning/runner.ts";
 import { manifestSource } from "../provisioning/source.ts";
 import type { ManifestSource } from "../provisioning/source.ts";
 
-export const PROVISIONING_LOG = "/var/log/portal/provisioning.log";
+export { PROVISIONING_LOG } from "../provisioning/runner.ts";
 export const PROVISIONING_COMPLETE = "/.provisioning_complete";
 export const PROVISIONING_FAILED = "/.provisioning_failed";
 const DOWNLOAD_TIMEOUT_MS = 30_000;
@@ -132,7 +132,7 @@ export const provisioningStep: BootStep = {
     const fail = async (err: PortalError<EntrypointErrorCode>): Promise<never> => {
       await fs.writeFile(failedMarker, `${new Date().toISOString()} ${err.message}\n`);
       await note(logFile, `>>> Provisioning FAILED: ${err.message}`);
-      await note(logFile, ">>> Services keep running. Fix the script, then restart the instance to run it again.");
+      await note(logFile, ">>> Services keep running. Fix the manifest or script, then restart the instance to run it again.");
       throw err;
     };
     // The manifest runs on every boot: its phases skip by hash, so a changed one runs again (§1.3).
