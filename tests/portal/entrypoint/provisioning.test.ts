@@ -11,6 +11,8 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import YAML from "yaml";
 import { encodeManifestEnv } from "../../../components/provisioning.ts";
+import { parseEnvString } from "../../../emulator/docker-env.ts";
+import { envProblems, toTemplateEnvString } from "../../../providers/vast/env-spec.ts";
 import { readProvisioningStatus } from "../../../portal/provisioning-status.ts";
 import { readProvisionerSettings } from "../../../portal/entrypoint/provisioning/config.ts";
 import { runManifest } from "../../../portal/entrypoint/provisioning/runner.ts";
@@ -235,14 +237,17 @@ test("an invalid manifest runs nothing and its error names the field", async () 
   assert.equal((await readProvisioningStatus(root)).status, "failed");
 });
 
-test("a manifest the components encoded in parts decodes back on the instance", async () => {
+test("a manifest the components encoded in parts survives a template env string and decodes back on the instance", async () => {
   const manifest = {
     version: 1 as const,
     post_commands: Array.from({ length: 40 }, (_, i) => `echo step ${i} ${"x".repeat(i)} >> steps.log`),
   };
-  const env = encodeManifestEnv(manifest);
-  assert.match(env.PROVISIONING_MANIFEST ?? "", /^b64gz-parts:\d+$/);
-  for (const [k, v] of Object.entries(env)) assert.ok(`${k}=${v}`.length <= 256, `${k} within Vast's 256 characters`);
+  const encoded = encodeManifestEnv(manifest);
+  assert.match(encoded.PROVISIONING_MANIFEST ?? "", /^b64gz-parts:\d+$/);
+  assert.deepEqual(envProblems(encoded, [], true), [], "fits a template's env: 256 characters an entry, no quote or newline");
+  // Through a template's docker-flag env string, split as the vastai CLI (and the emulator) split it.
+  const env = parseEnvString(toTemplateEnvString(encoded, [])) as Record<string, string>;
+  assert.deepEqual(env, encoded);
   const root = await makeInstanceRoot();
   const source = await manifestSource(readProvisionerSettings(env), root, env);
   assert.equal(source?.kind, "inline");
