@@ -14,6 +14,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { writeProvisioningRun } from "../../index.ts";
 import type { ProvisioningRun } from "../../index.ts";
 import { readProvisionerSettings } from "./config.ts";
+import type { ProvisionerSettings } from "./config.ts";
 import { callWebhook, destroySelf } from "./failure.ts";
 import { PHASES } from "./phases.ts";
 import type { ProvisionPlan } from "./phases.ts";
@@ -67,7 +68,31 @@ export function phaseHash(name: string, inputs: unknown): string {
 /** Run a manifest to the end; never throws (the outcome says how it went). */
 export async function runManifest(options: RunManifestOptions): Promise<ProvisionOutcome> {
   const env = { ...options.env };
-  const settings = readProvisionerSettings(env);
+  let settings: ProvisionerSettings;
+  try {
+    settings = readProvisionerSettings(env);
+  } catch (err) {
+    // A bad PROVISIONER_* value: nothing can run, but the status must still say so.
+    const error = (err as Error).message;
+    options.sink.error(`provisioning: ${error}`);
+    const now = new Date().toISOString();
+    const failed = {
+      job: options.job,
+      state: "failed",
+      pid: process.pid,
+      source: describeSource(options.source),
+      started_at: now,
+    } as const;
+    await writeProvisioningRun(options.root, {
+      ...failed,
+      finished_at: now,
+      attempt: 1,
+      phases: {},
+      error,
+      log_file: PROVISIONING_LOG,
+    }).catch(() => {});
+    return { ok: false, phases: {}, error, action: "continue" };
+  }
   const signal = options.signal ?? new AbortController().signal;
   const makeLog = (file: string) => createProvisionLog({ file: hostPath(options, file), sink: options.sink, env });
   let log: ProvisionLog = makeLog(settings.logFile ?? PROVISIONING_LOG);

@@ -256,3 +256,19 @@ test("a manifest the components encoded in parts survives a template env string 
   assert.match(small.PROVISIONING_MANIFEST ?? "", /^b64gz:/);
   assert.equal(Object.keys(small).length, 1);
 });
+
+test("a bad PROVISIONER_* value runs nothing and the status says why, naming the key", async () => {
+  const root = await makeInstanceRoot();
+  const lines: string[] = [];
+  const sink = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", PROVISIONER_RETRY_MAX: "lots" };
+  const source = { kind: "inline", text: "version: 1\npost_commands: ['touch ran']\n", label: "test" } as const;
+  const outcome = await runManifest({ root, env, source, job: "bad-env", sink });
+  assert.equal(outcome.ok, false);
+  assert.match(outcome.error ?? "", /PROVISIONER_RETRY_MAX/);
+  assert.ok(lines.some((l) => l.includes("PROVISIONER_RETRY_MAX")));
+  const status = await readProvisioningStatus(root);
+  assert.equal(status.status, "failed");
+  assert.match(status.run?.error ?? "", /must be a number from 0 to 20, got "lots"/);
+  assert.equal(await readIfExists(path.join(root, "workspace/ran")), undefined);
+});
