@@ -41,7 +41,11 @@ const MANIFEST: ProvisioningManifestInput = {
   write_files: [{ path: "/etc/app/config.yaml", content: "debug: false\n", permissions: "0600" }],
   apt_packages: ["figlet"],
   git_repos: [{ url: "file:///standin/repo.git", dest: "/workspace/repo", ref: "v1", post_commands: ["cp hello.txt built.txt"] }],
-  pip_packages: [{ packages: ["vkprobe==1.0"], args: `--index-url ${STANDIN}/simple` }],
+  pip_packages: [
+    { packages: ["vkprobe==1.0"], args: `--index-url ${STANDIN}/simple` },
+    { venv: "system", tool: "pip", packages: ["vkprobe==1.0"], args: `--index-url ${STANDIN}/simple` },
+    { venv: "/venv/extra", packages: ["vkprobe==1.0"], args: `--index-url ${STANDIN}/simple` },
+  ],
   downloads: [
     { url: `${STANDIN}/flaky/flaky.bin`, dest: "/workspace/models/flaky.bin" },
     { url: "https://huggingface.co/acme/tiny", dest: "/workspace/models/tiny/" },
@@ -163,7 +167,10 @@ test("the first boot provisions the manifest: files, apt, git at a ref, pip from
   assert.equal((await exec(C, "figlet -v >/dev/null && echo ok")).trim(), "ok", "apt installed figlet");
   assert.equal((await exec(C, "stat -c %a /etc/app/config.yaml")).trim(), "600");
   assert.equal(await exec(C, "cat /workspace/repo/built.txt"), "v1\n");
-  assert.equal(await exec(C, "cat /workspace/vkprobe.txt"), "provisioned\n", "the wheel installed into /venv/main");
+  assert.equal(await exec(C, "cat /workspace/vkprobe.txt"), "provisioned\n", "the wheel installed into /venv/main (uv)");
+  const probe = "-c 'import vkprobe, sys; print(vkprobe.VALUE, sys.prefix)'";
+  assert.equal(await exec(C, `/usr/bin/python3 ${probe}`), "provisioned /usr\n", "into the system Python (pip)");
+  assert.equal(await exec(C, `/venv/extra/bin/python ${probe}`), "provisioned /venv/extra\n", "into a venv the phase created");
   assert.equal(await exec(C, "cat /workspace/models/flaky.bin"), "flaky bytes");
   assert.equal(await exec(C, "cat /workspace/models/tiny/weights/part.bin"), "hf weights");
   assert.equal(await exec(C, "cat /workspace/models/extra.bin"), "plain model bytes");
