@@ -1,6 +1,7 @@
 // Instance Portal UI (instance-runtime.md §4.3): vanilla JS, no CDN, no build step.
 // Everything from the API is rendered with textContent; only log lines, which the
-// server escapes and colours itself (§4.2), are inserted as HTML.
+// server escapes and colours itself (§4.2), are inserted as HTML. Links from
+// configuration go through safeHref (http, https or relative only).
 (function () {
   "use strict";
   const instance = JSON.parse(document.getElementById("instance").textContent || "{}");
@@ -22,7 +23,7 @@
   $("instance-gpu").textContent = instance.gpu || "";
 
   // ---- navigation --------------------------------------------------------
-  const tabs = ["apps", "tunnels", "logs", "services"];
+  const tabs = ["apps", "tunnels", "logs", "services", "tools"];
   function route() {
     let tab = (location.hash.match(/^#\/(\w+)/) || [])[1];
     if (!tabs.includes(tab) || (tab === "services" && $("nav-services").hidden)) tab = "apps";
@@ -32,6 +33,7 @@
     if (tab === "services") loadProcesses();
     if (tab === "logs") scrollLogs();
   }
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   window.addEventListener("hashchange", route);
 
   // ---- metrics -----------------------------------------------------------
@@ -74,10 +76,15 @@
     if (named) return { url: withPath(named.tunnelUrl, app.open_path), via: "named tunnel" };
     let direct = null;
     if (app.mapped_port) direct = (await api("/get-direct-url/" + app.external_port).catch(() => null))?.result || null;
-    if (direct && instance.direct_https === "true") return { url: withPath(direct, app.open_path), via: "direct" };
+    // The portal's own direct link says redir=false, or it would bounce straight back to a tunnel (§4.3).
+    const directPath =
+      app.external_port === instance.portal_port
+        ? app.open_path + (app.open_path.includes("?") ? "&" : "?") + "redir=false"
+        : app.open_path;
+    if (direct && instance.direct_https === "true") return { url: withPath(direct, directPath), via: "direct" };
     const quick = await api("/get-existing-quick-tunnel/" + enc(app.target_url)).catch(() => null);
     if (quick) return { url: withPath(quick, app.open_path), via: "quick tunnel" };
-    if (direct) return { url: withPath(direct, app.open_path), via: "direct" };
+    if (direct) return { url: withPath(direct, directPath), via: "direct" };
     return null;
   }
   async function loadApps() {
@@ -139,7 +146,12 @@
       return card;
     });
     box.replaceChildren(...cards);
+    if (!secureChecked) {
+      secureChecked = true;
+      redirectIfInsecure(apps);
+    }
   }
+  let secureChecked = false;
 
   // ---- tunnels -----------------------------------------------------------
   async function loadTunnels() {
@@ -198,6 +210,123 @@
     loadTunnels();
   });
 
+  // ---- tools & help (§4.3) -----------------------------------------------
+  const ICONS = {
+    link: "🔗",
+    book: "📖",
+    code: "</>",
+    terminal: ">_",
+    cube: "⬢",
+    globe: "🌐",
+    tool: "🔧",
+    tag: "🏷",
+    grid: "▦",
+    gpu: "▣",
+    rocket: "🚀",
+    image: "🖼",
+    download: "⬇",
+    star: "★",
+    zap: "⚡",
+    database: "🗄",
+  };
+  // The server checks every URL already; the page checks again before making a link of it.
+  function safeHref(url) {
+    try {
+      const u = new URL(url, location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  function linkButton(url, text, className) {
+    const href = safeHref(url);
+    if (href === null) return null;
+    return el("a", { className, href, target: "_blank", rel: "noopener noreferrer", textContent: text });
+  }
+  function renderTools() {
+    const data = JSON.parse($("tools-data").textContent || "{}");
+    const errors = data.errors || [];
+    $("tools-errors").hidden = errors.length === 0;
+    $("tools-errors").replaceChildren(
+      el("strong", { textContent: "Some links could not be shown:" }),
+      el("ul", {}, ...errors.map((e) => el("li", { textContent: e }))),
+    );
+    $("tools").replaceChildren(
+      ...(data.cards || []).map((c) => {
+        const card = el(
+          "article",
+          { className: "card tool" },
+          el(
+            "div",
+            { className: "tool-head" },
+            el("span", { className: "icon", textContent: ICONS[c.icon] || ICONS.link }),
+            el("h2", { textContent: c.label }),
+          ),
+          c.description ? el("p", { textContent: c.description }) : null,
+          el(
+            "div",
+            { className: "tool-actions" },
+            linkButton(c.url, c.button_text || "Open", "button primary"),
+            ...(c.links || []).map((l) => linkButton(l.url, l.label, "button")),
+          ),
+        );
+        card.dataset.source = c.source;
+        return card;
+      }),
+    );
+  }
+
+  // ---- secure context (§4.3) ---------------------------------------------
+  // Opened over plain http on an address that is not a secure context (clipboard, service workers and
+  // more need one), the page moves to the portal's own https tunnel: its named tunnel at once, else its
+  // quick tunnel once that answers, within 15 s. ?redir=false (the direct link's flag) stays put.
+  let secureSkipped = false;
+  function setSecure(state, text) {
+    const banner = $("secure-banner");
+    banner.dataset.state = state;
+    banner.hidden = state !== "waiting";
+    if (text) $("secure-text").textContent = text;
+  }
+  async function canResolve(tunnelUrl, deadline) {
+    const probe = tunnelUrl.replace(/\/$/, "") + "/portal-resolver?t=" + Date.now();
+    const signal = () => AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+    try {
+      await fetch(probe, { mode: "no-cors", cache: "no-store", signal: signal() });
+      // Only our front answers /portal-resolver with 200 and CORS; Cloudflare's error page does not (§11 bug 11).
+      const r = await fetch(probe, { mode: "cors", cache: "no-store", signal: signal() });
+      return r.status === 200;
+    } catch (e) {
+      return false;
+    }
+  }
+  function goSecure(url) {
+    const href = safeHref(url);
+    if (href === null || !href.startsWith("https:") || secureSkipped) return false;
+    setSecure("redirecting");
+    location.href = href;
+    return true;
+  }
+  async function redirectIfInsecure(apps) {
+    if (window.isSecureContext || new URLSearchParams(location.search).get("redir") === "false") return setSecure("off");
+    const self = apps.find((a) => a.external_port === instance.portal_port);
+    if (!self) return setSecure("unavailable");
+    setSecure("waiting");
+    const named = namedTunnels.find((t) => t.targetUrl === self.target_url);
+    if (named && goSecure(withPath(named.tunnelUrl, self.open_path))) return;
+    const deadline = Date.now() + 15000;
+    while (!secureSkipped && Date.now() < deadline) {
+      const quick = await api("/get-existing-quick-tunnel/" + enc(self.target_url)).catch(() => null);
+      if (quick && (await canResolve(quick, deadline)) && goSecure(withPath(quick, self.open_path))) return;
+      await sleep(1000);
+    }
+    if (!secureSkipped) setSecure("unavailable");
+  }
+  $("secure-skip").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    secureSkipped = true;
+    setSecure("skipped");
+  });
+
   // ---- supervisor --------------------------------------------------------
   async function loadProcesses() {
     if ($("tab-services").hidden) return;
@@ -250,7 +379,8 @@
 
   // ---- logs --------------------------------------------------------------
   const logBox = $("logs");
-  const lastLine = new Map();
+  // Each file's most recent line nodes, oldest first: rewrites (a \r progress line, a cursor-up block) land on them.
+  const fileLines = new Map();
   let paused = false;
   let socket = null;
   let attempts = 0;
@@ -259,17 +389,38 @@
   function scrollLogs() {
     if (!paused) logBox.scrollTop = logBox.scrollHeight;
   }
-  function addLine(html, file) {
+  function lineNode(html) {
     const div = document.createElement("div");
     div.className = "line";
     div.innerHTML = html;
-    logBox.append(div);
-    if (file) lastLine.set(file, div);
-    while (logBox.childElementCount > MAX_LINES) {
-      const first = logBox.firstElementChild;
-      for (const [f, node] of lastLine) if (node === first) lastLine.delete(f);
-      first.remove();
+    return div;
+  }
+  function trimLogs() {
+    while (logBox.childElementCount > MAX_LINES) logBox.firstElementChild.remove();
+  }
+  function addLine(html) {
+    logBox.append(lineNode(html));
+    trimLogs();
+  }
+  // Replace the file's last `replace` lines by `lines` where they stand; extra lines follow them, and
+  // lines no longer there are removed (§4.2 overwrite / overwrite_block).
+  function rewrite(file, lines, replace) {
+    const own = (fileLines.get(file) || []).filter((node) => node.isConnected);
+    const kept = own.splice(Math.max(0, own.length - replace));
+    const anchor = kept.length ? kept[kept.length - 1].nextSibling : null;
+    kept.forEach((node, i) => {
+      if (i < lines.length) {
+        node.innerHTML = lines[i];
+        own.push(node);
+      } else node.remove();
+    });
+    for (const html of lines.slice(kept.length)) {
+      const node = lineNode(html);
+      logBox.insertBefore(node, anchor);
+      own.push(node);
     }
+    fileLines.set(file, own.slice(-MAX_LINES));
+    trimLogs();
   }
   function setLogState(state, text) {
     $("log-dot").className = "dot " + state;
@@ -286,12 +437,10 @@
       lastMessage = Date.now();
       if (ev.data === "heartbeat" || ev.data === "pong") return;
       const m = JSON.parse(ev.data);
-      if (m.type === "system" || m.type === "append") addLine(m.html, m.file);
-      else if (m.type === "overwrite") {
-        const node = m.file && lastLine.get(m.file);
-        if (node) node.innerHTML = m.html;
-        else addLine(m.html, m.file);
-      } else if (m.type === "overwrite_block") for (const html of m.lines) addLine(html, m.file);
+      if (m.type === "system" || (m.type === "append" && !m.file)) addLine(m.html);
+      else if (m.type === "append") rewrite(m.file, [m.html], 0);
+      else if (m.type === "overwrite") rewrite(m.file, [m.html], 1);
+      else if (m.type === "overwrite_block") rewrite(m.file, m.lines, m.replace);
       scrollLogs();
     };
     socket.onclose = () => {
@@ -318,6 +467,7 @@
   $("log-copy").onclick = () => navigator.clipboard?.writeText(logBox.innerText);
 
   // ---- start -------------------------------------------------------------
+  renderTools();
   route();
   loadMetrics();
   setInterval(loadMetrics, 5000);

@@ -61,8 +61,8 @@ test("a browser opens the portal with ?token=, sees the apps, live logs and crea
   );
 
   await page.locator("#instance-id", { hasText: "4242" }).waitFor();
-  await page.locator(".card h2", { hasText: "Jupyter" }).waitFor();
-  assert.deepEqual(await page.locator(".card h2").allTextContents(), ["Instance Portal", "Jupyter", "Syncthing"]);
+  await page.locator("#apps .card h2", { hasText: "Jupyter" }).waitFor();
+  assert.deepEqual(await page.locator("#apps .card h2").allTextContents(), ["Instance Portal", "Jupyter", "Syncthing"]);
   assert.equal(await page.locator('.card[data-app="Instance Portal"] button.launch').textContent(), "Currently Active");
   await page.locator('.gauge[data-key="cpu"] .ring span', { hasText: "%" }).waitFor();
 
