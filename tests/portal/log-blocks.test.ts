@@ -20,7 +20,7 @@ function screen(events: ReturnType<Terminal["write"]>[]): string[] {
   for (const event of events.flat()) {
     if (event.type === "append") lines.push(event.html);
     else if (event.type === "overwrite") lines.splice(lines.length - 1, 1, event.html);
-    else lines.splice(lines.length - event.replace, event.replace, ...event.lines);
+    else if (event.type === "overwrite_block") lines.splice(lines.length - event.replace, event.replace, ...event.lines);
   }
   return lines;
 }
