@@ -47,7 +47,7 @@ export function isSafeLinkUrl(url: string): boolean {
 const LinkUrl = z
   .string()
   .trim()
-  .min(1, "must not be empty")
+  .min(1, { message: "must not be empty", abort: true })
   .refine(isSafeLinkUrl, "must be an http(s) URL or a relative path, without spaces (no javascript:, data: or other schemes)");
 const Text = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 
@@ -175,7 +175,9 @@ function parseLinksEnv(raw: string | undefined, errors: string[]): ToolCard[] {
     .map((entry) => entry.trim())
     .forEach((entry, index) => {
       if (entry === "") return;
-      const [label, url, description] = [...entry.split("|", 2), entry.split("|").slice(2).join("|")];
+      const parts = entry.split("|");
+      const [label, url] = parts;
+      const description = parts.length > 2 ? parts.slice(2).join("|") : undefined;
       const parsed = PortalLinkEntry.pick({ label: true, url: true, description: true }).safeParse({ label, url, description });
       if (!parsed.success) {
         errors.push(`PORTAL_LINKS: entry ${index + 1} (Label|URL|Description): ${describeIssues(parsed.error)}; left out`);
@@ -192,7 +194,12 @@ function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const where = issue.path.length === 0 ? "entry" : issue.path.map(String).join(".");
-      const message = issue.code === "invalid_value" && "values" in issue ? `must be one of ${issue.values.join(", ")}` : issue.message;
+      const message =
+        issue.code === "invalid_value" && "values" in issue
+          ? `must be one of ${issue.values.join(", ")}`
+          : issue.code === "invalid_type" && issue.message.endsWith("received undefined")
+            ? "is required"
+            : issue.message;
       return `${where}: ${message}`;
     })
     .join("; ");
