@@ -61,6 +61,8 @@ async function browser(t: TestContext, edgePort: number) {
   ]);
 }
 
+// The test runs without DOM types: read the page's global by name.
+const isSecure = (page: Awaited<ReturnType<typeof browser>>["page"]) => page.evaluate("isSecureContext") as Promise<boolean>;
 const secureState = (page: Awaited<ReturnType<typeof browser>>["page"]) => page.locator("#secure-banner").getAttribute("data-state");
 
 test(
@@ -82,7 +84,7 @@ test(
     // No tunnel yet: the page says it is waiting for one, and "Stay on http" keeps it here.
     await page.goto(`http://portal.test:${front}/?token=tok`);
     assert.equal(page.url(), `http://portal.test:${front}/`);
-    assert.equal(await page.evaluate(() => isSecureContext), false);
+    assert.equal(await isSecure(page), false);
     await page.locator("#secure-banner[data-state=waiting]").waitFor();
     await page.click("#secure-skip");
     await page.locator("#secure-banner[data-state=skipped]").waitFor({ state: "attached" });
@@ -102,7 +104,7 @@ test(
     await page.goto(`http://portal.test:${front}/`);
     await page.waitForURL(`${tunnelUrl}/`, { timeout: 20_000 });
     await page.locator("#instance-id", { hasText: "7" }).waitFor();
-    assert.equal(await page.evaluate(() => isSecureContext), true);
+    assert.equal(await isSecure(page), true);
     await page.locator("#secure-banner[data-state=off]").waitFor({ state: "attached" });
     assert.deepEqual(errors, []);
   },
@@ -137,7 +139,7 @@ test(
 
     await page.goto(`http://portal.test:${front}/?token=tok`);
     await page.waitForURL("https://portal.named.test/", { timeout: 20_000 });
-    assert.equal(await page.evaluate(() => isSecureContext), true);
+    assert.equal(await isSecure(page), true);
     assert.notEqual(await secureState(page), "waiting");
   },
 );
