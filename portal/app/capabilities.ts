@@ -48,7 +48,7 @@ export interface CapabilityDeps {
   readonly supervisor: SupervisorClient;
   readonly metrics: MetricsCollector;
   readonly gpuSummary: () => Promise<string>;
-  /** Receives one line per fragment left out. */
+  /** Receives a line for each fragment left out (on every request: the caller drops repeats). */
   readonly log: (line: string) => void;
 }
 
@@ -82,7 +82,7 @@ export async function buildCapabilities(
     boundPorts("tcp"),
     boundPorts("udp"),
   ]);
-  reportFragmentErrors(fragments.errors, deps.log);
+  for (const error of fragments.errors) deps.log(`capabilities: fragment left out: ${error}`);
   const launchJupyter = /jupyter/i.test(await readText(paths.launchMarker));
 
   const hints = new Map(fragments.openai_endpoints.map((e) => [e.service, e]));
@@ -250,16 +250,6 @@ export function matchProcess(appName: string, processes: readonly ProcessInfo[])
 
 function normalize(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]/g, "");
-}
-
-const reported = new Set<string>();
-/** Log each fragment error once per process, not once per request. */
-function reportFragmentErrors(errors: readonly string[], log: (line: string) => void): void {
-  for (const error of errors) {
-    if (reported.has(error)) continue;
-    reported.add(error);
-    log(`capabilities: fragment left out: ${error}`);
-  }
 }
 
 function readText(file: string): Promise<string> {

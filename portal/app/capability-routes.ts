@@ -31,7 +31,14 @@ export function capabilityRoutes(deps: CapabilityDeps, extensions: readonly Capa
       throw new TypeError(`a capability extension route must be under /capabilities/, got ${route.path}`);
   }
   const listed = [...BUILT_IN, ...extra.map(({ method, path, summary }) => ({ method, path, summary }))];
-  const manifest = (include: ReadonlySet<CapabilityInclude>) => buildCapabilities(deps, include, listed);
+  // A bad fragment is read on every request; its log line is written once.
+  const logged = new Set<string>();
+  const logOnce = (line: string) => {
+    if (logged.has(line)) return;
+    logged.add(line);
+    deps.log(line);
+  };
+  const manifest = (include: ReadonlySet<CapabilityInclude>) => buildCapabilities({ ...deps, log: logOnce }, include, listed);
   const whole: Route["handler"] = async ({ res, query }) => sendJson(res, 200, await manifest(parseInclude(query)));
   return [
     { method: "GET", pattern: "/capabilities", handler: whole },

@@ -57,6 +57,8 @@ export interface PortalApp {
 
 const ASSETS: Record<string, string> = {
   "portal.js": "text/javascript; charset=utf-8",
+  "tools.js": "text/javascript; charset=utf-8",
+  "secure-context.js": "text/javascript; charset=utf-8",
   "portal.css": "text/css; charset=utf-8",
   "favicon.svg": "image/svg+xml",
 };

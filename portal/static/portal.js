@@ -18,6 +18,21 @@
     return r.headers.get("content-type")?.includes("json") ? r.json() : r.text();
   };
   const enc = encodeURIComponent;
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // The server checks every configured URL already; the page checks again before making a link of it.
+  function safeHref(url) {
+    try {
+      const u = new URL(url, location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  function withPath(base, openPath) {
+    return base.replace(/\/$/, "") + (openPath.startsWith("/") ? openPath : "/" + openPath);
+  }
+  // What tools.js and secure-context.js use; they are loaded after this file.
+  window.Portal = { $, el, api, enc, sleep, safeHref, withPath, instance };
 
   $("instance-id").textContent = instance.id || "local";
   $("instance-gpu").textContent = instance.gpu || "";
@@ -33,7 +48,6 @@
     if (tab === "services") loadProcesses();
     if (tab === "logs") scrollLogs();
   }
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   window.addEventListener("hashchange", route);
 
   // ---- metrics -----------------------------------------------------------
@@ -68,9 +82,6 @@
 
   // ---- applications ------------------------------------------------------
   let namedTunnels = [];
-  function withPath(base, openPath) {
-    return base.replace(/\/$/, "") + (openPath.startsWith("/") ? openPath : "/" + openPath);
-  }
   async function launchUrl(app) {
     const named = namedTunnels.find((t) => t.targetUrl === app.target_url);
     if (named) return { url: withPath(named.tunnelUrl, app.open_path), via: "named tunnel" };
@@ -148,7 +159,7 @@
     box.replaceChildren(...cards);
     if (!secureChecked) {
       secureChecked = true;
-      redirectIfInsecure(apps);
+      window.Portal.redirectIfInsecure(apps, namedTunnels);
     }
   }
   let secureChecked = false;
@@ -208,123 +219,6 @@
     }
     $("tunnel-create").disabled = false;
     loadTunnels();
-  });
-
-  // ---- tools & help (§4.3) -----------------------------------------------
-  const ICONS = {
-    link: "🔗",
-    book: "📖",
-    code: "</>",
-    terminal: ">_",
-    cube: "⬢",
-    globe: "🌐",
-    tool: "🔧",
-    tag: "🏷",
-    grid: "▦",
-    gpu: "▣",
-    rocket: "🚀",
-    image: "🖼",
-    download: "⬇",
-    star: "★",
-    zap: "⚡",
-    database: "🗄",
-  };
-  // The server checks every URL already; the page checks again before making a link of it.
-  function safeHref(url) {
-    try {
-      const u = new URL(url, location.href);
-      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
-    } catch (e) {
-      return null;
-    }
-  }
-  function linkButton(url, text, className) {
-    const href = safeHref(url);
-    if (href === null) return null;
-    return el("a", { className, href, target: "_blank", rel: "noopener noreferrer", textContent: text });
-  }
-  function renderTools() {
-    const data = JSON.parse($("tools-data").textContent || "{}");
-    const errors = data.errors || [];
-    $("tools-errors").hidden = errors.length === 0;
-    $("tools-errors").replaceChildren(
-      el("strong", { textContent: "Some links could not be shown:" }),
-      el("ul", {}, ...errors.map((e) => el("li", { textContent: e }))),
-    );
-    $("tools").replaceChildren(
-      ...(data.cards || []).map((c) => {
-        const card = el(
-          "article",
-          { className: "card tool" },
-          el(
-            "div",
-            { className: "tool-head" },
-            el("span", { className: "icon", textContent: ICONS[c.icon] || ICONS.link }),
-            el("h2", { textContent: c.label }),
-          ),
-          c.description ? el("p", { textContent: c.description }) : null,
-          el(
-            "div",
-            { className: "tool-actions" },
-            linkButton(c.url, c.button_text || "Open", "button primary"),
-            ...(c.links || []).map((l) => linkButton(l.url, l.label, "button")),
-          ),
-        );
-        card.dataset.source = c.source;
-        return card;
-      }),
-    );
-  }
-
-  // ---- secure context (§4.3) ---------------------------------------------
-  // Opened over plain http on an address that is not a secure context (clipboard, service workers and
-  // more need one), the page moves to the portal's own https tunnel: its named tunnel at once, else its
-  // quick tunnel once that answers, within 15 s. ?redir=false (the direct link's flag) stays put.
-  let secureSkipped = false;
-  function setSecure(state, text) {
-    const banner = $("secure-banner");
-    banner.dataset.state = state;
-    banner.hidden = state !== "waiting";
-    if (text) $("secure-text").textContent = text;
-  }
-  async function canResolve(tunnelUrl, deadline) {
-    const probe = tunnelUrl.replace(/\/$/, "") + "/portal-resolver?t=" + Date.now();
-    const signal = () => AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-    try {
-      await fetch(probe, { mode: "no-cors", cache: "no-store", signal: signal() });
-      // Only our front answers /portal-resolver with 200 and CORS; Cloudflare's error page does not (§11 bug 11).
-      const r = await fetch(probe, { mode: "cors", cache: "no-store", signal: signal() });
-      return r.status === 200;
-    } catch (e) {
-      return false;
-    }
-  }
-  function goSecure(url) {
-    const href = safeHref(url);
-    if (href === null || !href.startsWith("https:") || secureSkipped) return false;
-    setSecure("redirecting");
-    location.href = href;
-    return true;
-  }
-  async function redirectIfInsecure(apps) {
-    if (window.isSecureContext || new URLSearchParams(location.search).get("redir") === "false") return setSecure("off");
-    const self = apps.find((a) => a.external_port === instance.portal_port);
-    if (!self) return setSecure("unavailable");
-    setSecure("waiting");
-    const named = namedTunnels.find((t) => t.targetUrl === self.target_url);
-    if (named && goSecure(withPath(named.tunnelUrl, self.open_path))) return;
-    const deadline = Date.now() + 15000;
-    while (!secureSkipped && Date.now() < deadline) {
-      const quick = await api("/get-existing-quick-tunnel/" + enc(self.target_url)).catch(() => null);
-      if (quick && (await canResolve(quick, deadline)) && goSecure(withPath(quick, self.open_path))) return;
-      await sleep(1000);
-    }
-    if (!secureSkipped) setSecure("unavailable");
-  }
-  $("secure-skip").addEventListener("click", (ev) => {
-    ev.preventDefault();
-    secureSkipped = true;
-    setSecure("skipped");
   });
 
   // ---- supervisor --------------------------------------------------------
@@ -467,7 +361,6 @@
   $("log-copy").onclick = () => navigator.clipboard?.writeText(logBox.innerText);
 
   // ---- start -------------------------------------------------------------
-  renderTools();
   route();
   loadMetrics();
   setInterval(loadMetrics, 5000);
