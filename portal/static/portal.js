@@ -82,21 +82,29 @@
 
   // ---- applications ------------------------------------------------------
   let namedTunnels = [];
+  /** The app's direct URL; the portal's own says redir=false, or it would bounce straight back to a tunnel (§4.3). */
+  async function directUrl(app) {
+    if (!app.mapped_port) return null;
+    const base = (await api("/get-direct-url/" + app.external_port).catch(() => null))?.result;
+    if (!base) return null;
+    const self = app.external_port === instance.portal_port;
+    return withPath(base, self ? app.open_path + (app.open_path.includes("?") ? "&" : "?") + "redir=false" : app.open_path);
+  }
   async function launchUrl(app) {
     const named = namedTunnels.find((t) => t.targetUrl === app.target_url);
     if (named) return { url: withPath(named.tunnelUrl, app.open_path), via: "named tunnel" };
-    let direct = null;
-    if (app.mapped_port) direct = (await api("/get-direct-url/" + app.external_port).catch(() => null))?.result || null;
-    // The portal's own direct link says redir=false, or it would bounce straight back to a tunnel (§4.3).
-    const directPath =
-      app.external_port === instance.portal_port
-        ? app.open_path + (app.open_path.includes("?") ? "&" : "?") + "redir=false"
-        : app.open_path;
-    if (direct && instance.direct_https === "true") return { url: withPath(direct, directPath), via: "direct" };
+    const direct = await directUrl(app);
+    if (direct && instance.direct_https === "true") return { url: direct, via: "direct" };
     const quick = await api("/get-existing-quick-tunnel/" + enc(app.target_url)).catch(() => null);
     if (quick) return { url: withPath(quick, app.open_path), via: "quick tunnel" };
-    if (direct) return { url: withPath(direct, directPath), via: "direct" };
+    if (direct) return { url: direct, via: "direct" };
     return null;
+  }
+  function showLink(links, label, url) {
+    links.append(
+      el("span", { className: "muted", textContent: label }),
+      el("a", { href: url, target: "_blank", rel: "noopener", textContent: url.replace(/([?&]token=)[^&]+/, "$1…") }),
+    );
   }
   async function loadApps() {
     const box = $("apps");
@@ -145,14 +153,15 @@
             button.textContent = "Launch Application";
             button.title = "via " + found.via;
             button.onclick = () => window.open(found.url, "_blank", "noopener");
-            links.append(
-              el("span", { className: "muted", textContent: "Launch via " + found.via + ":" }),
-              el("a", { href: found.url, target: "_blank", rel: "noopener", textContent: found.url.replace(/([?&]token=)[^&]+/, "$1…") }),
-            );
+            showLink(links, "Launch via " + found.via + ":", found.url);
           })
           .catch(() => {
             button.textContent = "No route yet";
           });
+      } else {
+        directUrl(app)
+          .then((url) => url && showLink(links, "Direct link (stays on this address):", url))
+          .catch(() => {});
       }
       return card;
     });

@@ -72,7 +72,13 @@ test(
     const root = await tempInstanceRoot(t);
     const [front, app] = await Promise.all([freePort(), freePort()]);
     const portal = await startPortal({
-      env: await portalTestEnv(root, app, front, { CLOUDFLARED_BIN: FAKE_CLOUDFLARED, VAST_CONTAINERLABEL: "C.7", CONTAINER_ID: "7" }),
+      env: await portalTestEnv(root, app, front, {
+        CLOUDFLARED_BIN: FAKE_CLOUDFLARED,
+        VAST_CONTAINERLABEL: "C.7",
+        CONTAINER_ID: "7",
+        [`VAST_TCP_PORT_${front}`]: String(front),
+        PUBLIC_IPADDR: "127.0.0.1",
+      }),
       log: () => {},
     });
     t.after(() => portal.close());
@@ -90,6 +96,10 @@ test(
     await page.locator("#secure-banner[data-state=skipped]").waitFor({ state: "attached" });
     assert.equal(await page.locator("#secure-banner").isVisible(), false);
     assert.equal(page.url(), `http://portal.test:${front}/`);
+    // The portal's own direct link is the way to stay: it carries redir=false.
+    const direct = page.locator('.card[data-app="Instance Portal"] .links a');
+    await direct.waitFor({ state: "attached" });
+    assert.equal(await direct.getAttribute("href"), `http://127.0.0.1:${front}/?token=tok&redir=false`);
 
     const created = await get(app, `/start-quick-tunnel/${encodeURIComponent(`http://localhost:${front}`)}`, { method: "POST" });
     const tunnelUrl = (JSON.parse(created.body) as { tunnel_url: string }).tunnel_url;
