@@ -16,7 +16,6 @@ import type { PortalSettings } from "../config.ts";
 import type { InstancePathName } from "../paths.ts";
 import { instancePath } from "../paths.ts";
 import type { AppsFile } from "./applications.ts";
-import { targetUrl } from "./applications.ts";
 import { loadFragments } from "./capability-fragments.ts";
 import { boundPorts, environmentKind, exists, isSeparateVolume, onPath, packageVersions } from "./capability-probes.ts";
 import type { DirectUrls } from "./direct-urls.ts";
@@ -103,7 +102,6 @@ export async function buildCapabilities(
       mapped_port: mapped,
       internal_url: `http://localhost:${app.internal_port}`,
       direct_url: direct === undefined ? null : `${direct}${app.open_path}`,
-      target_url: targetUrl(app, apps, settings.https),
       supervisor_process: proc?.name ?? null,
       state,
     };

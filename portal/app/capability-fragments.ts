@@ -57,7 +57,6 @@ export const BASE_FRAGMENT: CapabilityFragment = {
     name: "vast-kit base image",
     repo: "https://github.com/vast-ai/base-image",
     compatible_with: "vastai/base-image (portal v3.1.5 contract)",
-    readme: "/README.md",
   },
   tools: [
     { name: "uv", purpose: "fast pip-compatible installer; `uv pip install --python /venv/main/bin/python …`" },

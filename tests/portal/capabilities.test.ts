@@ -109,7 +109,6 @@ test("GET /capabilities describes the instance from fragments, settings, /etc/po
     version: "1.2",
     repo: "https://github.com/vast-ai/base-image",
     compatible_with: "vastai/base-image (portal v3.1.5 contract)",
-    readme: "/README.md",
   });
   assert.deepEqual(m.credentials, {
     huggingface: true,
@@ -172,7 +171,6 @@ test("GET /capabilities describes the instance from fragments, settings, /etc/po
     mapped_port: "42000",
     internal_url: "http://localhost:18000",
     direct_url: "http://198.51.100.7:42000/",
-    target_url: `http://localhost:${llm}`,
     supervisor_process: "llm_server",
     state: "RUNNING",
     openai_v1_base: "http://198.51.100.7:42000/v1",
