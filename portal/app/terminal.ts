@@ -4,7 +4,8 @@
  * lone `\r` returns to column 0 (`\r\n` is a newline; a trailing `\r` waits for
  * the next chunk), CSI `A`/`F` move up, `B`/`E` down, `G` to column 0, `K`
  * erases the line, `J` the rows below, SGR colours become spans with fixed
- * class names, everything else is stripped, and all text is HTML-escaped.
+ * class names, ESC 7 / ESC 8 save and restore the cursor, everything else is
+ * stripped, and all text is HTML-escaped.
  *
  * Columns are not tracked: text written at column 0 replaces the row, as the
  * progress bars of tqdm, pip, apt and docker do (they redraw whole rows). After
@@ -36,8 +37,9 @@ interface Style {
   dim: boolean;
 }
 
-// CSI sequences, OSC sequences (terminated by BEL or ST), and other two-byte escapes.
-const ESCAPE = /\x1b\[([0-9;?]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+// CSI sequences, OSC sequences (terminated by BEL or ST), charset designations, and other two-byte
+// escapes (ESC 7 / ESC 8 save and restore the cursor).
+const ESCAPE = /\x1b\[([0-9;?]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][\x20-\x7e]|\x1b[\x20-\x7e]/g;
 // Control characters left in a row's text once its SGR sequences are taken out (a stray ESC included).
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 // An escape sequence cut by the end of a chunk: kept for the next one.
@@ -63,6 +65,14 @@ export class Terminal {
   #shown = 0;
   /** First row changed since the last emission. */
   #dirty = Infinity;
+  /** The cursor saved by ESC 7 / CSI s. */
+  #saved: { row: number; col0: boolean } | undefined;
+  /**
+   * After an absolute cursor move while a cursor is saved (apt's fancy progress: save, jump to the
+   * screen's last row, draw, restore): the screen position is unknown, so what is drawn there is
+   * not part of the log's flow and is dropped until the restore (or a newline).
+   */
+  #detached = false;
 
   /** Feed decoded text; returns the events for the log stream. */
   write(chunk: string): TerminalEvent[] {
@@ -82,6 +92,8 @@ export class Terminal {
       this.#text(text.slice(last, m.index));
       last = m.index + m[0].length;
       if (m[2] !== undefined) this.#csi(m[1] ?? "", m[2]);
+      else if (m[0] === "\x1b7") this.#save();
+      else if (m[0] === "\x1b8") this.#restore();
     }
     this.#text(text.slice(last));
     return this.#emit();
@@ -92,7 +104,10 @@ export class Terminal {
     let i = 0;
     while (i < text.length) {
       const c = text[i] as string;
-      if (c === "\n") {
+      if (c === "\n" && this.#detached) {
+        this.#detached = false;
+        i++;
+      } else if (c === "\n") {
         this.#moveTo(this.#row + 1);
         this.#col0 = true;
         i++;
@@ -110,7 +125,7 @@ export class Terminal {
   }
 
   #put(text: string): void {
-    if (text === "") return;
+    if (text === "" || this.#detached) return;
     if (this.#col0) this.#clearRow();
     this.#col0 = false;
     this.#setRow(this.#rows[this.#row] + text);
@@ -121,8 +136,20 @@ export class Terminal {
     this.#setRow(sgrTail(this.#rows[this.#row] ?? ""));
   }
 
+  #save(): void {
+    this.#saved = { row: this.#row, col0: this.#col0 };
+  }
+
+  #restore(): void {
+    this.#detached = false;
+    if (this.#saved === undefined) return;
+    this.#row = Math.min(this.#saved.row, this.#rows.length - 1);
+    this.#col0 = this.#saved.col0;
+  }
+
   #csi(params: string, final: string): void {
     if (params.startsWith("?")) return; // DEC private modes (cursor show/hide, …)
+    if (this.#detached && final !== "u") return;
     const n = Math.min(MAX_MOVE, Math.max(1, Number.parseInt(params, 10) || 1));
     const p = Number.parseInt(params, 10) || 0;
     switch (final) {
@@ -141,6 +168,18 @@ export class Terminal {
         break;
       case "G":
         this.#col0 = true;
+        break;
+      case "H":
+      case "f":
+        // Without a saved cursor an absolute move is taken as a return to column 0 of the current row.
+        if (this.#saved !== undefined) this.#detached = true;
+        else this.#col0 = true;
+        break;
+      case "s":
+        this.#save();
+        break;
+      case "u":
+        this.#restore();
         break;
       case "K":
         // Erase to the end of the line only matters at column 0; 1 and 2 erase the visible text.
@@ -219,6 +258,7 @@ export class Terminal {
     this.#rowStyle.splice(0, drop);
     this.#row -= drop;
     this.#shown -= drop;
+    if (this.#saved !== undefined) this.#saved.row = Math.max(0, this.#saved.row - drop);
   }
 }
 

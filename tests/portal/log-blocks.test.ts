@@ -66,6 +66,25 @@ test("nested tqdm bars (\\r, newline, ESC[A) keep one line per bar, and colours 
   assert.deepEqual(screen([coloured.write("\x1b[31m 10%"), coloured.write("\r 20%\x1b[0m\n")]), ['<span class="a-f1"> 20%</span>']);
 });
 
+test("apt's fancy progress (save cursor, draw on the screen's last row, restore) stays out of the log's lines", () => {
+  const term = new Terminal();
+  const events = [term.write("Reading package lists...\n\n\x1b7\x1b[0;23r\x1b8\x1b[1A")];
+  for (const [pct, pkg] of [
+    [20, "Selecting previously unselected package wget."],
+    [60, "Unpacking wget (1.21.3-1+b2) ..."],
+    [100, "Setting up wget (1.21.3-1+b2) ..."],
+  ])
+    events.push(term.write(`${pkg}\n\x1b7\x1b[24;0f\x1b[42m\x1b[30mProgress: [${pct}%]\x1b[49m\x1b[39m [####......] \x1b8`));
+  events.push(term.write("\x1b7\x1b[0;24r\x1b8done\n"));
+  assert.deepEqual(screen(events), [
+    "Reading package lists...",
+    "Selecting previously unselected package wget.",
+    "Unpacking wget (1.21.3-1+b2) ...",
+    "Setting up wget (1.21.3-1+b2) ...",
+    "done",
+  ]);
+});
+
 test("an escape sequence cut between two reads is not shown as text", () => {
   const term = new Terminal();
   const events = [term.write("one\ntwo\n\x1b["), term.write("2A\rONE\nTWO\n")];
