@@ -17,7 +17,7 @@ import type { InstancePathName } from "../paths.ts";
 import { instancePath } from "../paths.ts";
 import type { AppsFile } from "./applications.ts";
 import { loadFragments } from "./capability-fragments.ts";
-import { boundPorts, environmentKind, exists, isSeparateVolume, onPath, packageVersions } from "./capability-probes.ts";
+import { boundPorts, cudaInfo, environmentKind, exists, isSeparateVolume, onPath, packageVersions } from "./capability-probes.ts";
 import type { DirectUrls } from "./direct-urls.ts";
 import type { MetricsCollector } from "./metrics.ts";
 import type { ProcessInfo, SupervisorClient } from "./supervisor.ts";
@@ -160,7 +160,8 @@ export async function buildCapabilities(
     fragments.tools.map(async (tool) => ({ ...tool, available: await onPath(String(tool.name), settings.path) })),
   );
 
-  const hardware: Record<string, unknown> = { gpu: { summary: gpu } };
+  const cuda = await cudaInfo(settings.instanceRoot, settings.path);
+  const hardware: Record<string, unknown> = { gpu: { summary: gpu, ...(cuda === undefined ? {} : { cuda }) } };
   if (include.has("metrics")) {
     const m = await deps.metrics.collect();
     Object.assign(hardware.gpu as object, m.gpu);

@@ -80,6 +80,25 @@ export async function onPath(name: string, pathVar: string | undefined): Promise
   return false;
 }
 
+/**
+ * CUDA context when an NVIDIA driver is loaded (`/proc/driver/nvidia/version`
+ * under `root`): the driver version, and whether a CUDA toolkit is installed
+ * (`nvcc` on `PATH` or `/usr/local/cuda`); undefined without a driver.
+ */
+export async function cudaInfo(root: string, pathVar: string | undefined): Promise<Record<string, unknown> | undefined> {
+  const version = await fs.readFile(path.join(root, "proc/driver/nvidia/version"), "utf8").catch(() => undefined);
+  if (version === undefined) return undefined;
+  const driver = /\b(\d+\.\d+(?:\.\d+)?)\b/.exec(version.split("\n")[0] ?? "")?.[1] ?? null;
+  const toolkit = (await onPath("nvcc", pathVar)) || (await isDirectory(path.join(root, "usr/local/cuda")));
+  return {
+    driver_version: driver,
+    toolkit_installed: toolkit,
+    note:
+      "CUDA works through the host's driver: never install a driver from apt (it must match the host); install only a " +
+      "toolkit the driver supports, or framework wheels that bundle their CUDA runtime.",
+  };
+}
+
 /** True when `file` exists. */
 export async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(

@@ -238,23 +238,12 @@ test("GET /capabilities describes the instance from fragments, settings, /etc/po
   assert.equal((JSON.parse((await get(app, "/capabilities")).body) as Json).provisioning.status, "complete");
 });
 
-test("a capability extension's route is served and listed, and provisioning points at POST /capabilities/provision", async (t) => {
+/** What the manifest is built from, over a temporary root, for in-process tests. */
+async function inProcessDeps(t: TestContext) {
   const root = await tempInstanceRoot(t);
   const settings = loadSettings(await portalTestEnv(root, await freePort()));
   const paths = resolveInstancePaths(root);
-  const seen: string[] = [];
-  const provisioning: CapabilityExtension = (context) => [
-    {
-      method: "POST",
-      path: "/capabilities/provision",
-      summary: "install more at runtime",
-      handler: ({ res }) => {
-        seen.push(context.paths.portalLogDir);
-        sendJson(res, 200, { status: "started", log_file: "/var/log/portal/provisioning.log" });
-      },
-    },
-  ];
-  const deps = {
+  return {
     settings,
     paths,
     appsFile: new AppsFile(paths.portalYaml),
@@ -269,6 +258,23 @@ test("a capability extension's route is served and listed, and provisioning poin
     gpuSummary: async () => "No GPU detected",
     log: () => {},
   };
+}
+
+test("a capability extension's route is served and listed, and provisioning points at POST /capabilities/provision", async (t) => {
+  const deps = await inProcessDeps(t);
+  const { paths } = deps;
+  const seen: string[] = [];
+  const provisioning: CapabilityExtension = (context) => [
+    {
+      method: "POST",
+      path: "/capabilities/provision",
+      summary: "install more at runtime",
+      handler: ({ res }) => {
+        seen.push(context.paths.portalLogDir);
+        sendJson(res, 200, { status: "started", log_file: "/var/log/portal/provisioning.log" });
+      },
+    },
+  ];
   const app = inProcess(http.createServer(createRouter(capabilityRoutes(deps, [provisioning]))));
 
   const m = JSON.parse((await get(app, "/capabilities")).body) as Json;
@@ -285,4 +291,18 @@ test("a capability extension's route is served and listed, and provisioning poin
     name: "TypeError",
     message: "a capability extension route must be under /capabilities/, got /provision",
   });
+});
+
+test("with an NVIDIA driver loaded, hardware.gpu.cuda reports its version and whether a CUDA toolkit is installed", async (t) => {
+  const deps = await inProcessDeps(t);
+  const app = inProcess(http.createServer(createRouter(capabilityRoutes(deps, []))));
+  const root = deps.settings.instanceRoot;
+  await writeFiles(root, {
+    "proc/driver/nvidia/version":
+      "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024\nGCC version:  gcc version 12.2.0\n",
+  });
+  const without = (JSON.parse((await get(app, "/capabilities")).body) as Json).hardware.gpu.cuda;
+  assert.deepEqual([without.driver_version, without.toolkit_installed], ["550.54.14", false]);
+  await fs.mkdir(path.join(root, "usr/local/cuda"), { recursive: true });
+  assert.equal((JSON.parse((await get(app, "/capabilities")).body) as Json).hardware.gpu.cuda.toolkit_installed, true);
 });
