@@ -40,12 +40,19 @@ export interface CapabilityEndpointInfo {
 
 /** What the manifest is assembled from. */
 export interface CapabilityDeps {
+  /** The portal's settings (identity, ports, auth, credentials present). */
   readonly settings: PortalSettings;
+  /** Container paths under the instance root (fragments, markers, `/.launch`). */
   readonly paths: Readonly<Record<InstancePathName, string>>;
+  /** `/etc/portal.yaml`: the services. */
   readonly appsFile: AppsFile;
+  /** Direct URLs and the public IP. */
   readonly direct: DirectUrls;
+  /** Supervisor states of the services (none when supervisord does not answer). */
   readonly supervisor: SupervisorClient;
+  /** The `/system-metrics` collector, for `include=metrics`. */
   readonly metrics: MetricsCollector;
+  /** The GPU summary line. */
   readonly gpuSummary: () => Promise<string>;
   /** Receives a line for each fragment left out (on every request: the caller drops repeats). */
   readonly log: (line: string) => void;
@@ -238,7 +245,7 @@ async function provisioningStatus(paths: CapabilityDeps["paths"]): Promise<strin
  * equal or one inside the other (`instance_portal` ↔ `Instance Portal`), the
  * convention of the provisioner's `portal_search_term` and `exit_portal.sh`.
  */
-export function matchProcess(appName: string, processes: readonly ProcessInfo[]): ProcessInfo | undefined {
+function matchProcess(appName: string, processes: readonly ProcessInfo[]): ProcessInfo | undefined {
   const label = normalize(appName);
   if (label === "") return undefined;
   return processes.find((p) => {

@@ -40,9 +40,13 @@ export type CapabilityFragment = z.input<typeof CapabilityFragment>;
 
 /** The merged declarations. */
 export interface MergedFragments {
+  /** Image identity, merged key by key (later fragments win). */
   readonly image: Record<string, unknown>;
+  /** Every fragment's tools, in order. */
   readonly tools: Record<string, unknown>[];
+  /** Environments merged by name (or path), `packages_of_interest` united. */
   readonly python_environments: (Record<string, unknown> & { name?: string; path?: string; packages_of_interest?: string[] })[];
+  /** OpenAI-compatible endpoint hints, matched to apps by `service` = app name. */
   readonly openai_endpoints: z.output<typeof OpenAiEndpointHint>[];
   /** Fragments left out, with the reason. */
   readonly errors: string[];

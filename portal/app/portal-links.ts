@@ -67,11 +67,17 @@ export const PortalLinkEntry = z.strictObject({
 
 /** A card as the page renders it. */
 export interface ToolCard {
+  /** The card's title. */
   readonly label: string;
+  /** Where its main button goes (http, https or relative). */
   readonly url: string;
+  /** A line under the title; empty for none. */
   readonly description: string;
+  /** One of {@link LinkIcons}. Defaults to `link`. */
   readonly icon: (typeof LinkIcons)[number];
+  /** The main button's text. Defaults to `Open`. */
   readonly button_text: string;
+  /** Secondary buttons. Defaults to none. */
   readonly links: readonly { readonly label: string; readonly url: string }[];
   /** Where the card comes from. */
   readonly source: "file" | "builtin" | "env";
