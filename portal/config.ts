@@ -129,6 +129,13 @@ const PortalEnv = z.strictObject({
     .optional()
     .transform((v) => v || "/workspace"),
   PATH: z.string().optional(),
+  // §4.3 Tools page: parsed per page load (portal-links.ts) so a bad value shows on the page, not as a start failure.
+  PORTAL_LINKS: optionalText,
+  // §8.10 credentials: read for presence only; the values never leave this module.
+  HF_TOKEN: optionalText,
+  HUGGING_FACE_HUB_TOKEN: optionalText,
+  CIVITAI_TOKEN: optionalText,
+  RCLONE_CONFIG: optionalText,
 });
 
 /** Credentials and rules of §3.4/§3.5. */
@@ -188,8 +195,27 @@ export interface PortalSettings {
   /** Start one quick tunnel per external port at start (§5.1). Defaults to true. */
   readonly defaultTunnels: boolean;
   readonly workspace: string;
+  /** `PATH`, for the tools the capability manifest reports. */
+  readonly path: string | undefined;
+  /** `PORTAL_LINKS` as given (`Label|URL|Description,...`); checked when the page is rendered. */
+  readonly portalLinks: string | undefined;
+  /**
+   * Every `VAST_TCP_PORT_<port>` / `VAST_UDP_PORT_<port>` with a numeric value, sorted by protocol and
+   * port; includes self-mapped ports above 65535 (§8), which {@link mappedPorts} leaves out.
+   */
+  readonly openPorts: readonly { readonly proto: "tcp" | "udp"; readonly containerPort: number; readonly publicPort: string }[];
+  /** Which credentials are configured (§8.10: presence only, never the values). */
+  readonly credentials: {
+    /** `HF_TOKEN` or `HUGGING_FACE_HUB_TOKEN` is set. */
+    readonly huggingface: boolean;
+    /** `CIVITAI_TOKEN` is set. */
+    readonly civitai: boolean;
+    /** `RCLONE_CONFIG` is set. */
+    readonly rcloneEnv: boolean;
+  };
 }
 
+const OPEN_PORT = /^VAST_(TCP|UDP)_PORT_(\d+)$/;
 const MAPPED_PORT = /^VAST_TCP_PORT_(\d{1,5})$/;
 
 /**
@@ -207,6 +233,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
     const match = MAPPED_PORT.exec(key);
     if (match && value !== undefined && value !== "") mappedPorts.set(Number(match[1]), value);
   }
+  const openPorts: { proto: "tcp" | "udp"; containerPort: number; publicPort: string }[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    const match = OPEN_PORT.exec(key);
+    if (match && value !== undefined && /^\d+$/.test(value))
+      openPorts.push({ proto: match[1] === "TCP" ? "tcp" : "udp", containerPort: Number(match[2]), publicPort: value });
+  }
+  openPorts.sort((a, b) => a.proto.localeCompare(b.proto) || a.containerPort - b.containerPort);
   return {
     instanceRoot: e.INSTANCE_ROOT,
     portalConfig: e.PORTAL_CONFIG,
@@ -239,6 +272,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
     tunnelTimeoutMs: e.PORTAL_TUNNEL_TIMEOUT_MS,
     defaultTunnels: e.PORTAL_DEFAULT_TUNNELS,
     workspace: e.WORKSPACE,
+    path: e.PATH,
+    portalLinks: e.PORTAL_LINKS,
+    openPorts,
+    credentials: {
+      huggingface: e.HF_TOKEN !== undefined || e.HUGGING_FACE_HUB_TOKEN !== undefined,
+      civitai: e.CIVITAI_TOKEN !== undefined,
+      rcloneEnv: e.RCLONE_CONFIG !== undefined,
+    },
   };
 }
 

@@ -19,6 +19,11 @@ export const InstancePaths = {
   portalLogDir: "/var/log/portal",
   supervisorSkipDir: "/tmp/supervisor-skip",
   launchMarker: "/.launch",
+  capabilitiesDir: "/etc/vast_capabilities.d",
+  provisioningMarker: "/.provisioning",
+  provisioningComplete: "/.provisioning_complete",
+  provisioningFailed: "/.provisioning_failed",
+  rcloneConfig: "/root/.config/rclone/rclone.conf",
 } as const;
 
 /** One of the names in {@link InstancePaths}. */

@@ -92,7 +92,7 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   });
   const appsFile = new AppsFile(paths.portalYaml);
   const direct = new DirectUrls(settings.https, settings.mappedPorts, settings.publicIp);
-  const portalApp = createPortalApp({ settings, paths, tunnels, supervisor, logs, metrics, appsFile, direct, gpuSummary });
+  const portalApp = createPortalApp({ settings, paths, tunnels, supervisor, logs, metrics, appsFile, direct, gpuSummary, log });
   const appServer = await listenLocal(settings.appPort, portalApp.handleRequest);
   appServer.on("upgrade", portalApp.handleUpgrade);
   log(`portal: app listening on http://127.0.0.1:${settings.appPort}`);

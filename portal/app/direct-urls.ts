@@ -20,6 +20,11 @@ export class DirectUrls {
     this.#publicIp = publicIp;
   }
 
+  /** The public IP: learned from the front, else `PUBLIC_IPADDR`; undefined when neither is known. */
+  get publicIp(): string | undefined {
+    return this.#publicIp;
+  }
+
   /** Record the public IP; false (and no change) unless it is an IPv4 address. */
   setPublicIp(ip: string): boolean {
     if (!isIPv4(ip)) return false;

@@ -12,9 +12,14 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { Terminal } from "./terminal.ts";
+import type { TerminalEvent } from "./terminal.ts";
 
-/** A message of the `/ws-logs` protocol. */
-export type LogMessage = { readonly type: "append" | "overwrite"; readonly html: string; readonly file: string };
+/**
+ * A message of the `/ws-logs` protocol: a new line, a rewrite of the file's
+ * last line, or a rewrite of its last `replace` lines by `lines` (a multi-line
+ * progress block redrawn in place; see terminal.ts).
+ */
+export type LogMessage = TerminalEvent & { readonly file: string };
 
 /** Options of {@link LogStream}. */
 export interface LogStreamOptions {
@@ -35,8 +40,12 @@ interface Tracked {
   pos: number;
   terminal: Terminal;
   decoder: StringDecoder;
-  /** Index into the history of this file's last line, for overwrites. */
-  lastEntry: { html: string } | undefined;
+  /** This file's most recent lines in the history, oldest first, for rewrites. */
+  entries: HistoryEntry[];
+}
+
+interface HistoryEntry {
+  html: string;
 }
 
 const ROTATE_ABOVE = 5 * 1024 * 1024;
@@ -47,7 +56,7 @@ const TAIL_BYTES = 256 * 1024;
 export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
   readonly #o: Required<LogStreamOptions>;
   readonly #files = new Map<string, Tracked>();
-  readonly #history: { html: string }[] = [];
+  readonly #history: HistoryEntry[] = [];
   #timer: NodeJS.Timeout | undefined;
   #rotateTimer: NodeJS.Timeout | undefined;
   #polling = false;
@@ -100,7 +109,7 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
     let tracked = this.#files.get(name);
     let from: number;
     if (tracked === undefined) {
-      tracked = { ino, pos: 0, terminal: new Terminal(), decoder: new StringDecoder("utf8"), lastEntry: undefined };
+      tracked = { ino, pos: 0, terminal: new Terminal(), decoder: new StringDecoder("utf8"), entries: [] };
       this.#files.set(name, tracked);
       from = Math.max(0, size - TAIL_BYTES);
       let text = await this.#read(name, from, size);
@@ -118,7 +127,7 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
       tracked.pos = 0;
       tracked.decoder = new StringDecoder("utf8");
       tracked.terminal = new Terminal();
-      tracked.lastEntry = undefined;
+      tracked.entries = [];
     }
     if (size === tracked.pos) return;
     const text = await this.#read(name, tracked.pos, size);
@@ -129,16 +138,34 @@ export class LogStream extends EventEmitter<{ message: [LogMessage] }> {
   #feed(file: string, tracked: Tracked, text: string): void {
     if (text === "") return;
     for (const event of tracked.terminal.write(text)) {
-      if (event.type === "overwrite" && tracked.lastEntry !== undefined) {
-        tracked.lastEntry.html = event.html;
-      } else {
-        const entry = { html: event.html };
-        this.#history.push(entry);
-        if (this.#history.length > this.#o.historyLines) this.#history.shift();
-        tracked.lastEntry = entry;
-      }
-      this.emit("message", { type: event.type, html: event.html, file });
+      if (event.type === "overwrite_block") this.#rewrite(tracked, event.lines, event.replace);
+      else if (event.type === "overwrite") this.#rewrite(tracked, [event.html], 1);
+      else this.#rewrite(tracked, [event.html], 0);
+      this.emit("message", { ...event, file });
     }
+  }
+
+  /** Replace the file's last `replace` history lines by `lines`, in place; extra lines go to the end. */
+  #rewrite(tracked: Tracked, lines: readonly string[], replace: number): void {
+    const own = tracked.entries;
+    const kept = own.splice(Math.max(0, own.length - replace));
+    kept.forEach((entry, i) => {
+      if (i < lines.length) {
+        entry.html = lines[i] as string;
+        own.push(entry);
+      } else {
+        const at = this.#history.indexOf(entry);
+        if (at >= 0) this.#history.splice(at, 1);
+      }
+    });
+    for (const html of lines.slice(kept.length)) {
+      const entry = { html };
+      this.#history.push(entry);
+      own.push(entry);
+    }
+    while (this.#history.length > this.#o.historyLines) this.#history.shift();
+    // Entries that fell out of the history are no longer this file's to rewrite.
+    if (own.length > this.#o.historyLines) own.splice(0, own.length - this.#o.historyLines);
   }
 
   async #read(name: string, from: number, to: number): Promise<string> {

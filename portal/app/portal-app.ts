@@ -26,7 +26,9 @@ import type { TunnelManager } from "./tunnels.ts";
 import { createZip } from "./zip.ts";
 import type { ZipEntry } from "./zip.ts";
 import { writeRawResponse } from "../proxy/upgrade.ts";
-import { provisionRoutes } from "./provision-route.ts";
+import { capabilityExtensions } from "./capability-extensions.ts";
+import { capabilityRoutes } from "./capability-routes.ts";
+import { loadToolsPage } from "./portal-links.ts";
 
 /** What the portal app is built from. */
 export interface PortalAppDeps {
@@ -42,6 +44,8 @@ export interface PortalAppDeps {
   readonly direct: DirectUrls;
   /** GPU summary for the page header. */
   readonly gpuSummary: () => Promise<string>;
+  /** Receives problems worth a log line (a bad links file, a bad capability fragment). Defaults to stderr. */
+  readonly log?: (line: string) => void;
 }
 
 /** The portal app's handlers. */
@@ -53,6 +57,8 @@ export interface PortalApp {
 
 const ASSETS: Record<string, string> = {
   "portal.js": "text/javascript; charset=utf-8",
+  "tools.js": "text/javascript; charset=utf-8",
+  "secure-context.js": "text/javascript; charset=utf-8",
   "portal.css": "text/css; charset=utf-8",
   "favicon.svg": "image/svg+xml",
 };
@@ -65,7 +71,10 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
   const logSocket = createLogSocket({ stream: deps.logs });
   const assets = new Map(Object.keys(ASSETS).map((name) => [name, readAsset(name)]));
   const indexHtml = readAsset("index.html").toString("utf8");
+  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let gpu: Promise<string> | undefined;
+  let linksReported = "";
+  const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
   const cookieToken = (req: IncomingMessage) => {
     for (const part of (req.headers.cookie ?? "").split(";")) {
@@ -88,9 +97,21 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
         const m = IPV4_HOST.exec(String(req.headers["x-forwarded-host"] ?? ""));
         if (m !== null && m[2] === settings.mappedPorts.get(1111)) direct.setPublicIp(m[1] as string);
         gpu ??= deps.gpuSummary();
-        const instance = { id: settings.containerId ?? "", gpu: await gpu, direct_https: settings.https ? "true" : "false" };
-        const json = JSON.stringify(instance).replace(/</g, "\\u003c");
-        sendText(res, 200, indexHtml.replace("{{INSTANCE_JSON}}", json), "text/html; charset=utf-8", { "Cache-Control": "no-store" });
+        const [apps, tools] = await Promise.all([appsFile.read(), loadToolsPage({ file: paths.portalLinks, env: settings.portalLinks })]);
+        // A bad links file is logged when its problems change, not on every page load.
+        const problems = tools.errors.join("\n");
+        if (problems !== linksReported) for (const error of tools.errors) log(`portal: Tools page: ${error}`);
+        linksReported = problems;
+        // The app that is this portal (1111 by convention): the one the secure-context redirect looks up (§4.3).
+        const self = apps.find((a) => a.internal_port === settings.appPort && a.external_port !== a.internal_port);
+        const instance = {
+          id: settings.containerId ?? "",
+          gpu: await gpu,
+          direct_https: settings.https ? "true" : "false",
+          portal_port: self?.external_port ?? 1111,
+        };
+        const html = indexHtml.replace("{{INSTANCE_JSON}}", () => inlineJson(instance)).replace("{{TOOLS_JSON}}", () => inlineJson(tools));
+        sendText(res, 200, html, "text/html; charset=utf-8", { "Cache-Control": "no-store" });
       },
     },
     {
@@ -161,7 +182,7 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
       },
     },
     { method: "GET", pattern: "/system-metrics", handler: async ({ res }) => sendJson(res, 200, await deps.metrics.collect()) },
-    ...provisionRoutes({ root: settings.instanceRoot }),
+    ...capabilityRoutes({ ...deps, log }, capabilityExtensions),
   ];
   const router = createRouter(routes);
 

@@ -12,6 +12,7 @@
  * answer is 202 with the job id and the status URL. Auth is the front's, as for every portal route.
  * @module
  */
+import type { CapabilityExtension } from "./capability-extensions.ts";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
@@ -80,7 +81,22 @@ function manifestOfBody(text: string, type: string): { readonly value: unknown }
   throw badRequest("nothing to provision: give a manifest, inline_yaml or manifest_url");
 }
 
-/** The routes of this module, for the portal app's table. */
+/** What each route does, for the capability manifest's `discovery.endpoints`. */
+const SUMMARIES: Readonly<Record<string, string>> = {
+  "POST /capabilities/provision": "run a provisioning manifest (YAML or JSON, inline_yaml or manifest_url) as a job",
+  "GET /capabilities/provision/:job": "a provisioning job's status",
+};
+
+/** The provisioner as a capability extension (`capability-extensions.ts`): its routes, served and listed. */
+export const provisionCapability: CapabilityExtension = ({ settings }) =>
+  provisionRoutes({ root: settings.instanceRoot }).map(({ method, pattern, handler }) => ({
+    method,
+    path: pattern,
+    handler,
+    summary: SUMMARIES[`${method} ${pattern}`] ?? "",
+  }));
+
+/** The routes of this module (tests give them their own job starter). */
 export function provisionRoutes(deps: ProvisionRouteDeps): Route[] {
   const env = deps.env ?? process.env;
   const startJob =

@@ -1,6 +1,7 @@
 // Instance Portal UI (instance-runtime.md §4.3): vanilla JS, no CDN, no build step.
 // Everything from the API is rendered with textContent; only log lines, which the
-// server escapes and colours itself (§4.2), are inserted as HTML.
+// server escapes and colours itself (§4.2), are inserted as HTML. Links from
+// configuration go through safeHref (http, https or relative only).
 (function () {
   "use strict";
   const instance = JSON.parse(document.getElementById("instance").textContent || "{}");
@@ -17,12 +18,27 @@
     return r.headers.get("content-type")?.includes("json") ? r.json() : r.text();
   };
   const enc = encodeURIComponent;
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // The server checks every configured URL already; the page checks again before making a link of it.
+  function safeHref(url) {
+    try {
+      const u = new URL(url, location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  function withPath(base, openPath) {
+    return base.replace(/\/$/, "") + (openPath.startsWith("/") ? openPath : "/" + openPath);
+  }
+  // What tools.js and secure-context.js use; they are loaded after this file.
+  window.Portal = { $, el, api, enc, sleep, safeHref, withPath, instance };
 
   $("instance-id").textContent = instance.id || "local";
   $("instance-gpu").textContent = instance.gpu || "";
 
   // ---- navigation --------------------------------------------------------
-  const tabs = ["apps", "tunnels", "logs", "services"];
+  const tabs = ["apps", "tunnels", "logs", "services", "tools"];
   function route() {
     let tab = (location.hash.match(/^#\/(\w+)/) || [])[1];
     if (!tabs.includes(tab) || (tab === "services" && $("nav-services").hidden)) tab = "apps";
@@ -66,19 +82,29 @@
 
   // ---- applications ------------------------------------------------------
   let namedTunnels = [];
-  function withPath(base, openPath) {
-    return base.replace(/\/$/, "") + (openPath.startsWith("/") ? openPath : "/" + openPath);
+  /** The app's direct URL; the portal's own says redir=false, or it would bounce straight back to a tunnel (§4.3). */
+  async function directUrl(app) {
+    if (!app.mapped_port) return null;
+    const base = (await api("/get-direct-url/" + app.external_port).catch(() => null))?.result;
+    if (!base) return null;
+    const self = app.external_port === instance.portal_port;
+    return withPath(base, self ? app.open_path + (app.open_path.includes("?") ? "&" : "?") + "redir=false" : app.open_path);
   }
   async function launchUrl(app) {
     const named = namedTunnels.find((t) => t.targetUrl === app.target_url);
     if (named) return { url: withPath(named.tunnelUrl, app.open_path), via: "named tunnel" };
-    let direct = null;
-    if (app.mapped_port) direct = (await api("/get-direct-url/" + app.external_port).catch(() => null))?.result || null;
-    if (direct && instance.direct_https === "true") return { url: withPath(direct, app.open_path), via: "direct" };
+    const direct = await directUrl(app);
+    if (direct && instance.direct_https === "true") return { url: direct, via: "direct" };
     const quick = await api("/get-existing-quick-tunnel/" + enc(app.target_url)).catch(() => null);
     if (quick) return { url: withPath(quick, app.open_path), via: "quick tunnel" };
-    if (direct) return { url: withPath(direct, app.open_path), via: "direct" };
+    if (direct) return { url: direct, via: "direct" };
     return null;
+  }
+  function showLink(links, label, url) {
+    links.append(
+      el("span", { className: "muted", textContent: label }),
+      el("a", { href: url, target: "_blank", rel: "noopener", textContent: url.replace(/([?&]token=)[^&]+/, "$1…") }),
+    );
   }
   async function loadApps() {
     const box = $("apps");
@@ -127,19 +153,25 @@
             button.textContent = "Launch Application";
             button.title = "via " + found.via;
             button.onclick = () => window.open(found.url, "_blank", "noopener");
-            links.append(
-              el("span", { className: "muted", textContent: "Launch via " + found.via + ":" }),
-              el("a", { href: found.url, target: "_blank", rel: "noopener", textContent: found.url.replace(/([?&]token=)[^&]+/, "$1…") }),
-            );
+            showLink(links, "Launch via " + found.via + ":", found.url);
           })
           .catch(() => {
             button.textContent = "No route yet";
           });
+      } else {
+        directUrl(app)
+          .then((url) => url && showLink(links, "Direct link (stays on this address):", url))
+          .catch(() => {});
       }
       return card;
     });
     box.replaceChildren(...cards);
+    if (!secureChecked) {
+      secureChecked = true;
+      window.Portal.redirectIfInsecure(apps, namedTunnels);
+    }
   }
+  let secureChecked = false;
 
   // ---- tunnels -----------------------------------------------------------
   async function loadTunnels() {
@@ -250,7 +282,8 @@
 
   // ---- logs --------------------------------------------------------------
   const logBox = $("logs");
-  const lastLine = new Map();
+  // Each file's most recent line nodes, oldest first: rewrites (a \r progress line, a cursor-up block) land on them.
+  const fileLines = new Map();
   let paused = false;
   let socket = null;
   let attempts = 0;
@@ -259,17 +292,38 @@
   function scrollLogs() {
     if (!paused) logBox.scrollTop = logBox.scrollHeight;
   }
-  function addLine(html, file) {
+  function lineNode(html) {
     const div = document.createElement("div");
     div.className = "line";
     div.innerHTML = html;
-    logBox.append(div);
-    if (file) lastLine.set(file, div);
-    while (logBox.childElementCount > MAX_LINES) {
-      const first = logBox.firstElementChild;
-      for (const [f, node] of lastLine) if (node === first) lastLine.delete(f);
-      first.remove();
+    return div;
+  }
+  function trimLogs() {
+    while (logBox.childElementCount > MAX_LINES) logBox.firstElementChild.remove();
+  }
+  function addLine(html) {
+    logBox.append(lineNode(html));
+    trimLogs();
+  }
+  // Replace the file's last `replace` lines by `lines` where they stand; extra lines follow them, and
+  // lines no longer there are removed (§4.2 overwrite / overwrite_block).
+  function rewrite(file, lines, replace) {
+    const own = (fileLines.get(file) || []).filter((node) => node.isConnected);
+    const kept = own.splice(Math.max(0, own.length - replace));
+    const anchor = kept.length ? kept[kept.length - 1].nextSibling : null;
+    kept.forEach((node, i) => {
+      if (i < lines.length) {
+        node.innerHTML = lines[i];
+        own.push(node);
+      } else node.remove();
+    });
+    for (const html of lines.slice(kept.length)) {
+      const node = lineNode(html);
+      logBox.insertBefore(node, anchor);
+      own.push(node);
     }
+    fileLines.set(file, own.slice(-MAX_LINES));
+    trimLogs();
   }
   function setLogState(state, text) {
     $("log-dot").className = "dot " + state;
@@ -286,12 +340,10 @@
       lastMessage = Date.now();
       if (ev.data === "heartbeat" || ev.data === "pong") return;
       const m = JSON.parse(ev.data);
-      if (m.type === "system" || m.type === "append") addLine(m.html, m.file);
-      else if (m.type === "overwrite") {
-        const node = m.file && lastLine.get(m.file);
-        if (node) node.innerHTML = m.html;
-        else addLine(m.html, m.file);
-      } else if (m.type === "overwrite_block") for (const html of m.lines) addLine(html, m.file);
+      if (m.type === "system" || (m.type === "append" && !m.file)) addLine(m.html);
+      else if (m.type === "append") rewrite(m.file, [m.html], 0);
+      else if (m.type === "overwrite") rewrite(m.file, [m.html], 1);
+      else if (m.type === "overwrite_block") rewrite(m.file, m.lines, m.replace);
       scrollLogs();
     };
     socket.onclose = () => {

@@ -6,23 +6,11 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { chromium } from "playwright-core";
 import { startPortal } from "../../portal/server.ts";
+import { launchChromium } from "./_browser.ts";
 import { FAKE_CLOUDFLARED, freePort, tempInstanceRoot, portalTestEnv } from "./_helpers.ts";
-
-// environment.md: the flags Chromium needs here; playwright adds --headless itself.
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 test("a browser opens the portal with ?token=, sees the apps, live logs and creates a quick tunnel", { timeout: 60_000 }, async (t) => {
   const root = await tempInstanceRoot(t);
@@ -41,14 +29,8 @@ test("a browser opens the portal with ?token=, sees the apps, live logs and crea
     }),
     log: () => {},
   });
-  const profile = await fs.mkdtemp(path.join(os.tmpdir(), "portal-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args: FLAGS });
-  t.after(async () => {
-    await context.close();
-    await portal.close();
-    await fs.rm(profile, { recursive: true, force: true });
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+  t.after(() => portal.close());
+  const { context, page } = await launchChromium(t);
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(err.message));
 
@@ -61,8 +43,8 @@ test("a browser opens the portal with ?token=, sees the apps, live logs and crea
   );
 
   await page.locator("#instance-id", { hasText: "4242" }).waitFor();
-  await page.locator(".card h2", { hasText: "Jupyter" }).waitFor();
-  assert.deepEqual(await page.locator(".card h2").allTextContents(), ["Instance Portal", "Jupyter", "Syncthing"]);
+  await page.locator("#apps .card h2", { hasText: "Jupyter" }).waitFor();
+  assert.deepEqual(await page.locator("#apps .card h2").allTextContents(), ["Instance Portal", "Jupyter", "Syncthing"]);
   assert.equal(await page.locator('.card[data-app="Instance Portal"] button.launch').textContent(), "Currently Active");
   await page.locator('.gauge[data-key="cpu"] .ring span', { hasText: "%" }).waitFor();
 

@@ -27,12 +27,15 @@ test("lines are appended; a lone \\r rewrites the line; \\r\\n is a newline", ()
 
 test("ANSI colours become fixed classes and log text cannot inject markup", () => {
   const term = new Terminal();
-  const [line] = term.write('\x1b[1;31mERROR\x1b[0m <script>alert(1)</script> & "q"\n');
-  assert.equal(line?.html, '<span class="a-f1 a-bold">ERROR</span> &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;');
-  const [other] = term.write("\x1b[38;2;1;2;3mtrue\x1b[39m \x1b[92mok\x1b[0m\x1b]0;title\x07\x07\x1b[2K\x1b[1Gclean\x00\n");
-  assert.equal(other?.html, "clean");
-  const [img] = term.write('\x1b[31m"><img src=x onerror=alert(1)>\n');
-  assert.equal(img?.html, '<span class="a-f1">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</span>');
+  assert.deepEqual(term.write('\x1b[1;31mERROR\x1b[0m <script>alert(1)</script> & "q"\n'), [
+    { type: "append", html: '<span class="a-f1 a-bold">ERROR</span> &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;' },
+  ]);
+  assert.deepEqual(term.write("\x1b[38;2;1;2;3mtrue\x1b[39m \x1b[92mok\x1b[0m\x1b]0;title\x07\x07\x1b[2K\x1b[1Gclean\x00\n"), [
+    { type: "append", html: "clean" },
+  ]);
+  assert.deepEqual(term.write('\x1b[31m"><img src=x onerror=alert(1)>\n'), [
+    { type: "append", html: '<span class="a-f1">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</span>' },
+  ]);
 });
 
 test("/ws-logs greets, replays history, and streams a new line within a second, with \\r rewrites", async (t) => {

@@ -3,13 +3,13 @@
  * supervisord on a unix socket under a temporary INSTANCE_ROOT.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { decodeResponse, encodeCall, XmlRpcFault } from "../../portal/app/xmlrpc.ts";
 import { startPortal } from "../../portal/server.ts";
 import { freePort, get, portalTestEnv, tempInstanceRoot, waitFor } from "./_helpers.ts";
+import { sleepProgram, startSupervisord } from "./_supervisord.ts";
 
 test("XML-RPC encodes calls and decodes structs, arrays and faults", () => {
   assert.equal(
@@ -29,34 +29,15 @@ test("XML-RPC encodes calls and decodes structs, arrays and faults", () => {
 
 test("lists, starts, stops and restarts processes; the unstoppable set and skip markers are honoured", async (t) => {
   const root = await tempInstanceRoot(t);
-  const sock = path.join(root, "var/run/supervisor.sock");
-  await fs.mkdir(path.dirname(sock), { recursive: true });
   await fs.mkdir(path.join(root, "tmp/supervisor-skip"), { recursive: true });
   await fs.writeFile(path.join(root, "tmp/supervisor-skip/tensorboard"), "");
-  const program = (name: string, autostart = true) =>
-    `[program:${name}]\ncommand=/bin/sleep 300\nautostart=${autostart}\nstartsecs=0\nstopwaitsecs=2\n`;
-  const conf = path.join(root, "supervisord.conf");
-  await fs.writeFile(
-    conf,
-    [
-      `[unix_http_server]\nfile=${sock}\nchmod=0700\n`,
-      `[supervisord]\nlogfile=${root}/supervisord.log\npidfile=${root}/supervisord.pid\nchilddir=${root}\nnodaemon=true\n`,
-      "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n",
-      program("caddy"),
-      program("jupyter"),
-      program("worker", false),
-      program("tensorboard"),
-      program("custom_guard"),
-    ].join("\n"),
-  );
-  const supervisord = spawn("supervisord", ["-c", conf], { stdio: "ignore" });
-  t.after(async () => {
-    if (supervisord.exitCode === null) {
-      const exited = new Promise((r) => supervisord.once("exit", r));
-      supervisord.kill("SIGTERM");
-      await exited;
-    }
-  });
+  await startSupervisord(t, root, [
+    sleepProgram("caddy"),
+    sleepProgram("jupyter"),
+    sleepProgram("worker", false),
+    sleepProgram("tensorboard"),
+    sleepProgram("custom_guard"),
+  ]);
   const app = await freePort();
   const portal = await startPortal({
     env: await portalTestEnv(root, app, undefined, { PORTAL_UNSTOPPABLE: "custom_guard" }),
