@@ -46,6 +46,19 @@ const positiveInt = (fallback: number) =>
       }
       return Number(v);
     });
+const percent = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || n > 100) {
+        ctx.addIssue({ code: "custom", message: `must be a percentage from 0 to 100, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
 const optionalText = z
   .string()
   .optional()
@@ -129,6 +142,22 @@ const PortalEnv = z.strictObject({
     .optional()
     .transform((v) => v || "/workspace"),
   PATH: z.string().optional(),
+  // Autostop (autostop/watcher.ts): off unless AUTOSTOP_IDLE_MINUTES is a positive number.
+  AUTOSTOP_IDLE_MINUTES: positiveInt(0),
+  AUTOSTOP_ACTION: z
+    .string()
+    .optional()
+    .transform((v) => v || "stop")
+    .pipe(z.enum(["stop", "destroy"], { error: 'must be "stop" or "destroy"' })),
+  AUTOSTOP_GPU_THRESHOLD: percent(5),
+  AUTOSTOP_CPU_THRESHOLD: percent(20),
+  AUTOSTOP_MINUTE_SECONDS: positiveInt(60).pipe(z.number().min(1, "must be at least 1")),
+  VAST_API_URL: z
+    .string()
+    .optional()
+    .transform((v) => v || "https://console.vast.ai")
+    .pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  CONTAINER_API_KEY: optionalText,
 });
 
 /** Credentials and rules of §3.4/§3.5. */
@@ -188,6 +217,26 @@ export interface PortalSettings {
   /** Start one quick tunnel per external port at start (§5.1). Defaults to true. */
   readonly defaultTunnels: boolean;
   readonly workspace: string;
+  /** The idle watcher's settings (autostop/watcher.ts). */
+  readonly autostop: AutostopSettings;
+}
+
+/** What the autostop watcher does, from the `AUTOSTOP_*` variables (portal/README.md, "Autostop"). */
+export interface AutostopSettings {
+  /** Idle minutes before acting (`AUTOSTOP_IDLE_MINUTES`); 0, the default, turns autostop off. */
+  readonly idleMinutes: number;
+  /** `AUTOSTOP_ACTION`: `stop` (the default; storage still bills) or `destroy`. */
+  readonly action: "stop" | "destroy";
+  /** Busiest GPU's utilisation above which the instance is active, in % (`AUTOSTOP_GPU_THRESHOLD`, default 5). */
+  readonly gpuThreshold: number;
+  /** Container CPU use above which it is active, in % of one core (`AUTOSTOP_CPU_THRESHOLD`, default 20). */
+  readonly cpuThreshold: number;
+  /** Length of an autostop "minute" in seconds (`AUTOSTOP_MINUTE_SECONDS`, default 60): tests only, to shorten the window. */
+  readonly minuteSeconds: number;
+  /** The Vast API (`VAST_API_URL`, default `https://console.vast.ai`; the emulator injects its own). */
+  readonly apiUrl: string;
+  /** The instance's own key (`CONTAINER_API_KEY`, injected by Vast); never logged. */
+  readonly apiKey: string | undefined;
 }
 
 const MAPPED_PORT = /^VAST_TCP_PORT_(\d{1,5})$/;
@@ -239,6 +288,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
     tunnelTimeoutMs: e.PORTAL_TUNNEL_TIMEOUT_MS,
     defaultTunnels: e.PORTAL_DEFAULT_TUNNELS,
     workspace: e.WORKSPACE,
+    autostop: {
+      idleMinutes: e.AUTOSTOP_IDLE_MINUTES,
+      action: e.AUTOSTOP_ACTION,
+      gpuThreshold: e.AUTOSTOP_GPU_THRESHOLD,
+      cpuThreshold: e.AUTOSTOP_CPU_THRESHOLD,
+      minuteSeconds: e.AUTOSTOP_MINUTE_SECONDS,
+      apiUrl: e.VAST_API_URL.replace(/\/+$/, ""),
+      apiKey: e.CONTAINER_API_KEY,
+    },
   };
 }
 

@@ -19,6 +19,12 @@ export const InstancePaths = {
   portalLogDir: "/var/log/portal",
   supervisorSkipDir: "/tmp/supervisor-skip",
   launchMarker: "/.launch",
+  /** Exists while provisioning runs (the entrypoint's provisioning-lock step); autostop counts it as activity. */
+  provisioningLock: "/.provisioning",
+  /** The container's TCP tables, where autostop counts open sessions. */
+  procNet: "/proc/net",
+  /** The container's cgroup, where autostop reads CPU time. */
+  cgroup: "/sys/fs/cgroup",
 } as const;
 
 /** One of the names in {@link InstancePaths}. */

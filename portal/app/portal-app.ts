@@ -26,6 +26,8 @@ import type { TunnelManager } from "./tunnels.ts";
 import { createZip } from "./zip.ts";
 import type { ZipEntry } from "./zip.ts";
 import { writeRawResponse } from "../proxy/upgrade.ts";
+import { autostopRoutes } from "../autostop/routes.ts";
+import type { Autostop } from "../autostop/watcher.ts";
 
 /** What the portal app is built from. */
 export interface PortalAppDeps {
@@ -41,6 +43,8 @@ export interface PortalAppDeps {
   readonly direct: DirectUrls;
   /** GPU summary for the page header. */
   readonly gpuSummary: () => Promise<string>;
+  /** The idle watcher, whose countdown the page shows and a user may postpone. */
+  readonly autostop: Autostop;
 }
 
 /** The portal app's handlers. */
@@ -160,6 +164,7 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
       },
     },
     { method: "GET", pattern: "/system-metrics", handler: async ({ res }) => sendJson(res, 200, await deps.metrics.collect()) },
+    ...autostopRoutes(deps.autostop),
   ];
   const router = createRouter(routes);
 
