@@ -333,12 +333,9 @@
     $("autostop").hidden = false;
     $("autostop-action").textContent = autostop.action === "destroy" ? "Destroys itself" : "Stops itself";
     $("autostop-left").textContent = duration(left);
-    $("autostop-why").textContent =
-      autostop.activity.length > 0
-        ? "Active now: " + autostop.activity.join(", ")
-        : autostop.postponedUntil
-          ? "Postponed until " + new Date(autostop.postponedUntil).toLocaleTimeString()
-          : "Idle";
+    const why = [autostop.activity.length > 0 ? "Active now: " + autostop.activity.join(", ") : "Idle"];
+    if (autostop.postponedUntil) why.push("postponed until " + new Date(autostop.postponedUntil).toLocaleTimeString());
+    $("autostop-why").textContent = why.join("; ");
   }
   async function loadAutostop() {
     try {
@@ -351,7 +348,8 @@
   }
   $("autostop-postpone").onclick = async () => {
     try {
-      autostop = await api("/autostop/postpone", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+      const body = JSON.stringify({ minutes: 60 });
+      autostop = await api("/autostop/postpone", { method: "POST", headers: { "Content-Type": "application/json" }, body });
       autostopAt = Date.now();
       showAutostop();
     } catch (e) {
