@@ -99,6 +99,57 @@ test("an instance provisioning is active, and destroy is the action when asked f
   assert.ok(lines.some((l) => l.includes(`asking Vast to destroy instance ${id}`)));
 });
 
+test("a GPU busier than the threshold keeps the instance running; below it, the instance stops", async (t) => {
+  // The nvidia-smi stand-in (fixtures/gpu) is found on this process's PATH, as the portal runs it.
+  const rows = path.join(await tempInstanceRoot(t), "gpu-rows");
+  await fs.writeFile(rows, "3, 100, 24000\n85, 20000, 24000\n");
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${new URL("./fixtures/gpu", import.meta.url).pathname}:${savedPath}`;
+  process.env.FAKE_NVIDIA_SMI_ROWS = rows;
+  t.after(() => {
+    process.env.PATH = savedPath;
+    delete process.env.FAKE_NVIDIA_SMI_ROWS;
+  });
+  const { emulator, id, key } = await emulatorWithInstance(t);
+  const { front } = await portalFor(t, {
+    CONTAINER_ID: String(id),
+    CONTAINER_API_KEY: key,
+    VAST_API_URL: emulator.url,
+    AUTOSTOP_IDLE_MINUTES: "2",
+    AUTOSTOP_MINUTE_SECONDS: "1",
+    AUTOSTOP_GPU_THRESHOLD: "50",
+  });
+  const status = async () => JSON.parse((await get(front, "/autostop", { headers: { Authorization: "Bearer tok" } })).body);
+  await waitFor("the busy GPU to show as activity", async () => (await status()).activity.includes("GPU 85% > 50%"));
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.equal(emulator.listInstances()[0]?.intended_status, "running", "a busy GPU held it past the 2 s window");
+  await fs.writeFile(rows, "3, 100, 24000\n40, 20000, 24000\n");
+  await waitFor("the instance to stop", () => emulator.listInstances()[0]?.intended_status === "stopped", 20_000);
+});
+
+test("a refused stop is logged with Vast's answer, shown on the countdown, and tried again; the key stays out of both", async (t) => {
+  const { emulator, id } = await emulatorWithInstance(t);
+  const wrongKey = "not-the-instance-key-0123456789";
+  const { front, lines } = await portalFor(t, {
+    CONTAINER_ID: String(id),
+    CONTAINER_API_KEY: wrongKey,
+    VAST_API_URL: emulator.url,
+    AUTOSTOP_IDLE_MINUTES: "1",
+    AUTOSTOP_MINUTE_SECONDS: "1",
+  });
+  const failed = await waitFor(
+    "two tries",
+    () => (lines.filter((l) => l.includes("the stop failed")).length >= 2 ? lines : undefined),
+    20_000,
+  );
+  const failure = failed.find((l) => l.includes("the stop failed")) ?? "";
+  assert.match(failure, new RegExp(`PUT ${emulator.url}/api/v0/instances/${id}/ answered 401: Invalid user key`));
+  const status = JSON.parse((await get(front, "/autostop", { headers: { Authorization: "Bearer tok" } })).body);
+  assert.match(status.lastError, /answered 401: Invalid user key/);
+  assert.ok(!JSON.stringify({ lines, status }).includes(wrongKey));
+  assert.equal(emulator.listInstances()[0]?.intended_status, "running");
+});
+
 test("the countdown and the postponement need the portal's auth; the postponement refuses cross-site and non-JSON requests", async (t) => {
   const { emulator, id, key } = await emulatorWithInstance(t);
   const { front } = await portalFor(t, {
