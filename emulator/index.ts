@@ -141,12 +141,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const bridgeServer = docker ? createServer(listener) : null;
   try {
     await listen(server, opts.port ?? 0, "127.0.0.1");
-    const gateway = await docker?.bridgeGateway();
-    if (bridgeServer && containers && gateway !== undefined) {
-      const bridgePort = await listen(bridgeServer, (server.address() as AddressInfo).port, gateway).catch(() =>
-        listen(bridgeServer, 0, gateway),
-      );
-      containers.apiUrl = `http://${gateway}:${bridgePort}`;
+    if (bridgeServer && containers && docker) {
+      // Without it the containers only lack VAST_API_URL: Docker mode still runs them.
+      try {
+        const gateway = await docker.bridgeGateway();
+        if (gateway !== undefined) {
+          const port = (server.address() as AddressInfo).port;
+          const bridgePort = await listen(bridgeServer, port, gateway).catch(() => listen(bridgeServer, 0, gateway));
+          containers.apiUrl = `http://${gateway}:${bridgePort}`;
+        }
+      } catch (error) {
+        opts.log?.(`docker: containers cannot reach the API (no listener on the bridge): ${(error as Error).message}`);
+      }
     }
   } catch (error) {
     server.close();
