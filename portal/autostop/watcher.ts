@@ -13,7 +13,7 @@
  */
 import type { AutostopSettings } from "../config.ts";
 import type { ActivitySample } from "./activity.ts";
-import { actOnSelf, type SelfAction } from "./vast-self.ts";
+import { actOnSelf } from "./vast-self.ts";
 
 /** What the landing page and `GET /autostop` show. */
 export interface AutostopStatus {
@@ -53,8 +53,6 @@ export interface AutostopOptions {
   readonly instanceId: string | undefined;
   readonly log: (line: string) => void;
   readonly sample: () => Promise<ActivitySample>;
-  /** The call that stops or destroys the instance; defaults to the Vast API (vast-self.ts). */
-  readonly act?: (request: SelfAction) => Promise<void>;
 }
 
 /** The most a single postponement may add, in minutes (a day). */
@@ -65,7 +63,6 @@ export function startAutostop(options: AutostopOptions): Autostop {
   const { settings, instanceId, log } = options;
   const minuteMs = settings.minuteSeconds * 1000;
   const windowMs = settings.idleMinutes * minuteMs;
-  const act = options.act ?? actOnSelf;
   const off =
     settings.idleMinutes === 0
       ? "AUTOSTOP_IDLE_MINUTES is not set"
@@ -130,7 +127,12 @@ export function startAutostop(options: AutostopOptions): Autostop {
         `asking Vast to ${settings.action} instance ${instanceId} (${settings.apiUrl})`,
     );
     try {
-      await act({ apiUrl: settings.apiUrl, apiKey: settings.apiKey as string, instanceId: instanceId as string, action: settings.action });
+      await actOnSelf({
+        apiUrl: settings.apiUrl,
+        apiKey: settings.apiKey as string,
+        instanceId: instanceId as string,
+        action: settings.action,
+      });
       lastError = null;
       log(`autostop: Vast accepted: instance ${instanceId} will ${settings.action === "stop" ? "stop" : "be destroyed"}`);
       // The window starts over: ask again only if the instance is still here one window later.
