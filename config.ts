@@ -55,6 +55,18 @@ const StackConfig = z
     imageBaseRocm: z.string().min(1, "must name the base image of the ROCm variant"),
     imageOffline: flag,
     imageRevision: z.string(),
+    autostopIdleMinutes: z
+      .string()
+      .regex(/^(\d+)?$/, "must be empty (no autostop) or a whole number of idle minutes from 1 to 10080")
+      .transform((v) => (v === "" ? undefined : Number(v)))
+      .pipe(
+        z
+          .number()
+          .min(1, "must be at least 1 idle minute, or empty for no autostop")
+          .max(10_080, "must be at most 10080 (a week)")
+          .optional(),
+      ),
+    autostopAction: z.enum(["stop", "destroy"], { error: 'must be "stop" or "destroy"' }),
     cloudflareAccountId: z.string(),
     cloudflareZoneId: z.string(),
     tunnelDomain: z.string(),

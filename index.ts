@@ -64,6 +64,9 @@ const fleet = new GpuFleet("fleet", {
   ...(config.templateName ? { templateName: config.templateName } : {}),
   ...(config.instanceLabelPrefix ? { labelPrefix: config.instanceLabelPrefix } : {}),
   ...(tunnel ? { tunnelToken: tunnel.token } : {}),
+  ...(config.autostopIdleMinutes !== undefined
+    ? { autostop: { idleMinutes: config.autostopIdleMinutes, action: config.autostopAction } }
+    : {}),
 });
 
 export const imageRefs = baseImage?.refs ?? { given: config.image };

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret } from "../providers/random/index.ts";
 import { VastInstance, VastTemplate, type OfferCriteria } from "../providers/vast/index.ts";
+import { type AutostopOptions, autostopEnv } from "./autostop.ts";
 import { assertPortalApps, portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
 import { provisioningEnv } from "./provisioning.ts";
 import type { ProvisioningManifestInput } from "../contracts/provisioning-manifest.ts";
@@ -50,6 +51,8 @@ export interface GpuFleetArgs {
    * manifest names them (`auth.huggingface.token_env`, `${VAR}`). Defaults to none.
    */
   readonly provisioning?: ProvisioningManifestInput;
+  /** Each instance stops (or destroys) itself after this long idle; see {@link AutostopOptions}. Defaults to never. */
+  readonly autostop?: AutostopOptions;
 }
 
 /** What a user needs for one instance. */
@@ -77,6 +80,7 @@ export class GpuFleet extends pulumi.ComponentResource {
     const provisioningVars = provisioningEnv(`GpuFleet ${name}`, args.provisioning);
     super("vast-kit:fleet:GpuFleet", name, {}, opts);
     assertPortalApps(`GpuFleet ${name}`, args.apps);
+    const autostop = args.autostop === undefined ? {} : autostopEnv(`GpuFleet ${name}`, args.autostop);
     if (args.instanceCount > 0 && !args.offer) {
       throw new pulumi.ResourceError(`GpuFleet ${name}: instanceCount is ${args.instanceCount} but no offer criteria were given`, this);
     }
@@ -85,6 +89,7 @@ export class GpuFleet extends pulumi.ComponentResource {
       // The portal serves TLS with a self-signed pair unless a usable one is provided (instance-runtime.md §6).
       ENABLE_HTTPS: "true",
       ...args.env,
+      ...autostop,
       ...portalEnv(args.apps),
       ...provisioningVars,
     };

@@ -4,3 +4,4 @@ export { GpuFleet, type GpuFleetArgs, type FleetInstance } from "./gpu-fleet.ts"
 export { PortalTunnel, type PortalTunnelArgs } from "./portal-tunnel.ts";
 export { defaultPortalApps, portalEnv, portsToOpen, tunnelIngress, tunnelHostname, type PortalApp } from "./portal-apps.ts";
 export { type ProvisioningManifestInput } from "../contracts/provisioning-manifest.ts";
+export { autostopEnv, type AutostopOptions } from "./autostop.ts";

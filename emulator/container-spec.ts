@@ -58,14 +58,19 @@ function injectedEnv(record: InstanceRecord, sshKeys: string[]): Record<string, 
   return env;
 }
 
-/** The container for `record`, owned by `owner`, with what the account adds. */
-export function containerPlan(record: InstanceRecord, owner: string, account: AccountExtras): ContainerPlan {
+/**
+ * The container for `record`, owned by `owner`, with what the account adds. `apiUrl`, the emulator
+ * as the container reaches it, is injected as `VAST_API_URL`: real Vast injects no such variable
+ * (processes inside call https://console.vast.ai), so the image reads it with that default.
+ */
+export function containerPlan(record: InstanceRecord, owner: string, account: AccountExtras, apiUrl?: string): ContainerPlan {
   const { config, id } = record;
   const env: Record<string, string> = {};
   for (const { key, value } of account.secrets) env[key] = value;
   for (const [key, value] of Object.entries(config.env)) if (!key.startsWith("-")) env[key] = value;
   env["JUPYTER_TOKEN"] ??= config.jupyterToken;
   Object.assign(env, injectedEnv(record, account.sshKeys));
+  if (apiUrl !== undefined) env["VAST_API_URL"] = apiUrl;
 
   const argsMode = config.runtype.split(" ")[0] === "args";
   const onstart = config.onstart?.trim() ? config.onstart : null;

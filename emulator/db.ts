@@ -104,6 +104,7 @@ export class EmulatorDb {
         "INSERT INTO instances (id, offer_id, label, intended_status, timeline, config, offer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       getInstance: prepare("SELECT * FROM instances WHERE id = ?"),
+      instanceByApiKey: prepare("SELECT id FROM instances WHERE json_extract(config, '$.instanceApiKey') = ?"),
       listInstances: prepare("SELECT * FROM instances ORDER BY id"),
       setLifecycle: prepare("UPDATE instances SET intended_status = ?, timeline = ? WHERE id = ?"),
       setLabel: prepare("UPDATE instances SET label = ? WHERE id = ?"),
@@ -200,6 +201,12 @@ export class EmulatorDb {
   getInstance(id: number): InstanceRecord | undefined {
     const row = this.#stmt("getInstance").get(id) as Row | undefined;
     return row ? toInstance(row) : undefined;
+  }
+
+  /** The id of the live instance whose `instance_api_key` is `key` (vast-api.md §6.4), if any. */
+  instanceIdForApiKey(key: string): number | undefined {
+    const row = this.#stmt("instanceByApiKey").get(key) as Row | undefined;
+    return row ? Number(row["id"]) : undefined;
   }
 
   listInstances(): InstanceRecord[] {

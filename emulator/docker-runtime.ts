@@ -47,6 +47,10 @@ export interface RegistryAuth {
   serveraddress: string;
 }
 
+const NetworkInspected = z.looseObject({
+  IPAM: z.looseObject({ Config: z.array(z.looseObject({ Gateway: z.string().optional() })).nullish() }),
+});
+
 /** A container as the list shows it. */
 export interface ContainerSummary {
   id: string;
@@ -227,6 +231,13 @@ export class DockerRuntime {
   async exitCode(id: string): Promise<number> {
     const { text } = await this.#expect("GET", `/containers/${id}/json`);
     return Inspected.parse(safeJson(text)).State.ExitCode;
+  }
+
+  /** The host's address on the default `bridge` network (where containers reach the host), if it has an IPv4 one. */
+  async bridgeGateway(): Promise<string | undefined> {
+    const { text } = await this.#expect("GET", "/networks/bridge");
+    const configs = NetworkInspected.parse(safeJson(text)).IPAM.Config ?? [];
+    return configs.map((c) => c.Gateway).find((gateway) => gateway !== undefined && /^\d+\.\d+\.\d+\.\d+$/.test(gateway));
   }
 
   /** Drops the connection pool; calls in flight fail with a `DockerError`. */

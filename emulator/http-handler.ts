@@ -1,6 +1,7 @@
 /**
  * The request pipeline, in order: normalise the path, route `/_emulator/` to the admin API,
- * match the route, count it, add latency, check the key, apply the documented rate limits and the
+ * match the route, count it, add latency, check the key (the account's, or an instance's own for
+ * calls on that instance), apply the documented rate limits and the
  * 429/5xx faults, parse the body, run the handler (after a `slowRequest` delay), render (after a
  * `slowAnswer` delay). Every answer goes through `sendJson`/`sendText`.
  */
@@ -11,6 +12,7 @@ import type { ApiResult, EmulatorState } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import type { RequestStats } from "./faults.ts";
 import type { RateLimiter } from "./rate-limits.ts";
+import { instanceKeyRefusal } from "./instance-keys.ts";
 import { bearerKey, normalisePath, presentedKey, readBody, sendJson, sendText } from "./http-io.ts";
 import { type AdminControls, handleAdmin } from "./routes/admin.ts";
 import { HANDLERS } from "./routes/index.ts";
@@ -104,11 +106,16 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
     const delay = options.latencyMs + state.faults.latencyMs();
     if (delay > 0) await sleep(delay);
 
+    // An instance's own key (instance-keys.ts) authenticates too, for calls on that instance only.
+    let scopedTo: number | undefined;
     if (match.auth !== "none") {
       const key = presentedKey(req, query);
       if ((match.auth === "api" || key !== undefined) && !keyMatches(key)) {
-        sendJson(res, 401, AUTH_ERROR);
-        return `${match.key} 401`;
+        scopedTo = key === undefined ? undefined : state.db.instanceIdForApiKey(key);
+        if (scopedTo === undefined) {
+          sendJson(res, 401, AUTH_ERROR);
+          return `${match.key} 401`;
+        }
       }
     }
     // No Retry-After header on either kind of 429: Vast never sends one (§5.1).
@@ -138,6 +145,11 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
         sendJson(res, 400, { error: "invalid_request", msg: "Invalid json body" });
         return `${match.key} 400`;
       }
+    }
+    const refusal = scopedTo === undefined ? undefined : instanceKeyRefusal(match.key, match.params, body, scopedTo);
+    if (refusal) {
+      render(res, refusal);
+      return `${match.key} 403 (instance key)`;
     }
     const slowRequest = state.faults.slowRequestMs(match.key);
     if (slowRequest > 0) await sleep(slowRequest);

@@ -8,7 +8,7 @@
  * t.after(() => emu.close());
  * await fetch(`${emu.url}/api/v0/users/current`, { headers: { Authorization: 'Bearer test-key' } });
  */
-import { createServer } from "node:http";
+import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildCatalog } from "./catalog.ts";
 import type { EmulatorState } from "./context.ts";
@@ -126,18 +126,37 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     removeContainers: async () => (containers ? containers.removeAll() : 0),
   };
 
-  const server = createServer(
-    createRequestListener({ state, stats, limits, admin: controls, apiKey: opts.apiKey, latencyMs: opts.latencyMs ?? 0, log: opts.log }),
-  );
+  const listener = createRequestListener({
+    state,
+    stats,
+    limits,
+    admin: controls,
+    apiKey: opts.apiKey,
+    latencyMs: opts.latencyMs ?? 0,
+    log: opts.log,
+  });
+  const server = createServer(listener);
+  // Docker mode: containers cannot reach the host's loopback, so the API is also served on the host's
+  // address on the Docker bridge (reachable from containers only), which they get as VAST_API_URL.
+  const bridgeServer = docker ? createServer(listener) : null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(opts.port ?? 0, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    await listen(server, opts.port ?? 0, "127.0.0.1");
+    if (bridgeServer && containers && docker) {
+      // Without it the containers only lack VAST_API_URL: Docker mode still runs them.
+      try {
+        const gateway = await docker.bridgeGateway();
+        if (gateway !== undefined) {
+          const port = (server.address() as AddressInfo).port;
+          const bridgePort = await listen(bridgeServer, port, gateway).catch(() => listen(bridgeServer, 0, gateway));
+          containers.apiUrl = `http://${gateway}:${bridgePort}`;
+        }
+      } catch (error) {
+        opts.log?.(`docker: containers cannot reach the API (no listener on the bridge): ${(error as Error).message}`);
+      }
+    }
   } catch (error) {
+    server.close();
+    bridgeServer?.close();
     db.close();
     await docker?.close();
     throw error;
@@ -161,6 +180,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     removeContainers: controls.removeContainers,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        if (bridgeServer?.listening) {
+          bridgeServer.close();
+          bridgeServer.closeAllConnections();
+        }
         server.close(() => {
           (containers?.close() ?? Promise.resolve()).finally(() => {
             db.close();
@@ -175,6 +198,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 }
 
 const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+
+/** Listens on `host:port`; resolves the port, rejects when it cannot bind. */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
 
 /** A Docker client that has answered a ping, or an error that says how to get an engine. */
 async function connectDocker(socket: string): Promise<DockerRuntime> {

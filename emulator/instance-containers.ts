@@ -62,6 +62,11 @@ export class InstanceContainers {
   #activity = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /**
+   * The emulator's API as containers reach it (its listener on the Docker bridge), injected as
+   * `VAST_API_URL`; set once the emulator listens, before `start()`.
+   */
+  apiUrl: string | undefined;
 
   constructor(db: EmulatorDb, docker: DockerRuntime, owner: string, log?: (line: string) => void) {
     this.#db = db;
@@ -163,7 +168,7 @@ export class InstanceContainers {
     const config = { ...current.config, ports };
     this.#db.setConfig(id, config);
     const account = { secrets: this.#db.listSecrets(), sshKeys: this.#db.instanceSshKeys(id) };
-    const plan = containerPlan({ ...current, config }, this.owner, account);
+    const plan = containerPlan({ ...current, config }, this.owner, account, this.apiUrl);
     await this.#docker.start(await this.#docker.createContainer(plan.config));
   }
 

@@ -46,6 +46,19 @@ const positiveInt = (fallback: number) =>
       }
       return Number(v);
     });
+const percent = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || n > 100) {
+        ctx.addIssue({ code: "custom", message: `must be a percentage from 0 to 100, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
 const optionalText = z
   .string()
   .optional()
@@ -136,6 +149,22 @@ const PortalEnv = z.strictObject({
   HUGGING_FACE_HUB_TOKEN: optionalText,
   CIVITAI_TOKEN: optionalText,
   RCLONE_CONFIG: optionalText,
+  // Autostop (autostop/watcher.ts): off unless AUTOSTOP_IDLE_MINUTES is a positive number.
+  AUTOSTOP_IDLE_MINUTES: positiveInt(0),
+  AUTOSTOP_ACTION: z
+    .string()
+    .optional()
+    .transform((v) => v || "stop")
+    .pipe(z.enum(["stop", "destroy"], { error: 'must be "stop" or "destroy"' })),
+  AUTOSTOP_GPU_THRESHOLD: percent(5),
+  AUTOSTOP_CPU_THRESHOLD: percent(20),
+  AUTOSTOP_MINUTE_SECONDS: positiveInt(60).pipe(z.number().min(1, "must be at least 1")),
+  VAST_API_URL: z
+    .string()
+    .optional()
+    .transform((v) => v || "https://console.vast.ai")
+    .pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
+  CONTAINER_API_KEY: optionalText,
 });
 
 /** Credentials and rules of §3.4/§3.5. */
@@ -213,6 +242,26 @@ export interface PortalSettings {
     /** `RCLONE_CONFIG` is set. */
     readonly rcloneEnv: boolean;
   };
+  /** The idle watcher's settings (autostop/watcher.ts). */
+  readonly autostop: AutostopSettings;
+}
+
+/** What the autostop watcher does, from the `AUTOSTOP_*` variables (portal/README.md, "Autostop"). */
+export interface AutostopSettings {
+  /** Idle minutes before acting (`AUTOSTOP_IDLE_MINUTES`); 0, the default, turns autostop off. */
+  readonly idleMinutes: number;
+  /** `AUTOSTOP_ACTION`: `stop` (the default; storage still bills) or `destroy`. */
+  readonly action: "stop" | "destroy";
+  /** Busiest GPU's utilisation above which the instance is active, in % (`AUTOSTOP_GPU_THRESHOLD`, default 5). */
+  readonly gpuThreshold: number;
+  /** Container CPU use above which it is active, in % of one core (`AUTOSTOP_CPU_THRESHOLD`, default 20). */
+  readonly cpuThreshold: number;
+  /** Length of an autostop "minute" in seconds (`AUTOSTOP_MINUTE_SECONDS`, default 60): tests only, to shorten the window. */
+  readonly minuteSeconds: number;
+  /** The Vast API (`VAST_API_URL`, default `https://console.vast.ai`; the emulator injects its own). */
+  readonly apiUrl: string;
+  /** The instance's own key (`CONTAINER_API_KEY`, injected by Vast); never logged. */
+  readonly apiKey: string | undefined;
 }
 
 const OPEN_PORT = /^VAST_(TCP|UDP)_PORT_(\d+)$/;
@@ -279,6 +328,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): PortalSettin
       huggingface: e.HF_TOKEN !== undefined || e.HUGGING_FACE_HUB_TOKEN !== undefined,
       civitai: e.CIVITAI_TOKEN !== undefined,
       rcloneEnv: e.RCLONE_CONFIG !== undefined,
+    },
+    autostop: {
+      idleMinutes: e.AUTOSTOP_IDLE_MINUTES,
+      action: e.AUTOSTOP_ACTION,
+      gpuThreshold: e.AUTOSTOP_GPU_THRESHOLD,
+      cpuThreshold: e.AUTOSTOP_CPU_THRESHOLD,
+      minuteSeconds: e.AUTOSTOP_MINUTE_SECONDS,
+      apiUrl: e.VAST_API_URL.replace(/\/+$/, ""),
+      apiKey: e.CONTAINER_API_KEY,
     },
   };
 }

@@ -24,6 +24,10 @@ export const PortalErrorCode = {
   notFound: "PORTAL_NOT_FOUND",
   /** A request argument is invalid. */
   badRequest: "PORTAL_BAD_REQUEST",
+  /** The Vast API refused or did not answer the instance's stop or destroy of itself (vast-self.ts). */
+  selfActionFailed: "PORTAL_SELF_ACTION_FAILED",
+  /** A state-changing request that may come from another site (autostop/routes.ts). */
+  crossSite: "PORTAL_CROSS_SITE",
 } as const;
 
 /** One of the values of {@link PortalErrorCode}. */

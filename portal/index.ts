@@ -10,5 +10,6 @@ export { loadPortalApps } from "./portal-yaml.ts";
 export { writeFileAtomic } from "./atomic-write.ts";
 export { PortalError, isPortalError } from "./errors.ts";
 export { settingsError } from "./settings-error.ts";
+export { actOnSelf } from "./vast-self.ts";
 export { readProvisioningStatus, writeProvisioningRun, PROVISIONING_STATUS_FILE } from "./provisioning-status.ts";
 export type { ProvisioningRun, ProvisioningStatus } from "./provisioning-status.ts";

@@ -20,10 +20,15 @@ export const InstancePaths = {
   supervisorSkipDir: "/tmp/supervisor-skip",
   launchMarker: "/.launch",
   capabilitiesDir: "/etc/vast_capabilities.d",
+  /** Exists while provisioning runs (the boot's or a portal job's); autostop counts it as activity. */
   provisioningMarker: "/.provisioning",
   provisioningComplete: "/.provisioning_complete",
   provisioningFailed: "/.provisioning_failed",
   rcloneConfig: "/root/.config/rclone/rclone.conf",
+  /** The container's TCP tables, where autostop counts open sessions. */
+  procNet: "/proc/net",
+  /** The container's cgroup, where autostop reads CPU time. */
+  cgroup: "/sys/fs/cgroup",
 } as const;
 
 /** One of the names in {@link InstancePaths}. */

@@ -15,6 +15,8 @@ import { startFrontProcess } from "./front-process.ts";
 import type { FrontProcess } from "./front-process.ts";
 import type { FrontInfo, FrontSetup } from "./fronts.ts";
 import { resolveInstancePaths } from "./paths.ts";
+import { ActivityProbe } from "./autostop/activity.ts";
+import { startAutostop } from "./autostop/watcher.ts";
 import { loadPortalApps } from "./portal-yaml.ts";
 import type { PortalApp } from "../contracts/portal-config.ts";
 import { ensureCertificatePair } from "./tls.ts";
@@ -92,7 +94,15 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   });
   const appsFile = new AppsFile(paths.portalYaml);
   const direct = new DirectUrls(settings.https, settings.mappedPorts, settings.publicIp);
-  const portalApp = createPortalApp({ settings, paths, tunnels, supervisor, logs, metrics, appsFile, direct, gpuSummary, log });
+  const probe = new ActivityProbe({
+    cpuThreshold: settings.autostop.cpuThreshold,
+    gpuThreshold: settings.autostop.gpuThreshold,
+    provisioningLock: paths.provisioningMarker,
+    procNet: paths.procNet,
+    cgroupRoot: paths.cgroup,
+  });
+  const autostop = startAutostop({ settings: settings.autostop, instanceId: settings.containerId, log, sample: () => probe.sample() });
+  const portalApp = createPortalApp({ settings, paths, tunnels, supervisor, logs, metrics, appsFile, direct, gpuSummary, log, autostop });
   const appServer = await listenLocal(settings.appPort, portalApp.handleRequest);
   appServer.on("upgrade", portalApp.handleUpgrade);
   log(`portal: app listening on http://127.0.0.1:${settings.appPort}`);
@@ -124,6 +134,7 @@ export async function startPortal(options: StartPortalOptions = {}): Promise<Por
   let fronts: FrontProcess | undefined;
   const closeAll = async () => {
     // The app first: ending its WebSockets ends the proxied ones, so the fronts close without waiting.
+    autostop.close();
     portalApp.close();
     logs.stop();
     await fronts?.close();

@@ -74,12 +74,8 @@ export class MetricsCollector {
   async #cpu(): Promise<{ percent: number | null; count: number }> {
     const cores = await this.#quotaCores();
     const sample = async (): Promise<CpuSample | undefined> => {
-      const stat = await fs.readFile(`${this.#cg}/cpu.stat`, "utf8").catch(() => undefined);
-      const usec = stat === undefined ? undefined : Number(/usage_usec (\d+)/.exec(stat)?.[1]);
-      const v1 = usec === undefined || Number.isNaN(usec) ? await readNumber(`${this.#cg}/cpuacct/cpuacct.usage`) : undefined;
-      const value = usec !== undefined && !Number.isNaN(usec) ? usec : v1 !== undefined ? v1 / 1000 : undefined;
-      if (value === undefined) return undefined;
-      return { usageUsec: value, at: performance.now() };
+      const value = await cpuUsageUsec(this.#cg);
+      return value === undefined ? undefined : { usageUsec: value, at: performance.now() };
     };
     let previous = this.#last;
     if (previous === undefined) {
@@ -135,16 +131,49 @@ function run(cmd: string, args: string[]): Promise<string | undefined> {
   });
 }
 
-async function gpus(): Promise<Record<string, unknown>> {
-  const rows: { load: number; used: number; total: number }[] = [];
-  let nvidia = 0;
-  let amd = 0;
-  const nv = await run("nvidia-smi", ["--query-gpu=utilization.gpu,memory.used,memory.total", "--format=csv,noheader,nounits"]);
-  for (const line of (nv ?? "").split("\n").filter((l) => l.trim() !== "")) {
-    const [load, used, total] = line.split(",").map((v) => Number(v.trim()));
-    rows.push({ load: load ?? Number.NaN, used: used ?? Number.NaN, total: total ?? Number.NaN });
-    nvidia++;
+/**
+ * CPU time the container's cgroup has used, in µs (v2 `cpu.stat`, then v1 `cpuacct.usage`), or
+ * undefined outside a cgroup that shows it. Also read by the autostop watcher.
+ */
+export async function cpuUsageUsec(cgroupRoot = "/sys/fs/cgroup"): Promise<number | undefined> {
+  const stat = await fs.readFile(`${cgroupRoot}/cpu.stat`, "utf8").catch(() => undefined);
+  const usec = stat === undefined ? undefined : Number(/usage_usec (\d+)/.exec(stat)?.[1]);
+  if (usec !== undefined && !Number.isNaN(usec)) return usec;
+  for (const v1 of [`${cgroupRoot}/cpuacct/cpuacct.usage`, `${cgroupRoot}/cpu,cpuacct/cpuacct.usage`]) {
+    const ns = await readNumber(v1);
+    if (ns !== undefined) return ns / 1000;
   }
+  return undefined;
+}
+
+/** One GPU's utilisation (%) and memory (MB) as `nvidia-smi` reports it. */
+export interface NvidiaGpu {
+  readonly load: number;
+  readonly used: number;
+  readonly total: number;
+}
+
+/** The NVIDIA GPUs `nvidia-smi` lists (none when it is missing or fails). Also read by the autostop watcher. */
+export async function nvidiaGpus(): Promise<NvidiaGpu[]> {
+  const nv = await run("nvidia-smi", ["--query-gpu=utilization.gpu,memory.used,memory.total", "--format=csv,noheader,nounits"]);
+  return parseNvidiaCsv(nv ?? "");
+}
+
+/** Parses `nvidia-smi --query-gpu=utilization.gpu,memory.used,memory.total --format=csv,noheader,nounits`; `[N/A]` reads NaN. */
+export function parseNvidiaCsv(text: string): NvidiaGpu[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((line) => {
+      const [load, used, total] = line.split(",").map((v) => Number(v.trim()));
+      return { load: load ?? Number.NaN, used: used ?? Number.NaN, total: total ?? Number.NaN };
+    });
+}
+
+async function gpus(): Promise<Record<string, unknown>> {
+  const rows: { load: number; used: number; total: number }[] = await nvidiaGpus();
+  const nvidia = rows.length;
+  let amd = 0;
   const rocm = await run("rocm-smi", ["--showmeminfo", "vram", "--showuse", "--json"]);
   if (rocm !== undefined) {
     try {

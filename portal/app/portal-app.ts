@@ -29,6 +29,8 @@ import { writeRawResponse } from "../proxy/upgrade.ts";
 import { capabilityExtensions } from "./capability-extensions.ts";
 import { capabilityRoutes } from "./capability-routes.ts";
 import { loadToolsPage } from "./portal-links.ts";
+import { autostopRoutes } from "../autostop/routes.ts";
+import type { Autostop } from "../autostop/watcher.ts";
 
 /** What the portal app is built from. */
 export interface PortalAppDeps {
@@ -46,6 +48,8 @@ export interface PortalAppDeps {
   readonly gpuSummary: () => Promise<string>;
   /** Receives problems worth a log line (a bad links file, a bad capability fragment). Defaults to stderr. */
   readonly log?: (line: string) => void;
+  /** The idle watcher, whose countdown the page shows and a user may postpone. */
+  readonly autostop: Autostop;
 }
 
 /** The portal app's handlers. */
@@ -183,6 +187,7 @@ export function createPortalApp(deps: PortalAppDeps): PortalApp {
     },
     { method: "GET", pattern: "/system-metrics", handler: async ({ res }) => sendJson(res, 200, await deps.metrics.collect()) },
     ...capabilityRoutes({ ...deps, log }, capabilityExtensions),
+    ...autostopRoutes(deps.autostop),
   ];
   const router = createRouter(routes);
 

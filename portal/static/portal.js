@@ -369,6 +369,46 @@
   };
   $("log-copy").onclick = () => navigator.clipboard?.writeText(logBox.innerText);
 
+  // ---- autostop ----------------------------------------------------------
+  // The server keeps the deadline; the page counts down between polls.
+  let autostop = null;
+  let autostopAt = 0;
+  function duration(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return (h > 0 ? h + " h " : "") + (h > 0 || m > 0 ? m + " min " : "") + (s % 60) + " s";
+  }
+  function showAutostop() {
+    if (!autostop || !autostop.enabled) return;
+    const left = autostop.secondsLeft - (Date.now() - autostopAt) / 1000;
+    $("autostop").hidden = false;
+    $("autostop-action").textContent = autostop.action === "destroy" ? "Destroys itself" : "Stops itself";
+    $("autostop-left").textContent = duration(left);
+    const why = [autostop.activity.length > 0 ? "Active now: " + autostop.activity.join(", ") : "Idle"];
+    if (autostop.postponedUntil) why.push("postponed until " + new Date(autostop.postponedUntil).toLocaleTimeString());
+    $("autostop-why").textContent = why.join("; ");
+  }
+  async function loadAutostop() {
+    try {
+      autostop = await api("/autostop");
+      autostopAt = Date.now();
+      showAutostop();
+    } catch {
+      // An older portal without autostop: the box stays hidden.
+    }
+  }
+  $("autostop-postpone").onclick = async () => {
+    try {
+      const body = JSON.stringify({ minutes: 60 });
+      autostop = await api("/autostop/postpone", { method: "POST", headers: { "Content-Type": "application/json" }, body });
+      autostopAt = Date.now();
+      showAutostop();
+    } catch (e) {
+      $("autostop-why").textContent = "Could not postpone: " + e.message;
+    }
+  };
+
   // ---- start -------------------------------------------------------------
   route();
   loadMetrics();
@@ -380,4 +420,7 @@
   }, 15000);
   setInterval(loadProcesses, 10000);
   connectLogs();
+  loadAutostop();
+  setInterval(loadAutostop, 5000);
+  setInterval(showAutostop, 1000);
 })();

@@ -72,6 +72,12 @@ test("env: account secrets, then the instance env, then what Vast injects (SSH_P
   assert.deepEqual(config.ports, CONFIG.ports);
 });
 
+test("the emulator's address for containers is injected as VAST_API_URL, over a value the env supplies", () => {
+  const plan = containerPlan(record({ env: { VAST_API_URL: "https://console.vast.ai" } }), "o", NO_ACCOUNT, "http://172.17.0.1:8787");
+  assert.equal(plan.config.env["VAST_API_URL"], "http://172.17.0.1:8787");
+  assert.equal(containerPlan(record(), "o", NO_ACCOUNT).config.env["VAST_API_URL"], undefined);
+});
+
 test("a JUPYTER_TOKEN in the env points Jupyter elsewhere and is kept (§6.3)", () => {
   assert.equal(containerPlan(record({ env: { JUPYTER_TOKEN: "mine" } }), "o", NO_ACCOUNT).config.env["JUPYTER_TOKEN"], "mine");
 });

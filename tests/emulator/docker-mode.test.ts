@@ -194,6 +194,9 @@ test(
     assert.equal(seen.env["VAST_CONTAINERLABEL"], `C.${id}`);
     assert.equal(seen.env["PUBLIC_IPADDR"], "127.0.0.1");
     assert.equal(seen.env["CONTAINER_API_KEY"], create.body.instance_api_key);
+    // The container reaches the API on the host's bridge address, not on the host's loopback.
+    assert.match(seen.env["VAST_API_URL"] ?? "", /^http:\/\/\d+\.\d+\.\d+\.\d+:\d+$/);
+    assert.doesNotMatch(seen.env["VAST_API_URL"] ?? "", /127\.0\.0\.1/);
     assert.equal(seen.env["JUPYTER_TOKEN"], instance.jupyter_token);
     assert.equal(seen.env["OPEN_BUTTON_TOKEN"], secrets.open_button_token, "the platform overwrites a supplied token");
     assert.match(secrets.open_button_token, /^[0-9a-f]{64}$/);

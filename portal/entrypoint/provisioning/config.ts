@@ -50,7 +50,7 @@ const ProvisionerEnv = z.strictObject({
   /** Hugging Face's base URL (huggingface_hub's variable). Defaults to https://huggingface.co. */
   HF_ENDPOINT: optionalText,
   /** The Vast API base, for `on_failure: destroy` (the vastai CLI's variable). Defaults to https://console.vast.ai. */
-  VAST_URL: optionalText,
+  VAST_API_URL: optionalText,
   CONTAINER_ID: optionalText,
   CONTAINER_API_KEY: optionalText,
   WORKSPACE: optionalText,
@@ -79,7 +79,7 @@ export interface ProvisionerSettings {
     readonly postCommands: string | undefined;
   };
   readonly hfEndpoint: string;
-  readonly vastUrl: string;
+  readonly apiUrl: string;
   readonly containerId: string | undefined;
   readonly containerApiKey: string | undefined;
   /** Container path of the workspace. Defaults to `/workspace`. */
@@ -135,7 +135,7 @@ export function readProvisionerSettings(env: Readonly<Record<string, string | un
       postCommands: e.PROVISIONING_POST_COMMANDS,
     },
     hfEndpoint: (e.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/+$/, ""),
-    vastUrl: (e.VAST_URL ?? "https://console.vast.ai").replace(/\/+$/, ""),
+    apiUrl: (e.VAST_API_URL ?? "https://console.vast.ai").replace(/\/+$/, ""),
     containerId: e.CONTAINER_ID,
     containerApiKey: e.CONTAINER_API_KEY,
     workspace: e.WORKSPACE ?? e.DATA_DIRECTORY ?? "/workspace",

@@ -8,6 +8,7 @@
 import type { ProvisionRuntime } from "./runtime.ts";
 import { shownUrl } from "./downloads.ts";
 import { withRetry } from "./retry.ts";
+import { actOnSelf } from "../../index.ts";
 
 /** What the webhook receives as JSON. */
 export interface WebhookPayload {
@@ -42,23 +43,16 @@ export async function callWebhook(rt: ProvisionRuntime, url: string, payload: We
  * @returns whether Vast accepted it
  */
 export async function destroySelf(rt: ProvisionRuntime): Promise<boolean> {
-  const { containerId, containerApiKey, vastUrl } = rt.settings;
+  const { containerId, containerApiKey, apiUrl } = rt.settings;
   if (containerId === undefined || containerApiKey === undefined) {
     rt.log.error("on_failure destroy: CONTAINER_ID or CONTAINER_API_KEY is not set; the instance is left running");
     return false;
   }
-  const url = `${vastUrl}/api/v0/instances/${encodeURIComponent(containerId)}/`;
+  const url = `${apiUrl}/api/v0/instances/${encodeURIComponent(containerId)}/`;
   try {
-    await withRetry(rt, `DELETE ${url}`, { attempts: 3, initialDelayMs: 2_000, multiplier: 2 }, async () => {
-      const response = await fetch(url, {
-        method: "DELETE",
-        headers: { Authorization: `Bearer ${containerApiKey}`, "Content-Type": "application/json" },
-        body: "{}",
-        signal: AbortSignal.timeout(30_000),
-      });
-      const body = (await response.text()).slice(0, 200);
-      if (!response.ok) throw new Error(`answered ${response.status}: ${body}`);
-    });
+    await withRetry(rt, `DELETE ${url}`, { attempts: 3, initialDelayMs: 2_000, multiplier: 2 }, () =>
+      actOnSelf({ apiUrl, apiKey: containerApiKey, instanceId: containerId, action: "destroy" }),
+    );
     rt.log.warn(`on_failure destroy: Vast accepted the destruction of instance ${containerId}`);
     return true;
   } catch (err) {

@@ -214,7 +214,7 @@ test("on_failure destroy posts the webhook, then destroys the instance through t
       on_failure: { action: "destroy", max_retries: 0, webhook: `${s.url}/webhook` },
       post_commands: ["exit 3"],
     },
-    { VAST_URL: s.url, CONTAINER_ID: "4242", CONTAINER_API_KEY: key },
+    { VAST_API_URL: s.url, CONTAINER_ID: "4242", CONTAINER_API_KEY: key },
   );
   assert.equal(outcome.ok, false);
   assert.equal(outcome.action, "destroy");
