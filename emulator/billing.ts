@@ -33,16 +33,18 @@ export interface ChargeRow {
   items: ChargeRow[];
 }
 
-/** $/hour of the GPU (the bid when interruptible) and of the disk, as `instanceView` prices them. */
-export function ratesOf(record: InstanceRecord): { gpu: number; storage: number } {
-  return {
-    gpu: record.config.price ?? Number(record.offer["dph_base"]),
-    storage: (Number(record.offer["storage_cost"]) * record.config.disk) / HOURS_PER_MONTH,
-  };
-}
-
 function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
+}
+
+/**
+ * $/hour of the GPU (the bid when interruptible) and of the disk, as `instanceView` shows them:
+ * the two add up to the instance's `dph_total` and the disk's is its `storage_total_cost`.
+ */
+export function ratesOf(record: InstanceRecord): { gpu: number; storage: number } {
+  const storage = (Number(record.offer["storage_cost"]) * record.config.disk) / HOURS_PER_MONTH;
+  const total = round((record.config.price ?? Number(record.offer["dph_base"])) + storage);
+  return { gpu: total - round(storage), storage: round(storage) };
 }
 
 /** Running milliseconds between `from` and `to` according to `steps`. */
