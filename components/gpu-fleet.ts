@@ -6,7 +6,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret } from "../providers/random/index.ts";
-import { VastInstance, VastTemplate, type OfferCriteria } from "../providers/vast/index.ts";
+import {
+  VastInstance,
+  VastTemplate,
+  type InstanceDrift,
+  type OfferCriteria,
+  type WhenDestroyed,
+  type WhenStopped,
+} from "../providers/vast/index.ts";
 import { assertPortalApps, portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
 
 /** Arguments of {@link GpuFleet}. */
@@ -41,6 +48,10 @@ export interface GpuFleetArgs {
   readonly secretEnv?: Record<string, pulumi.Input<string>>;
   /** Private registry login for the image, `-u USER -p TOKEN REGISTRY`; a secret. */
   readonly imageLogin?: pulumi.Input<string>;
+  /** An instance found stopped (by itself or outside Pulumi): `start` it on the next `up`, or `leave` it stopped. Defaults to `start`. */
+  readonly whenStopped?: WhenStopped;
+  /** An instance found destroyed outside Pulumi: `recreate` it on the next `up`, or `leave` it gone. Defaults to `recreate`. */
+  readonly whenDestroyed?: WhenDestroyed;
 }
 
 /** What a user needs for one instance. */
@@ -52,6 +63,8 @@ export interface FleetInstance {
   portalUrl: pulumi.Output<string | null>;
   /** What the instance costs in $/hour as rented (Vast's `dph_total`); `pulumi refresh` updates it. */
   pricePerHour: pulumi.Output<number | null>;
+  /** A stop or destroy made outside Pulumi that the fleet's policy left in place; null when there is none. */
+  drift: pulumi.Output<InstanceDrift | null>;
 }
 
 export class GpuFleet extends pulumi.ComponentResource {
@@ -110,6 +123,8 @@ export class GpuFleet extends pulumi.ComponentResource {
           ...(args.budgetPerHour !== undefined ? { stackBudgetPerHour: args.budgetPerHour } : {}),
           ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
           ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
+          ...(args.whenStopped ? { whenStopped: args.whenStopped } : {}),
+          ...(args.whenDestroyed ? { whenDestroyed: args.whenDestroyed } : {}),
         },
         { parent: this },
       );
@@ -123,6 +138,7 @@ export class GpuFleet extends pulumi.ComponentResource {
         sshCommand: instance.sshCommand,
         portalUrl: pulumi.secret(portalUrl),
         pricePerHour: instance.dphTotal,
+        drift: instance.drift,
       };
     });
     // Rounded to a hundredth of a cent: a sum of float prices would print 0.30000000000000004.

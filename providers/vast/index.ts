@@ -27,3 +27,4 @@ export type { OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-qu
 export { getCharges, type ChargeLookup } from "./lookups.ts";
 export { spentPerInstance } from "./charges.ts";
 export type { Charge } from "./schemas.ts";
+export { WhenDestroyed, WhenStopped, type InstanceDrift } from "./drift-policy.ts";
