@@ -39,7 +39,7 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
 /** Reads the stack's state, the live instances and their charges. */
 export async function stackCost(options: StackOptions): Promise<StackCost> {
   const stack = await stackName(options);
-  const recorded = await stateInstances(options);
+  const recorded = (await stateInstances(options)).sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
   const client = await stackClient(options);
   try {
     const ids = recorded.map((i) => i.id);
