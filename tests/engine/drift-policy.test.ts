@@ -56,6 +56,9 @@ test(
         body: JSON.stringify(body),
       });
     const statusOf = (id: number) => emulator.listInstances().find((i) => i.id === id);
+    // A refresh does not run the program, so stack outputs lag behind it: read the resource's own state.
+    const recorded = async (name: string) =>
+      JSON.parse(await stack.pulumi("stack", "export")).deployment.resources.find((r: any) => r.urn.endsWith(`::${name}`)).outputs;
 
     await stack.pulumi("up", "--yes");
     const first = await stack.outputs();
@@ -114,6 +117,18 @@ test(
     assert.deepEqual(started.statuses, { keep: "running", heal: "running" });
     assert.deepEqual(started.drift, { keep: null, heal: null });
 
+    // Back to leave, stopped again: this time a refresh is the first to see it, and records it.
+    await stack.pulumi("config", "set", "keepWhenStopped", "leave");
+    await stack.pulumi("up", "--yes");
+    assert.equal((await vast("PUT", `/api/v0/instances/${first.ids.keep}/`, { state: "stopped" })).status, 200);
+    await stack.pulumi("refresh", "--yes");
+    const seenByRefresh = await recorded("keep");
+    assert.equal(seenByRefresh.drift.found, "stopped");
+    assert.notEqual(seenByRefresh.status, "running");
+    assert.equal(seenByRefresh.state, "running", "the stop is recorded as drift, not taken as the desired state");
+    await stack.pulumi("up", "--yes", "--expect-no-changes");
+    assert.equal(statusOf(first.ids.keep)?.intended_status, "stopped");
+
     // Both destroyed outside Pulumi.
     for (const id of Object.values(first.ids) as number[]) assert.equal((await vast("DELETE", `/api/v0/instances/${id}/`, {})).status, 200);
     const gonePreview = await stack.pulumi("preview");
@@ -147,6 +162,7 @@ test(
 
     // A refresh keeps the left one in the stack; recreate rents it again.
     await stack.pulumi("refresh", "--yes");
+    assert.equal((await recorded("keep")).status, "destroyed", "refresh keeps the left resource in the stack");
     await stack.pulumi("up", "--yes", "--expect-no-changes");
     assert.equal((await stack.outputs()).statuses.keep, "destroyed");
     await stack.pulumi("config", "set", "keepWhenDestroyed", "recreate");
