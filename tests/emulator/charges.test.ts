@@ -177,3 +177,16 @@ test("the official vastai CLI reads the charges: show invoices-v1 --charges, raw
   const tree = await vastai("show", "invoices-v1", "-c", "-ct", "instance", "-f", "tree", "-v", ...window, "--no-color");
   assert.match(tree.stdout, /storage/, tree.stdout);
 });
+
+test("POST /_emulator/clock moves and freezes the clock the API answers by, and refuses a clock going back", async (t) => {
+  const emulator = await emulatorFor(t);
+  const moved = await call(emulator, "POST", "/_emulator/clock", { body: { advanceMs: 86_400_000, frozen: true } });
+  assert.equal(moved.status, 200);
+  assert.ok(moved.body.now >= Date.now() + 86_400_000 - 1000);
+  const id = await rent(emulator, (await cheapestOffer(emulator)).id);
+  assert.equal((await showInstance(emulator, id)).start_date, moved.body.now / 1000, "a rent is dated by the emulator's clock");
+  const back = await call(emulator, "POST", "/_emulator/clock", { body: { advanceMs: -1 } });
+  assert.equal(back.status, 400);
+  assert.deepEqual(back.body.paths, ["advanceMs"]);
+  assert.equal((await call(emulator, "POST", "/_emulator/clock", { body: {} })).body.now, moved.body.now, "frozen: it does not move");
+});
