@@ -64,6 +64,8 @@ const fleet = new GpuFleet("fleet", {
   ...(config.templateName ? { templateName: config.templateName } : {}),
   ...(config.instanceLabelPrefix ? { labelPrefix: config.instanceLabelPrefix } : {}),
   ...(tunnel ? { tunnelToken: tunnel.token } : {}),
+  whenStopped: config.whenStopped,
+  whenDestroyed: config.whenDestroyed,
 });
 
 export const imageRefs = baseImage?.refs ?? { given: config.image };

@@ -61,7 +61,10 @@ export async function diff(
   );
   // Switching between on-demand and interruptible is a new contract; a new bid on a bid is not.
   if ((olds.bidPrice === undefined) !== (news.bidPrice === undefined)) replaces.push("bidPrice");
-  const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds", "whenStopped", "whenDestroyed"] as const).filter(changed);
+  const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds"] as const).filter(changed);
+  // An instance recorded before the policies existed had the defaults: no update just to record them.
+  if ((olds.whenStopped ?? WhenStopped.start) !== news.whenStopped) inPlace.push("whenStopped");
+  if ((olds.whenDestroyed ?? WhenDestroyed.recreate) !== news.whenDestroyed) inPlace.push("whenDestroyed");
   // The observed label is "" where the input was left out.
   if ((olds.label ?? "") !== (news.label ?? "")) inPlace.push("label");
   // An instance rented before tags existed, or relabelled in the console, gets its tag back.
