@@ -6,8 +6,11 @@
  * holds, and the official CLI's `show invoices-v1 --charges` reads them.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
-import type { RunningEmulator } from "../../emulator/index.ts";
+import { type RunningEmulator, startEmulator } from "../../emulator/index.ts";
 import { vastaiCli } from "../_support/vastai.ts";
 import { API_KEY, FAST_TIMINGS, call, cheapestOffer, emulatorFor, rent, showInstance, waitForStatus } from "./_utils.ts";
 
@@ -189,4 +192,27 @@ test("POST /_emulator/clock moves and freezes the clock the API answers by, and 
   assert.equal(back.status, 400);
   assert.deepEqual(back.body.paths, ["advanceMs"]);
   assert.equal((await call(emulator, "POST", "/_emulator/clock", { body: {} })).body.now, moved.body.now, "frozen: it does not move");
+});
+
+test("with a state file, a destroyed instance's charges survive a restart, and nothing accrues after its destroy", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "vast-charges-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const options = { apiKey: API_KEY, statePath: join(dir, "state.sqlite"), timings: FAST_TIMINGS, rateLimits: false };
+  const first = await startEmulator(options);
+  const id = await rent(first, (await cheapestOffer(first)).id);
+  const view = await waitForStatus(first, id, "running");
+  assert.equal((await call(first, "DELETE", `/api/v0/instances/${id}/`, { body: {} })).status, 200);
+  const window = { since: view.start_date - 60, until: Date.now() / 1000 + 7200 };
+  const before = await allCharges(first, window.since, window.until);
+  await first.close();
+
+  const second = await startEmulator(options);
+  t.after(() => second.close());
+  second.setClock({ advanceMs: HOUR });
+  const after = await allCharges(second, window.since, window.until);
+  assert.deepEqual(
+    after.rows.map((row) => [row.source, row.amount]),
+    before.rows.map((row) => [row.source, row.amount]),
+  );
+  assert.equal(after.rows[0].source, `instance-${id}`);
 });
