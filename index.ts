@@ -67,6 +67,8 @@ const fleet = new GpuFleet("fleet", {
   ...(config.autostopIdleMinutes !== undefined
     ? { autostop: { idleMinutes: config.autostopIdleMinutes, action: config.autostopAction } }
     : {}),
+  whenStopped: config.whenStopped,
+  whenDestroyed: config.whenDestroyed,
 });
 
 export const imageRefs = baseImage?.refs ?? { given: config.image };
@@ -77,6 +79,8 @@ export const sshCommands = fleet.instances.map((i) => i.sshCommand);
 /** $/hour of each instance as rented, and of the whole fleet. */
 export const instancePricesPerHour = fleet.instances.map((i) => i.pricePerHour);
 export const pricePerHour = fleet.pricePerHour;
+/** Per instance: a stop or destroy made outside Pulumi that the drift policy left in place, or null. */
+export const instanceDrift = fleet.instances.map((i) => i.drift);
 /** Secret: `pulumi stack output portalUrls --show-secrets` prints them. */
 export const portalUrls = fleet.instances.map((i) => i.portalUrl);
 export const tunnelUrls = tunnel

@@ -6,7 +6,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret } from "../providers/random/index.ts";
-import { VastInstance, VastTemplate, type OfferCriteria } from "../providers/vast/index.ts";
+import {
+  VastInstance,
+  VastTemplate,
+  type InstanceDrift,
+  type OfferCriteria,
+  type WhenDestroyed,
+  type WhenStopped,
+} from "../providers/vast/index.ts";
 import { type AutostopOptions, autostopEnv } from "./autostop.ts";
 import { assertPortalApps, portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
 import { provisioningEnv } from "./provisioning.ts";
@@ -53,6 +60,10 @@ export interface GpuFleetArgs {
   readonly provisioning?: ProvisioningManifestInput;
   /** Each instance stops (or destroys) itself after this long idle; see {@link AutostopOptions}. Defaults to never. */
   readonly autostop?: AutostopOptions;
+  /** An instance found stopped (by itself or outside Pulumi): `start` it on the next `up`, or `leave` it stopped. Defaults to `start`. */
+  readonly whenStopped?: WhenStopped;
+  /** An instance found destroyed outside Pulumi: `recreate` it on the next `up`, or `leave` it gone. Defaults to `recreate`. */
+  readonly whenDestroyed?: WhenDestroyed;
 }
 
 /** What a user needs for one instance. */
@@ -64,6 +75,8 @@ export interface FleetInstance {
   portalUrl: pulumi.Output<string | null>;
   /** What the instance costs in $/hour as rented (Vast's `dph_total`); `pulumi refresh` updates it. */
   pricePerHour: pulumi.Output<number | null>;
+  /** A stop or destroy made outside Pulumi that the fleet's policy left in place; null when there is none. */
+  drift: pulumi.Output<InstanceDrift | null>;
 }
 
 export class GpuFleet extends pulumi.ComponentResource {
@@ -127,6 +140,8 @@ export class GpuFleet extends pulumi.ComponentResource {
           ...(args.budgetPerHour !== undefined ? { stackBudgetPerHour: args.budgetPerHour } : {}),
           ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
           ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
+          ...(args.whenStopped ? { whenStopped: args.whenStopped } : {}),
+          ...(args.whenDestroyed ? { whenDestroyed: args.whenDestroyed } : {}),
         },
         { parent: this },
       );
@@ -140,6 +155,7 @@ export class GpuFleet extends pulumi.ComponentResource {
         sshCommand: instance.sshCommand,
         portalUrl: pulumi.secret(portalUrl),
         pricePerHour: instance.dphTotal,
+        drift: instance.drift,
       };
     });
     // Rounded to a hundredth of a cent: a sum of float prices would print 0.30000000000000004.

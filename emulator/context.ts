@@ -3,6 +3,7 @@
  * the HTTP plumbing (auth, faults, latency, rendering) lives in http-handler.ts.
  */
 import type { Catalog } from "./catalog.ts";
+import type { EmulatorClock } from "./clock.ts";
 import type { EmulatorDb } from "./db.ts";
 import type { FaultInjector } from "./faults.ts";
 import type { ContainerOp } from "./instance-containers.ts";
@@ -29,6 +30,8 @@ export interface EmulatorState {
   baseUrl: string;
   /** Docker mode's side of every transition (instance-containers.ts); null without `docker: true`. */
   containers: { run(op: ContainerOp, id: number): void; logs(id: number): Promise<string> } | null;
+  /** What requests, lifecycles and charges are timed by (clock.ts). */
+  clock: EmulatorClock;
 }
 
 /** One API request, decoded. */

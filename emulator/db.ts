@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StateVersionError } from "./errors.ts";
+import type { BilledInstance } from "./billing.ts";
 import type { Timeline } from "./lifecycle.ts";
 import {
   type InstanceConfig,
@@ -73,6 +74,18 @@ CREATE TABLE IF NOT EXISTS volumes (
   size INTEGER NOT NULL,
   created_at REAL NOT NULL,
   instance_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS instance_history (instance_id INTEGER NOT NULL, at REAL NOT NULL, actual TEXT);
+CREATE TABLE IF NOT EXISTS destroyed_instances (
+  id INTEGER PRIMARY KEY,
+  offer_id INTEGER NOT NULL,
+  label TEXT,
+  intended_status TEXT NOT NULL,
+  timeline TEXT NOT NULL,
+  config TEXT NOT NULL,
+  offer TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  destroyed_at REAL NOT NULL
 );
 `;
 
@@ -141,6 +154,12 @@ export class EmulatorDb {
       attachVolume: prepare("UPDATE volumes SET instance_id = ? WHERE id = ?"),
       detachVolumes: prepare("UPDATE volumes SET instance_id = NULL WHERE instance_id = ?"),
       deleteVolume: prepare("DELETE FROM volumes WHERE id = ?"),
+      archiveStep: prepare("INSERT INTO instance_history (instance_id, at, actual) VALUES (?, ?, ?)"),
+      history: prepare("SELECT at, actual FROM instance_history WHERE instance_id = ? ORDER BY at, rowid"),
+      keepDestroyed: prepare(
+        "INSERT OR REPLACE INTO destroyed_instances (id, offer_id, label, intended_status, timeline, config, offer, created_at, destroyed_at) SELECT id, offer_id, label, intended_status, timeline, config, offer, created_at, ? FROM instances WHERE id = ?",
+      ),
+      listDestroyed: prepare("SELECT * FROM destroyed_instances ORDER BY id"),
     };
   }
 
@@ -213,8 +232,37 @@ export class EmulatorDb {
     return (this.#stmt("listInstances").all() as Row[]).map(toInstance);
   }
 
+  /**
+   * Replaces an instance's timeline. The steps of the old one that came before the new one starts
+   * go to the instance's history, which charges are computed from (billing.ts).
+   */
   setLifecycle(id: number, intendedStatus: "running" | "stopped", timeline: Timeline): void {
-    this.#stmt("setLifecycle").run(intendedStatus, JSON.stringify(timeline), id);
+    this.#transaction(() => {
+      this.#archiveSteps(id, timeline[0]?.at ?? Number.POSITIVE_INFINITY);
+      this.#stmt("setLifecycle").run(intendedStatus, JSON.stringify(timeline), id);
+    });
+  }
+
+  #archiveSteps(id: number, before: number): void {
+    for (const step of this.getInstance(id)?.timeline ?? []) {
+      if (step.at < before) this.#stmt("archiveStep").run(id, step.at, step.actual);
+    }
+  }
+
+  /** Every instance ever rented, live or destroyed, with the lifecycle steps its charges come from. */
+  billedInstances(): BilledInstance[] {
+    const history = (id: number) =>
+      (this.#stmt("history").all(id) as Row[]).map((row) => ({ at: Number(row["at"]), actual: (row["actual"] as string | null) ?? null }));
+    const destroyed = (this.#stmt("listDestroyed").all() as Row[]).map((row) => {
+      const record = toInstance(row);
+      return { record, steps: history(record.id), destroyedAt: Number(row["destroyed_at"]) };
+    });
+    const live = this.listInstances().map((record) => ({
+      record,
+      steps: [...history(record.id), ...record.timeline.map(({ at, actual }) => ({ at, actual }))],
+      destroyedAt: null,
+    }));
+    return [...destroyed, ...live].sort((a, b) => a.record.id - b.record.id);
   }
 
   setLabel(id: number, label: string | null): void {
@@ -225,9 +273,15 @@ export class EmulatorDb {
     this.#stmt("setConfig").run(JSON.stringify(config), id);
   }
 
-  /** Removes an instance and everything hanging off it; its offer becomes rentable again. */
-  destroyInstance(id: number): void {
+  /**
+   * Removes an instance and everything hanging off it; its offer becomes rentable again. What it
+   * was rented as and its history stay for the charges; `at` (epoch ms) is when billing stopped.
+   */
+  destroyInstance(id: number, at: number): void {
     this.#transaction(() => {
+      this.#archiveSteps(id, at);
+      this.#stmt("archiveStep").run(id, at, "destroyed");
+      this.#stmt("keepDestroyed").run(at, id);
       this.#stmt("releaseOffer").run(id);
       this.#stmt("dropInstanceKeys").run(id);
       this.#stmt("detachVolumes").run(id);

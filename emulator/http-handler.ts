@@ -156,7 +156,7 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
     const handler = HANDLERS[match.key];
     let result: ApiResult;
     try {
-      result = handler({ state, params: match.params, query: query, body, now: Date.now() });
+      result = handler({ state, params: match.params, query: query, body, now: state.clock.now() });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       result = { kind: "json", status: error.status, body: error.body };

@@ -11,6 +11,7 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildCatalog } from "./catalog.ts";
+import { EmulatorClock } from "./clock.ts";
 import type { EmulatorState } from "./context.ts";
 import { EmulatorDb } from "./db.ts";
 import { DockerRuntime } from "./docker-runtime.ts";
@@ -23,14 +24,14 @@ import { stateAt } from "./lifecycle.ts";
 import { LogUploads } from "./log-uploads.ts";
 import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from "./config.ts";
 import type { LifecycleTimings } from "./config.ts";
-import type { InstanceSecrets } from "./routes/admin.ts";
+import { ClockChange, type InstanceSecrets } from "./routes/admin.ts";
 
 export type { EmulatorOptions, Faults, LifecycleTimings };
 export { DEFAULT_TIMINGS };
 export { ApiError, EmulatorError, InvalidOptionsError, StateVersionError } from "./errors.ts";
 export { DockerError } from "./docker-runtime.ts";
 export { INSTANCE_LABEL, OWNER_LABEL } from "./container-spec.ts";
-export type { InstanceSecrets } from "./routes/admin.ts";
+export type { ClockChange, InstanceSecrets } from "./routes/admin.ts";
 export { ENDPOINT_KEYS, type EndpointKey } from "./routes/table.ts";
 
 /** An instance as `listInstances` shows it: straight from the database, state as of now. */
@@ -71,6 +72,13 @@ export interface RunningEmulator {
    * cleanup, before `close()`: `close()` leaves containers running so a stack survives a restart.
    */
   removeContainers(): Promise<number>;
+  /**
+   * Moves the emulator's clock (clock.ts) forward by `advanceMs` and/or freezes (`frozen: true`)
+   * or releases it; resolves the clock's reading in epoch ms. Requests, lifecycle steps and charges
+   * all follow it: advancing an hour bills an hour. Not for Docker mode, whose containers report on
+   * real time. Also `POST /_emulator/clock` with the same body.
+   */
+  setClock(change: ClockChange): { now: number };
   /** Stops listening, drops open connections and closes the database; containers are left as they are. */
   close(): Promise<void>;
 }
@@ -98,9 +106,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     logUploads: new LogUploads(),
     baseUrl: "",
     containers,
+    clock: new EmulatorClock(),
   };
   const listInstances = (): InstancePeek[] => {
-    const now = Date.now();
+    const now = state.clock.now();
     return db.listInstances().map((record) => ({
       id: record.id,
       label: record.label,
@@ -124,6 +133,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return config && { open_button_token: config.openButtonToken, container_api_key: config.instanceApiKey };
     },
     removeContainers: async () => (containers ? containers.removeAll() : 0),
+    setClock: (change: ClockChange) => {
+      const { advanceMs, frozen } = parseOptions(ClockChange, change, "clock");
+      if (advanceMs !== undefined) state.clock.advance(advanceMs);
+      if (frozen !== undefined) state.clock.freeze(frozen);
+      return { now: state.clock.now() };
+    },
   };
 
   const listener = createRequestListener({
@@ -178,6 +193,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     instanceSecrets: controls.instanceSecrets,
     containerOwner: containers?.owner ?? null,
     removeContainers: controls.removeContainers,
+    setClock: controls.setClock,
     close() {
       closing ??= new Promise<void>((resolve) => {
         if (bridgeServer?.listening) {

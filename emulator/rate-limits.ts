@@ -59,6 +59,7 @@ export const DOCUMENTED_LIMITS: Readonly<Record<string, Limit>> = {
   "GET /api/v0/volumes": perSecond(5.5),
   "PUT /api/v0/volumes": perSecond(5.5),
   "DELETE /api/v0/volumes": perSecond(5.5),
+  "GET /api/v0/charges": perSecond(1.0),
 };
 
 /** The `threshold=` Vast prints for an endpoint (2.0 where none is documented). */

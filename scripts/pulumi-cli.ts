@@ -14,15 +14,29 @@ export interface StackOptions {
   configFile: string | undefined;
   cwd: string;
   destroy: boolean;
+  /** `--json`: print for machines (`npm run cost`). */
+  json: boolean;
 }
 
-/** `--stack S --config-file F --cwd D --destroy`, as both commands take them. */
+/** `--stack S --config-file F --cwd D --destroy --json`, as the recovery, sweep and cost commands take them. */
 export function stackOptions(usage: string): StackOptions {
   try {
     const { values } = parseArgs({
-      options: { stack: { type: "string" }, "config-file": { type: "string" }, cwd: { type: "string" }, destroy: { type: "boolean" } },
+      options: {
+        stack: { type: "string" },
+        "config-file": { type: "string" },
+        cwd: { type: "string" },
+        destroy: { type: "boolean" },
+        json: { type: "boolean" },
+      },
     });
-    return { stack: values.stack, configFile: values["config-file"], cwd: values.cwd ?? process.cwd(), destroy: values.destroy ?? false };
+    return {
+      stack: values.stack,
+      configFile: values["config-file"],
+      cwd: values.cwd ?? process.cwd(),
+      destroy: values.destroy ?? false,
+      json: values.json ?? false,
+    };
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}\n`);
     process.exit(2);

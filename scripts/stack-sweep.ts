@@ -14,17 +14,41 @@ async function configValue(options: StackOptions, key: string): Promise<string |
   return run.code === 0 ? run.stdout.trim() : undefined;
 }
 
-/** Lists (and with `destroy`, destroys) the stack's untracked instances; resolves what it found. */
-export async function sweepStack(options: StackOptions, destroy: boolean): Promise<UntrackedInstance[]> {
-  const stack = options.stack ?? (await pulumi(options, ["stack", "--show-name"])).stdout.trim();
+/** A `VastInstance` in the stack's state: its resource name, Vast id and recorded outputs. */
+export interface StateInstance {
+  name: string;
+  id: number;
+  outputs: Record<string, unknown>;
+}
+
+/** The stack's name (`--stack`, else the selected one). */
+export async function stackName(options: StackOptions): Promise<string> {
+  return options.stack ?? (await pulumi(options, ["stack", "--show-name"])).stdout.trim();
+}
+
+/** The `VastInstance`s the stack's state holds (`pulumi stack export`). */
+export async function stateInstances(options: StackOptions): Promise<StateInstance[]> {
   const exported = await pulumi(options, ["stack", "export"]);
   if (exported.code !== 0) throw new Error(`pulumi stack export failed: ${exported.stderr.trim()}`);
-  const resources =
-    (JSON.parse(exported.stdout) as { deployment?: { resources?: Array<{ type: string; id?: string }> } }).deployment?.resources ?? [];
-  const tracked = new Set(resources.filter((r) => r.type === instanceType && r.id).map((r) => Number(r.id)));
+  type Resource = { type: string; urn: string; id?: string; outputs?: Record<string, unknown> };
+  const resources = (JSON.parse(exported.stdout) as { deployment?: { resources?: Resource[] } }).deployment?.resources ?? [];
+  return resources
+    .filter((r) => r.type === instanceType && r.id)
+    .map((r) => ({ name: r.urn.split("::").at(-1) ?? r.urn, id: Number(r.id), outputs: r.outputs ?? {} }));
+}
+
+/** A client for the stack's Vast account: `vast:apiUrl` from its config, the key from `VAST_API_KEY` or `vast:apiKey`. */
+export async function stackClient(options: StackOptions): Promise<VastClient> {
   const apiUrl = await configValue(options, "vast:apiUrl");
   const apiKey = process.env.VAST_API_KEY || (await configValue(options, "vast:apiKey"));
-  const client = new VastClient(resolveConfig({ apiUrl, apiKey }));
+  return new VastClient(resolveConfig({ apiUrl, apiKey }));
+}
+
+/** Lists (and with `destroy`, destroys) the stack's untracked instances; resolves what it found. */
+export async function sweepStack(options: StackOptions, destroy: boolean): Promise<UntrackedInstance[]> {
+  const stack = await stackName(options);
+  const tracked = new Set((await stateInstances(options)).map((i) => i.id));
+  const client = await stackClient(options);
   try {
     const project = projectName(options.cwd);
     const untracked = await findUntrackedInstances(client, { project, stack }, tracked);

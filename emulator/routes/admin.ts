@@ -4,6 +4,7 @@
  * returns, and the Docker mode's cleanup. Bodies are validated with the same zod schemas as the
  * programmatic API.
  */
+import { z } from "zod";
 import { type ApiResult, json } from "../context.ts";
 import { InvalidOptionsError } from "../errors.ts";
 import { Faults, type LifecycleTimings, TimingsPatch, parseOptions } from "../config.ts";
@@ -19,7 +20,17 @@ export interface AdminControls {
   listInstances(): unknown[];
   instanceSecrets(id: number): InstanceSecrets | undefined;
   removeContainers(): Promise<number>;
+  setClock(change: ClockChange): { now: number };
 }
+
+/** A change to the emulator's clock (clock.ts): move it forward, and/or freeze or release it. */
+export const ClockChange = z.strictObject({
+  /** Milliseconds to move forward. Defaults to none. */
+  advanceMs: z.number().min(0).optional(),
+  /** `true` holds the clock still, `false` lets it run. Defaults to leaving it as it is. */
+  frozen: z.boolean().optional(),
+});
+export type ClockChange = z.infer<typeof ClockChange>;
 
 /** What the container of an instance is given and the API does not return (vast-api.md §6.4). */
 export interface InstanceSecrets {
@@ -65,6 +76,8 @@ export async function handleAdmin(admin: AdminControls, method: string, path: st
         return json(admin.stats());
       case "GET /_emulator/instances":
         return json(admin.listInstances());
+      case "POST /_emulator/clock":
+        return json(admin.setClock(parseOptions(ClockChange, parseJson(rawBody), "clock")));
       case "DELETE /_emulator/containers":
         return json({ removed: await admin.removeContainers() });
       default:

@@ -5,6 +5,7 @@
 import type { Handler } from "../context.ts";
 import { currentUser, gpuNames } from "./account.ts";
 import { createInstance } from "./asks.ts";
+import { listCharges } from "./charges.ts";
 import { changeBid, rebootInstance, recycleInstance, requestLogs, serveLogUpload } from "./instance-actions.ts";
 import { listInstancesV1 } from "./instance-list.ts";
 import {
@@ -62,4 +63,5 @@ export const HANDLERS: Record<EndpointKey, Handler> = {
   "PUT /api/v0/volumes": createVolume,
   "DELETE /api/v0/volumes": deleteVolume,
   "GET /instance_logs/:file": serveLogUpload,
+  "GET /api/v0/charges": listCharges,
 };

@@ -47,6 +47,7 @@ export const ROUTES = [
   ["GET", "/api/v0/volumes", "api"],
   ["PUT", "/api/v0/volumes", "api"],
   ["DELETE", "/api/v0/volumes", "api"],
+  ["GET", "/api/v0/charges", "api"],
   // The log upload that `request_logs` points at: another host in the real service, fetched without auth (§3.4).
   ["GET", "/instance_logs/:file", "none"],
 ] as const satisfies ReadonlyArray<readonly [string, string, RouteAuth]>;

@@ -7,6 +7,8 @@ import type { z } from "zod";
 import { VastError, VastErrorCode } from "./errors.ts";
 import { Pacer, type PaceClass } from "./pacer.ts";
 import {
+  type Charge,
+  ChargePage,
   CreateInstanceResult,
   CreateVolumeResult,
   CurrentUser,
@@ -395,6 +397,36 @@ export class VastClient {
       `${operation}: Vast answered without a volume id (volume_name=${JSON.stringify(res.volume_name)}); the volume may have been rented: check \`vastai show volumes\``,
       { operation },
     );
+  }
+
+  /**
+   * The account's charges whose UTC day overlaps `from`..`to` (epoch seconds), all pages of
+   * `GET /charges/` (vast-api-more.md §6), oldest first; `types` narrows to `instance`, `volume`
+   * and/or `serverless` rows.
+   */
+  async listCharges(from: number, to: number, types?: readonly string[]): Promise<Charge[]> {
+    const filters = { day: { gte: Math.floor(from), lte: Math.ceil(to) }, ...(types ? { type: { in: types } } : {}) };
+    const all: Charge[] = [];
+    let token: string | null | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const query: Record<string, string> = { select_filters: JSON.stringify(filters), latest_first: "false", limit: "500" };
+      if (token) query.after_token = token;
+      const res = await this.#call({
+        operation: "list charges",
+        method: "GET",
+        path: "api/v0/charges/",
+        query,
+        schema: ChargePage,
+        retry: "idempotent",
+        pace: "charges",
+      });
+      all.push(...res.results);
+      token = res.next_token;
+      if (!token) return all;
+    }
+    throw new VastError(VastErrorCode.badResponse, "list charges: more than 1000 pages; Vast keeps returning next_token", {
+      operation: "list charges",
+    });
   }
 
   /** Every local volume of the account (`GET /volumes?owner=me&type=all_volume`): there is no single-volume read. */

@@ -24,3 +24,7 @@ export {
 export type { CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
 export { InstanceNotReadyError, VastError, VastErrorCode } from "./errors.ts";
 export type { OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-query.ts";
+export { getCharges, type ChargeLookup } from "./lookups.ts";
+export { spentPerInstance } from "./charges.ts";
+export type { Charge } from "./schemas.ts";
+export { WhenDestroyed, WhenStopped, type InstanceDrift } from "./drift-policy.ts";

@@ -3,6 +3,7 @@
  * `check`. The resource class's `Input<>` args mirror these fields.
  */
 import { z } from "zod";
+import { WhenDestroyedInput, WhenStoppedInput } from "./drift-policy.ts";
 import { maxUserLabelLength } from "./instance-tag.ts";
 import { OfferCriteria } from "./offer-query.ts";
 
@@ -34,6 +35,10 @@ export const InstanceInputs = z
     readyTimeoutSeconds: z.number().int().positive().default(900),
     /** The most all of the stack's instances may cost together, in $/hour; a rent that would go over is refused. */
     stackBudgetPerHour: z.number().positive("must be more than 0 dollars per hour").optional(),
+    /** An instance found stopped while it should run: `start` it on the next `up`, or `leave` it stopped (drift-policy.ts). */
+    whenStopped: WhenStoppedInput,
+    /** An instance found destroyed: `recreate` it on the next `up`, or `leave` it gone (drift-policy.ts). */
+    whenDestroyed: WhenDestroyedInput,
   })
   .refine((i) => (i.offer === undefined) !== (i.offerId === undefined), {
     message: "set exactly one of offer (search criteria) and offerId",

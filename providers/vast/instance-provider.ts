@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkInputs } from "../dynamic/index.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
+import { driftFound, leavesStopped, WhenDestroyed, WhenStopped, type InstanceDrift } from "./drift-policy.ts";
 import { envProblems, toInstanceEnv } from "./env-spec.ts";
 import { InstanceNotReadyError, isAmbiguous, isOfferGone, VastError, VastErrorCode } from "./errors.ts";
 import { InstanceInputs, replacingInputs } from "./instance-inputs.ts";
@@ -23,8 +24,11 @@ import type { CreateInstanceBody, Instance } from "./schemas.ts";
 import { sessionFor, type VastSession } from "./session.ts";
 import { StackSpend } from "./stack-budget.ts";
 
-/** Outputs of a `VastInstance`: its inputs plus what was observed. `offerId` is null for an adopted instance. */
-export type InstanceOutputs = InstanceInputs & ObservedInstance & { offerId: number | null };
+/**
+ * Outputs of a `VastInstance`: its inputs plus what was observed. `offerId` is null for an adopted
+ * instance; `drift` records a change made outside Pulumi that the policy left in place.
+ */
+export type InstanceOutputs = InstanceInputs & ObservedInstance & { offerId: number | null; drift?: InstanceDrift | null };
 
 const deleteTimeoutMs = 5 * 60_000;
 
@@ -58,20 +62,32 @@ export async function diff(
   // Switching between on-demand and interruptible is a new contract; a new bid on a bid is not.
   if ((olds.bidPrice === undefined) !== (news.bidPrice === undefined)) replaces.push("bidPrice");
   const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds"] as const).filter(changed);
+  // An instance recorded before the policies existed had the defaults: no update just to record them.
+  if ((olds.whenStopped ?? WhenStopped.start) !== news.whenStopped) inPlace.push("whenStopped");
+  if ((olds.whenDestroyed ?? WhenDestroyed.recreate) !== news.whenDestroyed) inPlace.push("whenDestroyed");
   // The observed label is "" where the input was left out.
   if ((olds.label ?? "") !== (news.label ?? "")) inPlace.push("label");
   // An instance rented before tags existed, or relabelled in the console, gets its tag back.
   if (replaces.length === 0 && olds.tag !== tagFor(news)) inPlace.push("tag");
-  if (replaces.length === 0) replaces.push(...(await driftOf(sessionFor(settings), id, news, inPlace)));
+  if (replaces.length === 0) replaces.push(...(await driftOf(sessionFor(settings), id, olds, news, inPlace)));
   return { changes: replaces.length > 0 || inPlace.length > 0, replaces, deleteBeforeReplace: false };
 }
 
 /**
- * What changed on Vast since the last deployment, so `up` acts on it without a `refresh`: a gone
- * instance is replaced; one stopped, exited or preempted against the desired state is updated
- * (which starts or stops it). Returns the properties that force a replacement.
+ * What changed on Vast since the last deployment, so `up` acts on it without a `refresh`, as the
+ * policies say (drift-policy.ts): a gone instance is replaced, or with `whenDestroyed: leave`
+ * recorded as destroyed; one stopped against the desired state is started, or with `whenStopped:
+ * leave` recorded as stopped; one exited or preempted against the desired state is started (or
+ * stopped). Every finding prints a line beside the resource in the preview. Returns the properties
+ * that force a replacement.
  */
-async function driftOf(session: VastSession, id: string, news: InstanceInputs, inPlace: string[]): Promise<string[]> {
+async function driftOf(
+  session: VastSession,
+  id: string,
+  olds: InstanceOutputs,
+  news: InstanceInputs,
+  inPlace: string[],
+): Promise<string[]> {
   let instance: Instance | undefined;
   try {
     instance = await session.lookup.withId(Number(id));
@@ -80,17 +96,37 @@ async function driftOf(session: VastSession, id: string, news: InstanceInputs, i
     return [];
   }
   if (!instance) {
-    progressLine(id, "is gone (destroyed outside Pulumi): a new instance will replace it");
-    return ["instanceId"];
+    if (news.whenDestroyed === WhenDestroyed.recreate) {
+      progressLine(id, "is gone (destroyed outside Pulumi): a new instance will replace it (whenDestroyed: recreate)");
+      return ["instanceId"];
+    }
+    const recorded = olds.drift?.found === "destroyed";
+    progressLine(
+      id,
+      `is gone (destroyed outside Pulumi)${recorded ? "" : ": recording it as destroyed"}; nothing is rented (whenDestroyed: leave)`,
+    );
+    if (!recorded) inPlace.push("status");
+    return [];
   }
   const { status, intendedStatus } = observe(instance);
+  if (leavesStopped(instance, olds, news) && !inPlace.includes("state")) {
+    const recorded = olds.drift?.found === "stopped";
+    progressLine(
+      id,
+      `is ${status} (stopped outside Pulumi)${recorded ? "" : ": recording it as stopped"}; it stays stopped (whenStopped: leave)`,
+    );
+    if (!recorded) inPlace.push("status");
+    return [];
+  }
+  // Started again outside Pulumi after a recorded drift: the record goes.
+  if (olds.drift && !inPlace.includes("status")) inPlace.push("status");
   const settled = ["running", "exited", "stopped", "offline", "unknown"].includes(status);
   const wrongState =
     news.state === "running" ? intendedStatus !== "running" || (settled && status !== "running") : intendedStatus !== "stopped";
   if (wrongState && !inPlace.includes("state")) {
     progressLine(
       id,
-      `is ${status} (intended ${intendedStatus}) but should be ${news.state}: it will be ${news.state === "running" ? "started" : "stopped"}`,
+      `is ${status} (intended ${intendedStatus}) but should be ${news.state}: it will be ${news.state === "running" ? `started${intendedStatus === "stopped" ? " (whenStopped: start)" : ""}` : "stopped"}`,
     );
     inPlace.push("state");
   }
@@ -109,7 +145,7 @@ export async function create(
     const instance =
       inputs.state === "stopped" ? await stopIfRunning(session, id) : await waitRunning(session, id, inputs.readyTimeoutSeconds);
     if (!instance) throw new VastError(VastErrorCode.instanceFailed, `instance ${id} disappeared right after it was created`);
-    return { id: String(id), outs: { ...inputs, ...observe(instance), offerId } };
+    return { id: String(id), outs: { ...inputs, ...observe(instance), offerId, drift: null } };
   } catch (error) {
     // Keep the instance in state so `pulumi destroy` (or the next `up`) can deal with it.
     const partial = { ...inputs, instanceId: id, offerId, label: inputs.label ?? "", tag, status: "unknown" };
@@ -300,13 +336,17 @@ export async function update(
   const instanceId = Number(id);
   const gone = () => new VastError(VastErrorCode.instanceFailed, `instance ${id} is gone; run \`pulumi up\` again to replace it`);
   const current = await session.client.getInstance(instanceId);
-  if (!current) throw gone();
+  if (!current) {
+    if (news.whenDestroyed !== WhenDestroyed.leave) throw gone();
+    return { outs: destroyedOutputs(olds, news) };
+  }
   const label = labelWithTag(news.label, tagFor(news));
   if (label !== current.label) await session.client.manageInstance(instanceId, { label });
   if (news.bidPrice !== undefined && news.bidPrice !== olds.bidPrice) await session.client.changeBid(instanceId, news.bidPrice);
   const { status, intendedStatus } = observe(current);
+  const leave = leavesStopped(current, olds, news);
   // A start also revives an instance that was found not running (stopped outside Pulumi, preempted, a failed create).
-  const changeState = news.state !== intendedStatus || (news.state === "running" && status !== "running");
+  const changeState = !leave && (news.state !== intendedStatus || (news.state === "running" && status !== "running"));
   if (changeState) await session.client.manageInstance(instanceId, { state: news.state });
   const instance = !changeState
     ? { ...current, label }
@@ -314,25 +354,52 @@ export async function update(
       ? await waitRunning(session, instanceId, news.readyTimeoutSeconds)
       : await session.watcher.wait({ id: instanceId, goal: "stop", progress: stoppedProgress, deadline: Date.now() + deleteTimeoutMs });
   if (!instance) throw gone();
-  return { outs: { ...news, ...observe(instance), offerId: olds.offerId ?? null } };
+  return { outs: { ...news, ...observe(instance), offerId: olds.offerId ?? null, drift: leave ? driftFound("stopped", olds) : null } };
+}
+
+/** The outputs of an instance gone from Vast that `whenDestroyed: leave` keeps in the stack. */
+function destroyedOutputs(olds: InstanceOutputs, inputs: InstanceInputs): InstanceOutputs {
+  return {
+    ...olds,
+    ...inputs,
+    instanceId: olds.instanceId,
+    label: olds.label,
+    tag: olds.tag,
+    status: "destroyed",
+    // A destroyed instance bills nothing.
+    dphTotal: null,
+    publicIp: null,
+    hostPorts: {},
+    sshCommand: null,
+    offerId: olds.offerId ?? null,
+    drift: driftFound("destroyed", olds),
+  };
 }
 
 export async function read(settings: ProviderSettings, id: string, props: InstanceOutputs): Promise<pulumi.dynamic.ReadResult> {
   const instance = await sessionFor(settings).client.getInstance(Number(id));
-  // A blank id tells the engine the resource is gone (ReadResult.id: "blank if missing").
-  if (!instance) return { id: "" };
-  const observed = observe(instance);
   const inputs = Object.fromEntries(
     Object.keys(InstanceInputs.shape)
       .filter((k) => k in props)
       .map((k) => [k, props[k as keyof InstanceOutputs]]),
   );
+  if (!instance) {
+    // `whenDestroyed: leave` keeps the resource, recorded as destroyed; otherwise a blank id tells
+    // the engine the resource is gone (ReadResult.id: "blank if missing").
+    if (props.whenDestroyed !== WhenDestroyed.leave) return { id: "" };
+    return { id, props: destroyedOutputs(props, props), inputs };
+  }
+  const observed = observe(instance);
+  // Under `whenStopped: leave` a stop made outside Pulumi is recorded, not taken as the new desired state.
+  if (props.whenStopped === WhenStopped.leave && leavesStopped(instance, props, props)) {
+    return { id, props: { ...props, ...observed, drift: driftFound("stopped", props) }, inputs };
+  }
   // A label changed outside Pulumi shows as drift of the label input (left out when empty, as an
   // unset input is: the engine cannot carry an undefined value).
   const { label: _oldLabel, ...others } = inputs;
   return {
     id,
-    props: { ...props, ...observed },
+    props: { ...props, ...observed, drift: null },
     inputs: {
       ...others,
       ...(observed.label ? { label: observed.label } : {}),

@@ -11,7 +11,7 @@ import type { VastClient } from "./client.ts";
 import type { ProviderSettings } from "./config.ts";
 import { VastError, VastErrorCode } from "./errors.ts";
 import { buildOfferQuery, buildVolumeOfferQuery, OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-query.ts";
-import type { CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
+import type { Charge, CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
 import { sessionFor } from "./session.ts";
 
 /** Where a lookup sends its requests. Defaults to stack config (`vast:apiUrl`, `vast:apiKey`), then `VAST_API_URL`/`VAST_API_KEY`. */
@@ -61,6 +61,22 @@ const TemplateLookupArgs = z
   );
 /** Arguments of {@link getTemplates}: every field given must match. */
 export type TemplateLookupArgs = z.input<typeof TemplateLookupArgs>;
+
+const ChargeLookup = z
+  .strictObject({
+    /** Start of the window, in epoch seconds (`day.gte`). */
+    since: z.number().nonnegative("must be epoch seconds"),
+    /** End of the window, in epoch seconds (`day.lte`). Defaults to now. */
+    until: z.number().nonnegative("must be epoch seconds").optional(),
+    /** Which rows: `instance`, `volume`, `serverless`. Defaults to all. */
+    types: z
+      .array(z.enum(["instance", "volume", "serverless"]))
+      .min(1)
+      .optional(),
+  })
+  .refine((args) => args.until === undefined || args.until >= args.since, { message: "must not be before since", path: ["until"] });
+/** Arguments of {@link getCharges}. */
+export type ChargeLookup = z.input<typeof ChargeLookup>;
 
 /** The account as `GET /users/current` describes it; `credit` and `balance` in dollars. Never holds an API key. */
 export type VastAccount = CurrentUser;
@@ -118,6 +134,19 @@ export function getCurrentUser(settings?: LookupSettings): pulumi.Output<VastAcc
     const { api_key: _dropped, ...account }: VastAccount = await client.currentUser();
     return account;
   });
+}
+
+/**
+ * The account's charges (`GET /charges/`, vast-api-more.md §6) whose UTC day overlaps the window,
+ * every page, oldest first; `spentPerInstance` sums them per instance.
+ *
+ * @example
+ * const day = getCharges({ since: Date.now() / 1000 - 86_400, types: ["instance"] });
+ * export const spentToday = day.apply((rows) => rows.reduce((sum, row) => sum + row.amount, 0));
+ */
+export function getCharges(lookup: ChargeLookup, settings?: LookupSettings): pulumi.Output<Charge[]> {
+  const { since, until, types } = parse("getCharges", ChargeLookup, lookup);
+  return run(settings, (client) => client.listCharges(since, until ?? Date.now() / 1000, types));
 }
 
 function parse<S extends z.ZodType>(lookup: string, schema: S, args: unknown): z.infer<S> {

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The endpoint classes Vast limits separately. */
-export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume";
+export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume" | "charges";
 
 interface Budget {
   perSecond: number;
@@ -26,6 +26,7 @@ const budgets: Record<PaceClass, Budget> = {
   template: { perSecond: 2.7, burst: 2 },
   account: { perSecond: 2.7, burst: 2 },
   volume: { perSecond: 4.9, burst: 3 },
+  charges: { perSecond: 0.9, burst: 2 },
 };
 
 /**

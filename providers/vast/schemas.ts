@@ -197,3 +197,27 @@ export const ErrorBody = z.looseObject({
   detail: z.string().optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/**
+ * One row of `GET /charges/` (vast-api-more.md §6), or one of its nested lines (GPU, storage,
+ * bandwidth): `start`/`end` in epoch seconds, `amount` in dollars, `source` such as `instance-123`.
+ */
+export const Charge = z.looseObject({
+  type: z.string(),
+  source: z.string().nullish(),
+  description: z.string().nullish(),
+  start: looseNumber.nullish(),
+  end: looseNumber.nullish(),
+  amount: looseNumber,
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+  get items() {
+    return z.array(Charge).nullish();
+  },
+});
+export type Charge = z.infer<typeof Charge>;
+/** The billing envelope of `GET /charges/` (vast-api-more.md §6). */
+export const ChargePage = z.looseObject({
+  results: z.array(Charge),
+  total: looseNumber.nullish(),
+  next_token: z.string().nullish(),
+});

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { delegatingProvider } from "../dynamic/index.ts";
+import type { InstanceDrift, WhenDestroyed, WhenStopped } from "./drift-policy.ts";
 import type { OfferCriteria } from "./offer-query.ts";
 
 /** Arguments of {@link VastInstance}. */
@@ -48,13 +49,26 @@ export interface VastInstanceArgs {
    * anything is rented. Defaults to no cap.
    */
   readonly stackBudgetPerHour?: pulumi.Input<number>;
+  /**
+   * What `up` does with the instance when it is found stopped while `state` wants it running
+   * (stopped by itself, e.g. an idle autostop, or in the console): `start` it again, or `leave` it
+   * stopped, recorded in `status` and `drift` and shown by every preview. Setting `state` from
+   * `stopped` to `running` still starts it. Defaults to `start`.
+   */
+  readonly whenStopped?: pulumi.Input<WhenStopped>;
+  /**
+   * What `up` does when the instance is found destroyed outside Pulumi: `recreate` it (rent a new
+   * one), or `leave` it gone, recorded as `status: "destroyed"` and in `drift` (`refresh` keeps it
+   * too) until this becomes `recreate` or the resource is removed. Defaults to `recreate`.
+   */
+  readonly whenDestroyed?: pulumi.Input<WhenDestroyed>;
 }
 
 export class VastInstance extends pulumi.dynamic.Resource {
   declare readonly instanceId: pulumi.Output<number>;
   /** The offer rented; null for an instance adopted from an earlier, interrupted `up`. */
   declare readonly offerId: pulumi.Output<number | null>;
-  /** `actual_status` when last observed: `running`, `exited`, … */
+  /** `actual_status` when last observed: `running`, `exited`, …; `destroyed` for one `whenDestroyed: leave` keeps. */
   declare readonly status: pulumi.Output<string>;
   declare readonly intendedStatus: pulumi.Output<string>;
   /** The user's part of the Vast label. */
@@ -69,6 +83,8 @@ export class VastInstance extends pulumi.dynamic.Resource {
   /** Container port (`"1111/tcp"`) → public host port. */
   declare readonly hostPorts: pulumi.Output<Record<string, number>>;
   declare readonly sshCommand: pulumi.Output<string | null>;
+  /** A stop or destroy made outside Pulumi that `whenStopped`/`whenDestroyed: leave` kept; null when there is none. */
+  declare readonly drift: pulumi.Output<InstanceDrift | null>;
 
   constructor(name: string, args: VastInstanceArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = {
@@ -84,6 +100,7 @@ export class VastInstance extends pulumi.dynamic.Resource {
       publicIp: undefined,
       hostPorts: undefined,
       sshCommand: undefined,
+      drift: undefined,
     };
     const owner = { project: pulumi.getProject(), stack: pulumi.getStack(), resource: name };
     super(

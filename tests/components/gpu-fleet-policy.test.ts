@@ -1,0 +1,33 @@
+/** GpuFleet hands its drift policies to every instance, and leaves them out (the provider's defaults) unless set. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { only, valueOf } from "./_mocks.ts";
+
+const { GpuFleet } = await import("../../components/gpu-fleet.ts");
+const { defaultPortalApps } = await import("../../components/portal-apps.ts");
+
+const offer = { filter: { gpu_name: { eq: "RTX 4090" } } };
+
+test("whenStopped and whenDestroyed reach every instance of the fleet; unset, the instances get neither", async () => {
+  const left = new GpuFleet("left", {
+    image: "img",
+    apps: defaultPortalApps,
+    instanceCount: 2,
+    offer,
+    whenStopped: "leave",
+    whenDestroyed: "leave",
+  });
+  const plain = new GpuFleet("plain", { image: "img", apps: defaultPortalApps, instanceCount: 1, offer });
+  await Promise.all([...left.instances, ...plain.instances].map((i) => valueOf(i.instanceId)));
+  const instances = only("pulumi-nodejs:dynamic/vast:Instance");
+  assert.deepEqual(
+    instances.map((i) => [i.name, i.inputs.whenStopped, i.inputs.whenDestroyed]).sort(([a], [b]) => String(a).localeCompare(String(b))),
+    [
+      ["left-0", "leave", "leave"],
+      ["left-1", "leave", "leave"],
+      ["plain-0", undefined, undefined],
+    ],
+  );
+  assert.equal(left.instances.length, 2);
+  assert.ok("drift" in left.instances[0]!, "each fleet instance carries its drift output");
+});
