@@ -24,3 +24,7 @@ export {
 export type { CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
 export { InstanceNotReadyError, VastError, VastErrorCode } from "./errors.ts";
 export type { OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-query.ts";
+export { VastEndpoint, type VastEndpointArgs } from "./vast-endpoint.ts";
+export { VastWorkerGroup, type VastWorkerGroupArgs } from "./vast-worker-group.ts";
+export { getEndpoints, type EndpointLookupArgs } from "./lookups.ts";
+export type { Endpoint, EndpointState, Workergroup } from "./serverless-schemas.ts";

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The endpoint classes Vast limits separately. */
-export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume";
+export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume" | "serverless";
 
 interface Budget {
   perSecond: number;
@@ -26,6 +26,8 @@ const budgets: Record<PaceClass, Budget> = {
   template: { perSecond: 2.7, burst: 2 },
   account: { perSecond: 2.7, burst: 2 },
   volume: { perSecond: 4.9, burst: 3 },
+  // Endpoints and workergroups (vast-api-more.md §7): the lowest threshold among their calls is 2.0.
+  serverless: { perSecond: 1.8, burst: 2 },
 };
 
 /**
