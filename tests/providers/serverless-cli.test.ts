@@ -133,8 +133,8 @@ test(
     assert.deepEqual(await endpoint.read(settings, kitEp.id, kitOuts), { id: "" });
 
     // Deleted by the kit: the CLI's endpoint with the kit's workergroup on it, twice (idempotent).
-    await endpoint.remove(settings, String(cliEpId), found[0] as never);
-    await endpoint.remove(settings, String(cliEpId), found[0] as never);
+    await endpoint.remove(settings, String(cliEpId));
+    await endpoint.remove(settings, String(cliEpId));
     await workerGroup.remove(settings, kitWg.id, kitWg.outs as workerGroup.WorkerGroupOutputs);
     assert.deepEqual(await workerGroup.read(settings, kitWg.id, kitWg.outs as workerGroup.WorkerGroupOutputs), { id: "" });
     assert.deepEqual(await raw("show", "endpoints"), []);
