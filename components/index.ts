@@ -3,3 +3,4 @@ export { BaseImage, ImageVariant, defaultBaseImages, type BaseImageArgs } from "
 export { GpuFleet, type GpuFleetArgs, type FleetInstance } from "./gpu-fleet.ts";
 export { PortalTunnel, type PortalTunnelArgs } from "./portal-tunnel.ts";
 export { defaultPortalApps, portalEnv, portsToOpen, tunnelIngress, tunnelHostname, type PortalApp } from "./portal-apps.ts";
+export { ServerlessEndpoint, serverlessEnv, type ServerlessEndpointArgs } from "./serverless-endpoint.ts";
