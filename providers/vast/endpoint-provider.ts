@@ -105,7 +105,11 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 export async function diff(_id: string, olds: EndpointOutputs, news: EndpointInputs): Promise<pulumi.dynamic.DiffResult> {
   const differs = (k: keyof EndpointInputs) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null);
   const replaces = unclearable.filter((k) => olds[k] !== undefined && news[k] === undefined);
-  return { changes: inputKeys.some(differs), replaces, deleteBeforeReplace: false };
+  return {
+    changes: inputKeys.some(differs),
+    replaces,
+    deleteBeforeReplace: false,
+  };
 }
 
 export async function create(settings: ProviderSettings, inputs: EndpointInputs): Promise<pulumi.dynamic.CreateResult> {

@@ -8,6 +8,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
+import { unknownSentinel } from "../dynamic/check.ts";
 import { vastKind, resolveConfig, type ProviderSettings } from "./config.ts";
 import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
 import { OfferFilter } from "./offer-query.ts";
@@ -80,8 +81,14 @@ export async function diff(_id: string, olds: WorkerGroupOutputs, news: WorkerGr
   const inPlace = (["templateHash", "launchArgs", "gpuRamGb"] as const).some((k) => olds[k] !== news[k]);
   const searchChanged =
     olds.searchParams !== toSearchParams(news.searchFilter) || JSON.stringify(olds.searchFilter) !== JSON.stringify(news.searchFilter);
-  const moved = olds.endpointId !== news.endpointId;
-  return { changes: inPlace || searchChanged || moved, replaces: moved ? ["endpointId"] : [], deleteBeforeReplace: false };
+  // In preview an endpoint being updated hands over its id as unknown (the Node dynamic-provider host drops `stables`);
+  // an update keeps the id, and a real move is seen by the diff of the `up` itself, when the id is known.
+  const moved = olds.endpointId !== news.endpointId && (news.endpointId as unknown) !== unknownSentinel;
+  return {
+    changes: inPlace || searchChanged || moved,
+    replaces: moved ? ["endpointId"] : [],
+    deleteBeforeReplace: false,
+  };
 }
 
 export async function create(settings: ProviderSettings, inputs: WorkerGroupInputs): Promise<pulumi.dynamic.CreateResult> {
