@@ -5,15 +5,8 @@
  * `client_id`, `endptjob_id`, `autojob_id` and `api_key` are accepted and ignored.
  */
 import { z } from "zod";
+import { numeric } from "./schemas.ts";
 
-const numeric = z.union([
-  z.number(),
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/)
-    .transform(Number),
-]);
 const text = z.string().nullish();
 const number = numeric.nullish();
 
@@ -35,20 +28,7 @@ export const EndpointBody = z.looseObject({
 export type EndpointBody = z.infer<typeof EndpointBody>;
 
 /** The endpoint fields the emulator stores and echoes, in the order of §3.2. */
-export const ENDPOINT_FIELDS = [
-  "endpoint_name",
-  "min_load",
-  "min_cold_load",
-  "target_util",
-  "cold_mult",
-  "cold_workers",
-  "max_workers",
-  "max_queue_time",
-  "target_queue_time",
-  "inactivity_timeout",
-  "autoscaler_instance",
-  "endpoint_state",
-] as const;
+export const ENDPOINT_FIELDS = Object.keys(EndpointBody.shape) as Array<keyof EndpointBody>;
 
 /** The §3.4 fields of a workergroup; `search_params` may be the CLI's query string or a `/bundles/` filter object (docs). */
 export const WorkergroupBody = z.looseObject({
@@ -71,23 +51,10 @@ export const WorkergroupBody = z.looseObject({
 });
 export type WorkergroupBody = z.infer<typeof WorkergroupBody>;
 
-/** The workergroup fields the emulator stores and echoes. */
-export const WORKERGROUP_FIELDS = [
-  "endpoint_name",
-  "template_hash",
-  "template_id",
-  "search_params",
-  "launch_args",
-  "gpu_ram",
-  "autoscaler_instance",
-  "min_load",
-  "target_util",
-  "cold_mult",
-  "cold_workers",
-  "test_workers",
-  "min_cold_load",
-  "max_workers",
-] as const;
+/** The workergroup fields the emulator stores and echoes; the endpoint is a column of its own. */
+export const WORKERGROUP_FIELDS = Object.keys(WorkergroupBody.shape).filter((key) => key !== "endpoint_id") as Array<
+  Exclude<keyof WorkergroupBody, "endpoint_id">
+>;
 
 /** Body of the autoscaler-host calls (§3.6): `{"id"}`, or `{"workergroup_id"}` for `update_workers`, or `{"endpoint": name}` for logs (docs). */
 export const AutoscalerBody = z.looseObject({

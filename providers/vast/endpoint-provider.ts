@@ -8,7 +8,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
 import { vastKind, resolveConfig, type ProviderSettings } from "./config.ts";
-import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
 import * as api from "./serverless-api.ts";
 import { type Endpoint, type EndpointBody, EndpointState } from "./serverless-schemas.ts";
 import { sessionFor } from "./session.ts";
@@ -115,21 +114,12 @@ export async function diff(_id: string, olds: EndpointOutputs, news: EndpointInp
 export async function create(settings: ProviderSettings, inputs: EndpointInputs): Promise<pulumi.dynamic.CreateResult> {
   const { client } = sessionFor(settings);
   const named = async () => (await api.listEndpoints(client)).filter((e) => e.endpoint_name === inputs.name).map((e) => e.id);
-  const before = new Set(await named());
-  let id: number;
-  try {
-    id = await api.createEndpoint(client, { ...body(inputs), autoscaler_instance: "prod" });
-  } catch (error) {
-    if (!isAmbiguous(error)) throw error;
-    const fresh = (await named().catch(() => [])).filter((e) => !before.has(e));
-    if (fresh.length !== 1)
-      throw new VastError(
-        VastErrorCode.outcomeUnknown,
-        `creating endpoint "${inputs.name}" got no answer, and ${fresh.length} new endpoints have that name: check \`vastai show endpoints\`, delete any left over, then run \`pulumi up\` again`,
-        { cause: error },
-      );
-    id = fresh[0]!;
-  }
+  const id = await api.createOnce(
+    `endpoint "${inputs.name}"`,
+    named,
+    () => api.createEndpoint(client, { ...body(inputs), autoscaler_instance: "prod" }),
+    "vastai show endpoints",
+  );
   // The state is set by an update after create (§3.2); should that fail, the endpoint goes rather than leak.
   if (inputs.state !== "active") {
     try {

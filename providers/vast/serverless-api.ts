@@ -4,9 +4,10 @@
  * and the instance-side calls. Paths are the official CLI's (`/autojobs/`, §10); deletes send the
  * CLI's body, and a "not found" on delete is done.
  */
+import type { z } from "zod";
 import type { VastClient } from "./client.ts";
 import { defaultApiUrl } from "./config.ts";
-import { VastError, VastErrorCode } from "./errors.ts";
+import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
 import { ErrorBody } from "./schemas.ts";
 import {
   CreatedId,
@@ -51,20 +52,7 @@ export async function createEndpoint(client: VastClient, body: EndpointBody): Pr
 
 /** The account's endpoints; the documented 400 "No endpoints for user found" is an empty list (§3.3). */
 export async function listEndpoints(client: VastClient): Promise<Endpoint[]> {
-  try {
-    const answer = await client.request({
-      operation: "list endpoints",
-      method: "GET",
-      path: "api/v0/endptjobs/",
-      schema: EndpointList,
-      retry: "idempotent",
-      pace: "serverless",
-    });
-    return answer.results;
-  } catch (error) {
-    if (error instanceof VastError && error.status === 400 && /no endpoints/i.test(error.vastMessage ?? "")) return [];
-    throw error;
-  }
+  return list(client, "endpoints", "api/v0/endptjobs/", EndpointList);
 }
 
 /** Writes an endpoint's full desired state (§3.3: the TS client never relies on nulls). */
@@ -82,16 +70,13 @@ export async function updateEndpoint(client: VastClient, id: number, body: Endpo
 
 /** Deletes an endpoint; `undefined` when it was already gone. */
 export async function deleteEndpoint(client: VastClient, id: number): Promise<DeleteAnswer | undefined> {
+  return remove(client, `delete endpoint ${id}`, `api/v0/endptjobs/${id}/`, { client_id: "me", endptjob_id: id });
+}
+
+/** One delete with the CLI's body; "not found" is done. */
+async function remove(client: VastClient, operation: string, path: string, body: unknown): Promise<DeleteAnswer | undefined> {
   try {
-    return await client.request({
-      operation: `delete endpoint ${id}`,
-      method: "DELETE",
-      path: `api/v0/endptjobs/${id}/`,
-      body: { client_id: "me", endptjob_id: id },
-      schema: DeleteAnswer,
-      retry: "idempotent",
-      pace: "serverless",
-    });
+    return await client.request({ operation, method: "DELETE", path, body, schema: DeleteAnswer, retry: "idempotent", pace: "serverless" });
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -115,18 +100,16 @@ export async function createWorkergroup(client: VastClient, body: WorkergroupBod
 
 /** The account's workergroups (there is no single read, §3.5). */
 export async function listWorkergroups(client: VastClient): Promise<Workergroup[]> {
+  return list(client, "workergroups", "api/v0/autojobs/", WorkergroupList);
+}
+
+/** One of the two lists; a 400 saying there are none is an empty list. */
+async function list<T>(client: VastClient, what: string, path: string, schema: z.ZodType<{ results: T[] }>): Promise<T[]> {
   try {
-    const answer = await client.request({
-      operation: "list workergroups",
-      method: "GET",
-      path: "api/v0/autojobs/",
-      schema: WorkergroupList,
-      retry: "idempotent",
-      pace: "serverless",
-    });
-    return answer.results;
+    return (await client.request({ operation: `list ${what}`, method: "GET", path, schema, retry: "idempotent", pace: "serverless" }))
+      .results;
   } catch (error) {
-    if (error instanceof VastError && error.status === 400 && /no (workergroups|autojobs)/i.test(error.vastMessage ?? "")) return [];
+    if (error instanceof VastError && error.status === 400 && /^no \w+ for user/i.test(error.vastMessage ?? "")) return [];
     throw error;
   }
 }
@@ -147,20 +130,7 @@ export async function updateWorkergroup(client: VastClient, id: number, body: Wo
 
 /** Deletes a workergroup; `undefined` when it was already gone (404 `no_such_workergroup`). */
 export async function deleteWorkergroup(client: VastClient, id: number): Promise<DeleteAnswer | undefined> {
-  try {
-    return await client.request({
-      operation: `delete workergroup ${id}`,
-      method: "DELETE",
-      path: `api/v0/autojobs/${id}/`,
-      body: { client_id: "me", autojob_id: id },
-      schema: DeleteAnswer,
-      retry: "idempotent",
-      pace: "serverless",
-    });
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  return remove(client, `delete workergroup ${id}`, `api/v0/autojobs/${id}/`, { client_id: "me", autojob_id: id });
 }
 
 /** The autoscaler's host: run.vast.ai for the default API URL, else the API URL itself, as the CLI decides (§1). */
@@ -193,4 +163,30 @@ export async function releaseWorkers(client: VastClient, seen: number[], answers
   const destroyed = new Set(answers.flatMap((a) => a?.deleted_workers ?? []));
   const left = new Set([...answers.flatMap((a) => a?.failed_workers ?? []), ...seen.filter((id) => !destroyed.has(id))]);
   for (const id of left) await client.destroyInstance(id);
+}
+
+/**
+ * One create, which Vast cannot make idempotent (no client token, §3.1): when its answer is lost,
+ * the object is looked for among `matching()` ids new since before the create; with none or
+ * several, nothing more is created and the error says what to check (`hint`).
+ */
+export async function createOnce(
+  what: string,
+  matching: () => Promise<number[]>,
+  create: () => Promise<number>,
+  hint: string,
+): Promise<number> {
+  const before = new Set(await matching());
+  try {
+    return await create();
+  } catch (error) {
+    if (!isAmbiguous(error)) throw error;
+    const fresh = (await matching().catch(() => [])).filter((id) => !before.has(id));
+    if (fresh.length === 1) return fresh[0]!;
+    throw new VastError(
+      VastErrorCode.outcomeUnknown,
+      `creating ${what} got no answer, and ${fresh.length} new ones match it: check \`${hint}\`, delete any left over, then run \`pulumi up\` again`,
+      { cause: error },
+    );
+  }
 }

@@ -10,7 +10,6 @@ import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
 import { unknownSentinel } from "../dynamic/check.ts";
 import { vastKind, resolveConfig, type ProviderSettings } from "./config.ts";
-import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
 import { OfferFilter } from "./offer-query.ts";
 import { searchParamsProblems, toSearchParams } from "./search-params.ts";
 import * as api from "./serverless-api.ts";
@@ -100,21 +99,12 @@ export async function create(settings: ProviderSettings, inputs: WorkerGroupInpu
         (g) => g.endpoint_id === inputs.endpointId && g.template_hash === inputs.templateHash && g.search_params === wanted.search_params,
       )
       .map((g) => g.id);
-  const before = new Set(await matching());
-  let id: number;
-  try {
-    id = await api.createWorkergroup(client, { ...wanted, autoscaler_instance: "prod" });
-  } catch (error) {
-    if (!isAmbiguous(error)) throw error;
-    const fresh = (await matching().catch(() => [])).filter((g) => !before.has(g));
-    if (fresh.length !== 1)
-      throw new VastError(
-        VastErrorCode.outcomeUnknown,
-        `creating a workergroup for endpoint ${inputs.endpointId} got no answer, and ${fresh.length} new workergroups match it: check \`vastai show workergroups\`, delete any left over, then run \`pulumi up\` again`,
-        { cause: error },
-      );
-    id = fresh[0]!;
-  }
+  const id = await api.createOnce(
+    `a workergroup for endpoint ${inputs.endpointId}`,
+    matching,
+    () => api.createWorkergroup(client, { ...wanted, autoscaler_instance: "prod" }),
+    "vastai show workergroups",
+  );
   const outs: WorkerGroupOutputs = { ...inputs, workerGroupId: id, searchParams: wanted.search_params };
   const group = (await api.listWorkergroups(client).catch(() => [])).find((g) => g.id === id);
   return { id: String(id), outs: group ? { ...observed(outs, group), searchFilter: inputs.searchFilter } : outs };
