@@ -4,8 +4,12 @@
  * per the endpoint's `cold_workers`/`max_workers`, and deletes that leave no worker behind.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
-import { API_KEY, call, emulatorFor, waitFor } from "./_utils.ts";
+import { startEmulator } from "../../emulator/index.ts";
+import { API_KEY, FAST_TIMINGS, call, emulatorFor, waitFor } from "./_utils.ts";
 
 type Emulator = { url: string };
 
@@ -250,4 +254,36 @@ test("the serverless routes take the documented rate limits and the 5xx fault kn
   assert.deepEqual(await endpoints(emulator), [], "a 5xx fault does nothing");
   await createEndpoint(emulator);
   assert.equal((await endpoints(emulator)).length, 1);
+});
+
+test("endpoints, workergroups and workers survive a restart on the state file, and a destroy after it leaves nothing", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "vast-emulator-serverless-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const statePath = join(dir, "state.sqlite");
+  const first = await startEmulator({ apiKey: API_KEY, statePath, timings: FAST_TIMINGS, rateLimits: false });
+  const hash = await template(first, "persisted");
+  const endpointId = await createEndpoint(first, { cold_workers: 1 });
+  const groupId = await createGroup(first, { template_hash: hash, search_params: "", endpoint_id: endpointId });
+  const [worker] = await instances(first);
+  await first.close();
+
+  const second = await startEmulator({ apiKey: API_KEY, statePath, timings: FAST_TIMINGS, rateLimits: false });
+  t.after(() => second.close());
+  assert.deepEqual(
+    (await endpoints(second)).map((e) => e.id),
+    [endpointId],
+  );
+  assert.deepEqual(
+    (await call(second, "GET", "/api/v0/autojobs/")).body.results.map((g: any) => g.id),
+    [groupId],
+  );
+  const rows = (await call(second, "POST", "/get_endpoint_workers/", { body: { id: endpointId } })).body;
+  assert.deepEqual(
+    rows.map((w: any) => w.id),
+    [worker.id],
+    "the same worker, not a new one",
+  );
+  assert.ok((await createEndpoint(second)) > endpointId, "ids never repeat");
+  await call(second, "DELETE", `/api/v0/endptjobs/${endpointId}/`);
+  assert.deepEqual(await instances(second), []);
 });

@@ -107,6 +107,13 @@ test(
     const [instance] = (await raw("show", "instances")).filter((i: any) => i.id === workers[0]!["id"]);
     assert.equal(instance.gpu_name, "RTX 4090");
     assert.equal(instance.disk_space, 20);
+    const logs = await vastai("get", "endpt-logs", String(cliEpId), ...local);
+    assert.match(logs.stdout, new RegExp(`worker ${String(workers[0]!["id"])} idle`));
+    const rolled = await vastai("update", "workers", kitWg.id, ...local);
+    assert.match(rolled.stdout, /Update started for workergroup \d+ \(1 workers\)/, rolled.stdout + rolled.stderr);
+    const replaced = (await raw("get", "endpt-workers", String(cliEpId), ...local)) as Array<Record<string, unknown>>;
+    assert.equal(replaced.length, 1);
+    assert.notEqual(replaced[0]!["id"], workers[0]!["id"], "a rolling update replaces the worker");
 
     // Changed with the CLI: the kit's read brings it back into the inputs, so the next diff changes it back in place.
     await raw("update", "endpoint", kitEp.id, "--max_workers", "3");
