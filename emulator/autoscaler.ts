@@ -8,9 +8,10 @@
  * cheapest unrented offers matching the workergroup's `search_params` (else its template's
  * `extra_filters`), and are destroyed with their workergroup or endpoint: nothing is left billing.
  */
-import type { RequestContext } from "./context.ts";
+import type { ApiResult, RequestContext } from "./context.ts";
 import type { EndpointRecord, InstanceRecord, WorkergroupRecord } from "./db.ts";
 import { ApiError } from "./errors.ts";
+import { FaultInjector } from "./faults.ts";
 import { parseLaunchArgs } from "./launch-args.ts";
 import { instanceView } from "./instance-view.ts";
 import { priceOffer } from "./offer-pricing.ts";
@@ -77,6 +78,24 @@ export function destroyWorkers(ctx: RequestContext, workergroupId: number): numb
   return (liveWorkers(ctx).get(workergroupId) ?? []).map((id) => destroyWorker(ctx, id));
 }
 
+/**
+ * The faults the autoscaler's rents see: a lost answer and an offer taken on rent are meant for
+ * API clients (and a dropped answer would leave the worker unrecorded); dying while loading
+ * happens to any instance.
+ */
+class WorkerFaults extends FaultInjector {
+  readonly #inner: FaultInjector;
+
+  constructor(inner: FaultInjector) {
+    super();
+    this.#inner = inner;
+  }
+
+  override takeDieWhileLoading(): boolean {
+    return this.#inner.takeDieWhileLoading();
+  }
+}
+
 /** Rents one worker for `group`; false when no offer could be rented. */
 function rentWorker(ctx: RequestContext, group: WorkergroupRecord, tried: Set<number>): boolean {
   const template = workergroupTemplate(ctx, group.fields);
@@ -93,30 +112,30 @@ function rentWorker(ctx: RequestContext, group: WorkergroupRecord, tried: Set<nu
   for (const offer of sortRecords(offers, [{ field: "dph_total", desc: false }]).slice(0, 5)) {
     const id = Number(offer["id"]);
     tried.add(id);
-    const label = workerLabel(group);
     const body = {
       client_id: "me",
       template_hash_id: template.hashId,
-      label,
+      label: workerLabel(group),
       disk,
       ...(launch.image ? { image: launch.image } : {}),
       ...(launch.env ? { env: launch.env } : {}),
       ...(launch.onstart ? { onstart: launch.onstart } : {}),
     };
-    const known = new Set(ctx.state.db.listWorkers().map((w) => w.instanceId));
+    let answer: ApiResult;
     try {
-      createInstance({ ...ctx, params: { id: String(id) }, body });
+      answer = createInstance({
+        ...ctx,
+        state: { ...ctx.state, faults: new WorkerFaults(ctx.state.faults) },
+        params: { id: String(id) },
+        body,
+      });
     } catch (error) {
       if (error instanceof ApiError) continue;
       throw error;
     }
-    // The create may have been told to drop its answer (a fault meant for clients): find the worker by its label.
-    const instance = ctx.state.db
-      .listInstances()
-      .filter((i) => i.label === label && !known.has(i.id))
-      .at(-1);
-    if (!instance) continue;
-    ctx.state.db.insertWorker({ instanceId: instance.id, workergroupId: group.id, endpointId: group.endpointId });
+    const instanceId = answer.kind === "json" ? Number((answer.body as { new_contract?: unknown }).new_contract) : Number.NaN;
+    if (!Number.isInteger(instanceId)) continue;
+    ctx.state.db.insertWorker({ instanceId, workergroupId: group.id, endpointId: group.endpointId });
     return true;
   }
   return false;

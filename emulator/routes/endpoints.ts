@@ -85,7 +85,12 @@ export const createEndpoint: Handler = (ctx) => {
 };
 
 /** `GET /api/v0/endptjobs/` → `{"success": true, "results": [...]}`; an empty account gets `[]` (§3.3). */
-export const listEndpoints: Handler = (ctx) => json({ success: true, results: ctx.state.db.listEndpoints().map(endpointRow) });
+export const listEndpoints: Handler = (ctx) => {
+  const results = ctx.state.db.listEndpoints().map(endpointRow);
+  if (results.length === 0 && ctx.state.faults.takeEmptyServerlessListAs400())
+    throw apiError(400, "invalid_args", "No endpoints for user found");
+  return json({ success: true, results });
+};
 
 /** `GET /api/v0/endptjobs/{id}/` → `{"success": true, "result": {...}}` (the SDK's `fetch_endpoint`). */
 export const showEndpoint: Handler = (ctx) =>

@@ -76,7 +76,12 @@ export const createWorkergroup: Handler = (ctx) => {
 };
 
 /** `GET /api/v0/autojobs/` → `{"success": true, "results": [...]}`. */
-export const listWorkergroups: Handler = (ctx) => json({ success: true, results: ctx.state.db.listWorkergroups().map(workergroupRow) });
+export const listWorkergroups: Handler = (ctx) => {
+  const results = ctx.state.db.listWorkergroups().map(workergroupRow);
+  if (results.length === 0 && ctx.state.faults.takeEmptyServerlessListAs400())
+    throw apiError(400, "invalid_args", "No workergroups for user found");
+  return json({ success: true, results });
+};
 
 /** `PUT /api/v0/autojobs/{id}/`: non-null fields replace; a template or launch change rolls the workers → `{"success": true}`. */
 export const updateWorkergroup: Handler = (ctx) => {

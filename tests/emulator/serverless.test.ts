@@ -287,3 +287,23 @@ test("endpoints, workergroups and workers survive a restart on the state file, a
   await call(second, "DELETE", `/api/v0/endptjobs/${endpointId}/`);
   assert.deepEqual(await instances(second), []);
 });
+
+test("the documented 400 for an empty list is a fault knob, and the autoscaler's rents leave client-side create faults to clients", async (t) => {
+  const emulator = await emulatorFor(t, { faults: { emptyServerlessListAs400: { next: 2 }, dropCreateResponse: { next: 1 } } });
+  const none = await call(emulator, "GET", "/api/v0/endptjobs/");
+  assert.equal(none.status, 400);
+  assert.deepEqual(none.body, { success: false, error: "invalid_args", msg: "No endpoints for user found" });
+  assert.equal((await call(emulator, "GET", "/api/v0/autojobs/")).body.msg, "No workergroups for user found");
+  assert.deepEqual((await call(emulator, "GET", "/api/v0/endptjobs/")).body, { success: true, results: [] }, "two, then 200 again");
+
+  const hash = await template(emulator, "faulty");
+  const endpointId = await createEndpoint(emulator, { cold_workers: 1 });
+  await createGroup(emulator, { template_hash: hash, search_params: "", endpoint_id: endpointId });
+  const rows = (await call(emulator, "POST", "/get_endpoint_workers/", { body: { id: endpointId } })).body;
+  assert.equal(rows.length, 1, "the worker is recorded");
+  assert.deepEqual(
+    (await call(emulator, "GET", "/_emulator/faults")).body.dropCreateResponse,
+    { next: 1 },
+    "still waiting for a client's create",
+  );
+});

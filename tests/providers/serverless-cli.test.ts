@@ -176,3 +176,11 @@ test("bad endpoint and workergroup inputs name the field and the rule before any
     { property: "templateHash", reason: "templateHash: must be a template's 32-hex-digit hash (VastTemplate.hashId)" },
   ]);
 });
+
+test("the kit reads Vast's documented 400 for an account without endpoints or workergroups as empty lists", async (t) => {
+  const { settings } = await emulatorFor(t, { faults: { emptyServerlessListAs400: { next: 3 } } });
+  assert.deepEqual(await valueOf(getEndpoints({}, settings)), []);
+  const outs = { endpointId: 1 } as workerGroup.WorkerGroupOutputs;
+  assert.deepEqual(await workerGroup.read(settings, "901", outs), { id: "" });
+  await endpoint.remove(settings, "4201");
+});
