@@ -71,16 +71,15 @@ function body(inputs: EndpointInputs): EndpointBody {
 
 /** Inputs as Vast now holds them, so a change made elsewhere shows up in the next diff. */
 function observed(props: EndpointOutputs, endpoint: Endpoint): EndpointOutputs {
-  const pick = <T>(value: T | null | undefined, fallback: T): T => value ?? fallback;
   const outs: EndpointOutputs = {
     ...props,
-    name: pick(endpoint.endpoint_name, props.name),
-    minLoad: pick(endpoint.min_load, props.minLoad),
-    minColdLoad: pick(endpoint.min_cold_load, props.minColdLoad),
-    targetUtil: pick(endpoint.target_util, props.targetUtil),
-    coldMult: pick(endpoint.cold_mult, props.coldMult),
-    coldWorkers: pick(endpoint.cold_workers, props.coldWorkers),
-    maxWorkers: pick(endpoint.max_workers, props.maxWorkers),
+    name: endpoint.endpoint_name ?? props.name,
+    minLoad: endpoint.min_load ?? props.minLoad,
+    minColdLoad: endpoint.min_cold_load ?? props.minColdLoad,
+    targetUtil: endpoint.target_util ?? props.targetUtil,
+    coldMult: endpoint.cold_mult ?? props.coldMult,
+    coldWorkers: endpoint.cold_workers ?? props.coldWorkers,
+    maxWorkers: endpoint.max_workers ?? props.maxWorkers,
     state: EndpointState.catch(props.state).parse(endpoint.endpoint_state ?? props.state),
     endpointId: endpoint.id,
     apiKey: endpoint.api_key ?? props.apiKey ?? null,

@@ -184,3 +184,16 @@ test("the kit reads Vast's documented 400 for an account without endpoints or wo
   assert.deepEqual(await workerGroup.read(settings, "901", outs), { id: "" });
   await endpoint.remove(settings, "4201");
 });
+
+test("an endpoint created suspended gets its state by an update right after the create, and an update in place keeps its id", async (t) => {
+  const { settings } = await emulatorFor(t);
+  const inputs = await checked<endpoint.EndpointInputs>(endpoint, { name: "paused", coldWorkers: 0, state: "suspended" });
+  const created = await endpoint.create(settings, inputs);
+  const [listed] = await valueOf(getEndpoints({ name: "paused" }, settings));
+  assert.deepEqual([listed?.id, listed?.endpoint_state, listed?.cold_workers], [Number(created.id), "suspended", 0]);
+  const resumed = { ...inputs, state: "active" as const, targetUtil: 0.7 };
+  const updated = await endpoint.update(settings, created.id, created.outs as endpoint.EndpointOutputs, resumed);
+  assert.equal((updated.outs as endpoint.EndpointOutputs).endpointId, Number(created.id));
+  const [after] = await valueOf(getEndpoints({ name: "paused" }, settings));
+  assert.deepEqual([after?.endpoint_state, after?.target_util], ["active", 0.7]);
+});
