@@ -68,6 +68,19 @@ function checkArgs(label: string, name: string, args: ServerlessEndpointArgs): s
   return problems;
 }
 
+/**
+ * A serverless endpoint of the image: its template (serverless mode on), the endpoint and one
+ * workergroup. Arguments known at construction are checked there, so a bad name, scaling value or
+ * filter fails before anything is created, naming the argument.
+ *
+ * @example
+ * const llm = new ServerlessEndpoint("llm", {
+ *   image: base.refs.cuda!,
+ *   scaling: { coldWorkers: 1, maxWorkers: 4 },
+ *   searchFilter: { gpu_name: { eq: "RTX 4090" } },
+ * });
+ * export const endpointId = llm.endpointId;
+ */
 export class ServerlessEndpoint extends pulumi.ComponentResource {
   /** The published template (serverless mode on). */
   readonly template: VastTemplate;
