@@ -60,6 +60,10 @@ test(
     const [group] = await listWorkergroups(client);
     assert.deepEqual([group?.id, group?.endpoint_id, group?.gpu_ram], [first.workerGroupId, first.endpointId, 24]);
     assert.equal((await workers()).length, 1);
+    assert.ok(
+      endpoint?.api_key && !(await pulumi("stack", "export")).includes(endpoint.api_key),
+      "the endpoint's key is a secret in state",
+    );
     await pulumi("up", "--yes", "--expect-no-changes");
 
     // Scaling and GPU RAM change in place: same ids, one more worker.
