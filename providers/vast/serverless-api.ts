@@ -37,11 +37,15 @@ function idOf(operation: string, answer: { result?: number | null; id?: number |
 
 /** Creates an endpoint and returns its id. Never retried except on 429: a lost answer may have created it. */
 export async function createEndpoint(client: VastClient, body: EndpointBody): Promise<number> {
-  const operation = `create endpoint "${body.endpoint_name}"`;
+  return create(client, `create endpoint "${body.endpoint_name}"`, "api/v0/endptjobs/", body);
+}
+
+/** One create: the id under `result` or `id` (§10). */
+async function create(client: VastClient, operation: string, path: string, body: unknown): Promise<number> {
   const answer = await client.request({
     operation,
     method: "POST",
-    path: "api/v0/endptjobs/",
+    path,
     body,
     schema: CreatedId,
     retry: "refusedOnly",
@@ -57,15 +61,12 @@ export async function listEndpoints(client: VastClient): Promise<Endpoint[]> {
 
 /** Writes an endpoint's full desired state (§3.3: the TS client never relies on nulls). */
 export async function updateEndpoint(client: VastClient, id: number, body: EndpointBody): Promise<void> {
-  await client.request({
-    operation: `update endpoint ${id}`,
-    method: "PUT",
-    path: `api/v0/endptjobs/${id}/`,
-    body: { ...body, endptjob_id: id },
-    schema: ErrorBody,
-    retry: "idempotent",
-    pace: "serverless",
-  });
+  await update(client, `update endpoint ${id}`, `api/v0/endptjobs/${id}/`, { ...body, endptjob_id: id });
+}
+
+/** One update; Vast answers `{"success": true}`. */
+async function update(client: VastClient, operation: string, path: string, body: unknown): Promise<void> {
+  await client.request({ operation, method: "PUT", path, body, schema: ErrorBody, retry: "idempotent", pace: "serverless" });
 }
 
 /** Deletes an endpoint; `undefined` when it was already gone. */
@@ -85,17 +86,7 @@ async function remove(client: VastClient, operation: string, path: string, body:
 
 /** Creates a workergroup and returns its id. Never retried except on 429. */
 export async function createWorkergroup(client: VastClient, body: WorkergroupBody): Promise<number> {
-  const operation = `create workergroup for endpoint ${body.endpoint_id}`;
-  const answer = await client.request({
-    operation,
-    method: "POST",
-    path: "api/v0/autojobs/",
-    body,
-    schema: CreatedId,
-    retry: "refusedOnly",
-    pace: "serverless",
-  });
-  return idOf(operation, answer);
+  return create(client, `create workergroup for endpoint ${body.endpoint_id}`, "api/v0/autojobs/", body);
 }
 
 /** The account's workergroups (there is no single read, §3.5). */
@@ -117,15 +108,7 @@ async function list<T>(client: VastClient, what: string, path: string, schema: z
 /** Writes a workergroup's full desired state; `search_params` always as intended (§3.5 "CLI update hazard"). */
 export async function updateWorkergroup(client: VastClient, id: number, body: WorkergroupBody): Promise<void> {
   const { autoscaler_instance: _createOnly, ...rest } = body;
-  await client.request({
-    operation: `update workergroup ${id}`,
-    method: "PUT",
-    path: `api/v0/autojobs/${id}/`,
-    body: { ...rest, autojob_id: id },
-    schema: ErrorBody,
-    retry: "idempotent",
-    pace: "serverless",
-  });
+  await update(client, `update workergroup ${id}`, `api/v0/autojobs/${id}/`, { ...rest, autojob_id: id });
 }
 
 /** Deletes a workergroup; `undefined` when it was already gone (404 `no_such_workergroup`). */
