@@ -5,3 +5,4 @@ export { PortalTunnel, type PortalTunnelArgs } from "./portal-tunnel.ts";
 export { defaultPortalApps, portalEnv, portsToOpen, tunnelIngress, tunnelHostname, type PortalApp } from "./portal-apps.ts";
 export { type ProvisioningManifestInput } from "../contracts/provisioning-manifest.ts";
 export { autostopEnv, type AutostopOptions } from "./autostop.ts";
+export { ServerlessEndpoint, serverlessEnv, type ServerlessEndpointArgs } from "./serverless-endpoint.ts";

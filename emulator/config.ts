@@ -66,6 +66,8 @@ export const Faults = z.strictObject({
   offerTakenOnRent: z.strictObject({ next: count }).optional(),
   /** The next N created instances fail while loading (`exited` with a daemon error, §4.2). */
   dieWhileLoading: z.strictObject({ next: count }).optional(),
+  /** The next N endpoint or workergroup lists that find none answer the documented 400 (vast-api-more.md §3.3). */
+  emptyServerlessListAs400: z.strictObject({ next: count }).optional(),
 });
 export type Faults = z.infer<typeof Faults>;
 

@@ -23,8 +23,17 @@ import {
   toTemplate,
   toVolume,
 } from "./records.ts";
+import {
+  type EndpointRecord,
+  type WorkergroupRecord,
+  type WorkerRecord,
+  toEndpoint,
+  toWorker,
+  toWorkergroup,
+} from "./serverless-records.ts";
 
 export type { InstanceConfig, InstanceRecord, SshKeyRecord, TemplateRecord, VolumeRecord };
+export type { EndpointRecord, WorkergroupRecord, WorkerRecord };
 
 /** Bump when the schema changes; an older state file is refused rather than misread. */
 export const SCHEMA_VERSION = 1;
@@ -87,9 +96,20 @@ CREATE TABLE IF NOT EXISTS destroyed_instances (
   created_at REAL NOT NULL,
   destroyed_at REAL NOT NULL
 );
+INSERT OR IGNORE INTO counters (name, next) VALUES ('endpoint', 4201), ('workergroup', 901);
+CREATE TABLE IF NOT EXISTS endpoints (id INTEGER PRIMARY KEY, fields TEXT NOT NULL, api_key TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS workergroups (
+  id INTEGER PRIMARY KEY,
+  endpoint_id INTEGER NOT NULL,
+  fields TEXT NOT NULL,
+  api_key TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  rolling_updates INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS workers (instance_id INTEGER PRIMARY KEY, workergroup_id INTEGER NOT NULL, endpoint_id INTEGER NOT NULL);
 `;
 
-type Counter = "instance" | "template" | "ssh_key" | "volume";
+type Counter = "instance" | "template" | "ssh_key" | "volume" | "endpoint" | "workergroup";
 
 /** The emulator database. One per running emulator. */
 export class EmulatorDb {
@@ -160,6 +180,20 @@ export class EmulatorDb {
         "INSERT OR REPLACE INTO destroyed_instances (id, offer_id, label, intended_status, timeline, config, offer, created_at, destroyed_at) SELECT id, offer_id, label, intended_status, timeline, config, offer, created_at, ? FROM instances WHERE id = ?",
       ),
       listDestroyed: prepare("SELECT * FROM destroyed_instances ORDER BY id"),
+      insertEndpoint: prepare("INSERT INTO endpoints (id, fields, api_key, created_at) VALUES (?, ?, ?, ?)"),
+      listEndpoints: prepare("SELECT * FROM endpoints ORDER BY id"),
+      getEndpoint: prepare("SELECT * FROM endpoints WHERE id = ?"),
+      setEndpointFields: prepare("UPDATE endpoints SET fields = ? WHERE id = ?"),
+      deleteEndpoint: prepare("DELETE FROM endpoints WHERE id = ?"),
+      insertWorkergroup: prepare("INSERT INTO workergroups (id, endpoint_id, fields, api_key, created_at) VALUES (?, ?, ?, ?, ?)"),
+      listWorkergroups: prepare("SELECT * FROM workergroups ORDER BY id"),
+      getWorkergroup: prepare("SELECT * FROM workergroups WHERE id = ?"),
+      setWorkergroupFields: prepare("UPDATE workergroups SET fields = ? WHERE id = ?"),
+      countRollingUpdate: prepare("UPDATE workergroups SET rolling_updates = rolling_updates + 1 WHERE id = ?"),
+      deleteWorkergroup: prepare("DELETE FROM workergroups WHERE id = ?"),
+      insertWorker: prepare("INSERT INTO workers (instance_id, workergroup_id, endpoint_id) VALUES (?, ?, ?)"),
+      listWorkers: prepare("SELECT * FROM workers ORDER BY instance_id"),
+      deleteWorker: prepare("DELETE FROM workers WHERE instance_id = ?"),
     };
   }
 
@@ -396,6 +430,68 @@ export class EmulatorDb {
 
   deleteVolume(id: number): void {
     this.#stmt("deleteVolume").run(id);
+  }
+
+  insertEndpoint(fields: Record<string, unknown>, apiKey: string, createdAt: number): EndpointRecord {
+    const id = this.nextId("endpoint");
+    this.#stmt("insertEndpoint").run(id, JSON.stringify(fields), apiKey, createdAt);
+    return { id, fields, apiKey, createdAt };
+  }
+
+  listEndpoints(): EndpointRecord[] {
+    return (this.#stmt("listEndpoints").all() as Row[]).map(toEndpoint);
+  }
+
+  getEndpoint(id: number): EndpointRecord | undefined {
+    const row = this.#stmt("getEndpoint").get(id) as Row | undefined;
+    return row ? toEndpoint(row) : undefined;
+  }
+
+  setEndpointFields(id: number, fields: Record<string, unknown>): void {
+    this.#stmt("setEndpointFields").run(JSON.stringify(fields), id);
+  }
+
+  deleteEndpoint(id: number): void {
+    this.#stmt("deleteEndpoint").run(id);
+  }
+
+  insertWorkergroup(endpointId: number, fields: Record<string, unknown>, apiKey: string, createdAt: number): WorkergroupRecord {
+    const id = this.nextId("workergroup");
+    this.#stmt("insertWorkergroup").run(id, endpointId, JSON.stringify(fields), apiKey, createdAt);
+    return { id, endpointId, fields, apiKey, createdAt, rollingUpdates: 0 };
+  }
+
+  listWorkergroups(): WorkergroupRecord[] {
+    return (this.#stmt("listWorkergroups").all() as Row[]).map(toWorkergroup);
+  }
+
+  getWorkergroup(id: number): WorkergroupRecord | undefined {
+    const row = this.#stmt("getWorkergroup").get(id) as Row | undefined;
+    return row ? toWorkergroup(row) : undefined;
+  }
+
+  setWorkergroupFields(id: number, fields: Record<string, unknown>): void {
+    this.#stmt("setWorkergroupFields").run(JSON.stringify(fields), id);
+  }
+
+  countRollingUpdate(id: number): void {
+    this.#stmt("countRollingUpdate").run(id);
+  }
+
+  deleteWorkergroup(id: number): void {
+    this.#stmt("deleteWorkergroup").run(id);
+  }
+
+  insertWorker(worker: WorkerRecord): void {
+    this.#stmt("insertWorker").run(worker.instanceId, worker.workergroupId, worker.endpointId);
+  }
+
+  listWorkers(): WorkerRecord[] {
+    return (this.#stmt("listWorkers").all() as Row[]).map(toWorker);
+  }
+
+  deleteWorker(instanceId: number): void {
+    this.#stmt("deleteWorker").run(instanceId);
   }
 
   close(): void {

@@ -87,6 +87,11 @@ export class FaultInjector {
     return this.#take(this.#faults.dieWhileLoading);
   }
 
+  /** True (and counted down) when this empty endpoint or workergroup list must answer the documented 400. */
+  takeEmptyServerlessListAs400(): boolean {
+    return this.#take(this.#faults.emptyServerlessListAs400);
+  }
+
   #take(rule: { next: number } | undefined): boolean {
     if (!rule || rule.next <= 0) return false;
     rule.next--;

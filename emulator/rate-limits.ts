@@ -60,6 +60,19 @@ export const DOCUMENTED_LIMITS: Readonly<Record<string, Limit>> = {
   "PUT /api/v0/volumes": perSecond(5.5),
   "DELETE /api/v0/volumes": perSecond(5.5),
   "GET /api/v0/charges": perSecond(1.0),
+  // Serverless (vast-api-more.md §7); the workergroup's documented twin path shares its numbers.
+  "POST /api/v0/endptjobs": perSecond(4),
+  "GET /api/v0/endptjobs": perSecond(3.0),
+  "PUT /api/v0/endptjobs/:id": perSecond(2.0),
+  "DELETE /api/v0/endptjobs/:id": perSecond(3.0),
+  "POST /api/v0/autojobs": perSecond(4.0),
+  "GET /api/v0/autojobs": perSecond(2.0),
+  "PUT /api/v0/autojobs/:id": perSecond(2.0),
+  "DELETE /api/v0/autojobs/:id": perSecond(3.0),
+  "POST /api/v0/workergroups": perSecond(4.0),
+  "GET /api/v0/workergroups": perSecond(2.0),
+  "PUT /api/v0/workergroups/:id": perSecond(2.0),
+  "DELETE /api/v0/workergroups/:id": perSecond(3.0),
 };
 
 /** The `threshold=` Vast prints for an endpoint (2.0 where none is documented). */

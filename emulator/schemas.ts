@@ -8,7 +8,7 @@ import { z } from "zod";
 import { apiError } from "./errors.ts";
 
 /** A number that may arrive as a numeric string (the CLI sends `"50"`, `"100"`). */
-const numeric = z.union([
+export const numeric = z.union([
   z.number(),
   z
     .string()

@@ -13,6 +13,8 @@ import { instanceKind } from "./vast/instance-provider.ts";
 import { sshKeyKind } from "./vast/ssh-key-provider.ts";
 import { templateKind } from "./vast/template-provider.ts";
 import { volumeKind } from "./vast/volume-provider.ts";
+import { endpointKind } from "./vast/endpoint-provider.ts";
+import { workerGroupKind } from "./vast/worker-group-provider.ts";
 
 export const kinds = {
   template: templateKind,
@@ -22,5 +24,7 @@ export const kinds = {
   volume: volumeKind,
   dockerImage: imageKind,
   randomSecret: secretKind,
+  endpoint: endpointKind,
+  workerGroup: workerGroupKind,
 };
 export type Kind = keyof typeof kinds;

@@ -23,6 +23,9 @@ import { attachSshKey, createSshKey, deleteSshKey, detachSshKey, listInstanceSsh
 import type { EndpointKey } from "./table.ts";
 import { createTemplate, deleteTemplate, editTemplate, editTemplateV1, searchTemplates } from "./templates.ts";
 import { createVolume, deleteVolume, listVolumes } from "./volumes.ts";
+import { createEndpoint, deleteEndpoint, listEndpoints, showEndpoint, updateEndpoint } from "./endpoints.ts";
+import { createWorkergroup, deleteWorkergroup, listWorkergroups, updateWorkergroup } from "./workergroups.ts";
+import { endpointLogs, endpointWorkers, updateWorkers, workergroupLogs, workergroupWorkers } from "./autoscaler-host.ts";
 
 export const HANDLERS: Record<EndpointKey, Handler> = {
   "GET /api/v0/gpu_names/unique": gpuNames,
@@ -64,4 +67,22 @@ export const HANDLERS: Record<EndpointKey, Handler> = {
   "DELETE /api/v0/volumes": deleteVolume,
   "GET /instance_logs/:file": serveLogUpload,
   "GET /api/v0/charges": listCharges,
+  "GET /api/v0/endptjobs": listEndpoints,
+  "POST /api/v0/endptjobs": createEndpoint,
+  "GET /api/v0/endptjobs/:id": showEndpoint,
+  "PUT /api/v0/endptjobs/:id": updateEndpoint,
+  "DELETE /api/v0/endptjobs/:id": deleteEndpoint,
+  "GET /api/v0/autojobs": listWorkergroups,
+  "POST /api/v0/autojobs": createWorkergroup,
+  "PUT /api/v0/autojobs/:id": updateWorkergroup,
+  "DELETE /api/v0/autojobs/:id": deleteWorkergroup,
+  "GET /api/v0/workergroups": listWorkergroups,
+  "POST /api/v0/workergroups": createWorkergroup,
+  "PUT /api/v0/workergroups/:id": updateWorkergroup,
+  "DELETE /api/v0/workergroups/:id": deleteWorkergroup,
+  "POST /get_endpoint_workers": endpointWorkers,
+  "POST /get_workergroup_workers": workergroupWorkers,
+  "POST /get_endpoint_logs": endpointLogs,
+  "POST /get_autogroup_logs": workergroupLogs,
+  "POST /update_workers": updateWorkers,
 };

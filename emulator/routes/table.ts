@@ -50,6 +50,25 @@ export const ROUTES = [
   ["GET", "/api/v0/charges", "api"],
   // The log upload that `request_logs` points at: another host in the real service, fetched without auth (§3.4).
   ["GET", "/instance_logs/:file", "none"],
+  // Serverless (vast-api-more.md §3): endpoints, workergroups under both of their paths, and the autoscaler host's calls at the root.
+  ["GET", "/api/v0/endptjobs", "api"],
+  ["POST", "/api/v0/endptjobs", "api"],
+  ["GET", "/api/v0/endptjobs/:id", "api"],
+  ["PUT", "/api/v0/endptjobs/:id", "api"],
+  ["DELETE", "/api/v0/endptjobs/:id", "api"],
+  ["GET", "/api/v0/autojobs", "api"],
+  ["POST", "/api/v0/autojobs", "api"],
+  ["PUT", "/api/v0/autojobs/:id", "api"],
+  ["DELETE", "/api/v0/autojobs/:id", "api"],
+  ["GET", "/api/v0/workergroups", "api"],
+  ["POST", "/api/v0/workergroups", "api"],
+  ["PUT", "/api/v0/workergroups/:id", "api"],
+  ["DELETE", "/api/v0/workergroups/:id", "api"],
+  ["POST", "/get_endpoint_workers", "api"],
+  ["POST", "/get_workergroup_workers", "api"],
+  ["POST", "/get_endpoint_logs", "api"],
+  ["POST", "/get_autogroup_logs", "api"],
+  ["POST", "/update_workers", "api"],
 ] as const satisfies ReadonlyArray<readonly [string, string, RouteAuth]>;
 
 /** `"<METHOD> <pattern>"`, e.g. `"PUT /api/v0/asks/:id"`. */

@@ -59,7 +59,8 @@ export type OfferQuery = Record<string, unknown>;
 
 type RetryClass = "idempotent" | "refusedOnly";
 
-interface CallOptions<S extends z.ZodType> {
+/** One request as the transport sends it; see {@link VastClient.request}. */
+export interface CallOptions<S extends z.ZodType> {
   operation: string;
   method: Dispatcher.HttpMethod;
   path: string;
@@ -543,6 +544,15 @@ export class VastClient {
   }
 
   // ---- transport ----
+
+  /**
+   * @internal One call through the paced, retrying transport, for the endpoint modules kept beside
+   * this file (serverless-api.ts), so this one stays within bounds; the answer is parsed with
+   * `call.schema` like every other. `call.path` may be an absolute URL (the autoscaler host).
+   */
+  request<S extends z.ZodType>(call: CallOptions<S>): Promise<z.infer<S>> {
+    return this.#call(call);
+  }
 
   async #call<S extends z.ZodType>(call: CallOptions<S>): Promise<z.infer<S>> {
     const url = new URL(call.path, this.#base);

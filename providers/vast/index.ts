@@ -28,3 +28,7 @@ export { getCharges, type ChargeLookup } from "./lookups.ts";
 export { spentPerInstance } from "./charges.ts";
 export type { Charge } from "./schemas.ts";
 export { WhenDestroyed, WhenStopped, type InstanceDrift } from "./drift-policy.ts";
+export { VastEndpoint, type VastEndpointArgs } from "./vast-endpoint.ts";
+export { VastWorkerGroup, type VastWorkerGroupArgs } from "./vast-worker-group.ts";
+export { getEndpoints, type EndpointLookupArgs } from "./lookups.ts";
+export type { Endpoint, EndpointState, Workergroup } from "./serverless-schemas.ts";

@@ -1,5 +1,6 @@
 /**
- * Read-only lookups for a Pulumi program: offers, instances, templates, SSH keys and the account.
+ * Read-only lookups for a Pulumi program: offers, instances, templates, SSH keys, the account and
+ * serverless endpoints.
  * They run in the program process, not in a provider, so they read `vast:apiUrl` and `vast:apiKey`
  * from stack config themselves (or take explicit settings). Arguments are checked before any
  * request, so a bad filter fails at the call with `VAST_INVALID_INPUT` naming the field and the
@@ -13,6 +14,8 @@ import { VastError, VastErrorCode } from "./errors.ts";
 import { buildOfferQuery, buildVolumeOfferQuery, OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-query.ts";
 import type { Charge, CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
 import { sessionFor } from "./session.ts";
+import { listEndpoints } from "./serverless-api.ts";
+import type { Endpoint } from "./serverless-schemas.ts";
 
 /** Where a lookup sends its requests. Defaults to stack config (`vast:apiUrl`, `vast:apiKey`), then `VAST_API_URL`/`VAST_API_KEY`. */
 export type LookupSettings = Pick<ProviderSettings, "apiUrl" | "apiKey">;
@@ -77,6 +80,12 @@ const ChargeLookup = z
   .refine((args) => args.until === undefined || args.until >= args.since, { message: "must not be before since", path: ["until"] });
 /** Arguments of {@link getCharges}. */
 export type ChargeLookup = z.input<typeof ChargeLookup>;
+const EndpointLookupArgs = z.strictObject({
+  /** The endpoint's routing name. */
+  name: z.string().min(1).optional(),
+});
+/** Arguments of {@link getEndpoints}; with no name, every endpoint of the account. */
+export type EndpointLookupArgs = z.input<typeof EndpointLookupArgs>;
 
 /** The account as `GET /users/current` describes it; `credit` and `balance` in dollars. Never holds an API key. */
 export type VastAccount = CurrentUser;
@@ -147,6 +156,20 @@ export function getCurrentUser(settings?: LookupSettings): pulumi.Output<VastAcc
 export function getCharges(lookup: ChargeLookup, settings?: LookupSettings): pulumi.Output<Charge[]> {
   const { since, until, types } = parse("getCharges", ChargeLookup, lookup);
   return run(settings, (client) => client.listCharges(since, until ?? Date.now() / 1000, types));
+}
+
+/**
+ * The account's serverless endpoints with their autoscaling parameters, optionally only the one
+ * named `name`. Each endpoint's own `api_key` is dropped, as `vastai show endpoints` drops it:
+ * read it from a `VastEndpoint`'s secret `apiKey` output instead.
+ */
+export function getEndpoints(lookup: EndpointLookupArgs = {}, settings?: LookupSettings): pulumi.Output<Endpoint[]> {
+  const { name } = parse("getEndpoints", EndpointLookupArgs, lookup);
+  return run(settings, async (client) =>
+    (await listEndpoints(client))
+      .filter((endpoint) => name === undefined || endpoint.endpoint_name === name)
+      .map(({ api_key: _secret, ...endpoint }) => endpoint),
+  );
 }
 
 function parse<S extends z.ZodType>(lookup: string, schema: S, args: unknown): z.infer<S> {

@@ -8,7 +8,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The endpoint classes Vast limits separately. */
-export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume" | "charges";
+export type PaceClass =
+  "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume" | "charges" | "serverless";
 
 interface Budget {
   perSecond: number;
@@ -27,6 +28,8 @@ const budgets: Record<PaceClass, Budget> = {
   account: { perSecond: 2.7, burst: 2 },
   volume: { perSecond: 4.9, burst: 3 },
   charges: { perSecond: 0.9, burst: 2 },
+  // Endpoints and workergroups (vast-api-more.md §7): the lowest threshold among their calls is 2.0.
+  serverless: { perSecond: 1.8, burst: 2 },
 };
 
 /**

@@ -7,7 +7,7 @@
 import { z } from "zod";
 
 /** A number Vast may send as a JSON string (vast-api.md §2.2, §3.1). */
-const looseNumber = z.union([
+export const looseNumber = z.union([
   z.number(),
   z
     .string()

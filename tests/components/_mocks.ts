@@ -49,6 +49,8 @@ await pulumi.runtime.setMocks(
           sshCommand: "ssh -p 40022 root@203.0.113.7",
           dphTotal: 0.1,
         });
+      if (args.type === "pulumi-nodejs:dynamic/vast:Endpoint") Object.assign(state, { endpointId: 4201, apiKey: "endpoint-routing-key" });
+      if (args.type === "pulumi-nodejs:dynamic/vast:WorkerGroup") Object.assign(state, { workerGroupId: 901 });
       if (args.type === "pulumi-nodejs:dynamic/random:Secret") Object.assign(state, { value: mockRandom(args.name, inputs.bytes ?? 24) });
       if (args.type === "pulumi-nodejs:dynamic/docker:Image")
         Object.assign(state, { imageRef: `${String(inputs.ref).replace(/:[^:]+$/, "")}@sha256:${"ab".repeat(32)}` });

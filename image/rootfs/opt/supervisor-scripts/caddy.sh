@@ -5,6 +5,8 @@
 # the first in a container run restarts the portal, and otherwise it only stays up.
 # shellcheck disable=SC1091
 . /opt/supervisor-scripts/utils/logging.sh
+# No proxy in serverless mode (instance-runtime.md §8.9).
+. /opt/supervisor-scripts/utils/exit_serverless.sh
 
 # /dev/shm is a fresh tmpfs each time the container starts: the marker says "not the boot's start".
 started_marker=/dev/shm/vast-kit-caddy-started
