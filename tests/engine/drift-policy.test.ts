@@ -1,8 +1,8 @@
 /**
  * The drift policies through the real Pulumi engine against the emulator (issue 12 item 2): two
  * instances, one with `whenStopped`/`whenDestroyed: leave`, one with the defaults (start,
- * recreate). Each is stopped, then destroyed, outside Pulumi (through the API, as an instance's own
- * key does when it stops itself); every preview names what it found and what the policy does, and
+ * recreate). Each is stopped, then destroyed, outside Pulumi (the stop with each instance's own
+ * key, as autostop does; the destroy with the account key); every preview names what it found and what the policy does, and
  * each policy does exactly that, through `up` and `refresh`.
  */
 import assert from "node:assert/strict";
@@ -49,10 +49,10 @@ test(
       { "vast:apiUrl": emulator.url, keepWhenStopped: "leave", keepWhenDestroyed: "leave" },
       { VAST_API_KEY: apiKey },
     );
-    const vast = (method: string, path: string, body: unknown) =>
+    const vast = (method: string, path: string, body: unknown, key = apiKey) =>
       fetch(`${emulator.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
     const statusOf = (id: number) => emulator.listInstances().find((i) => i.id === id);
@@ -65,9 +65,11 @@ test(
     assert.deepEqual(first.statuses, { keep: "running", heal: "running" });
     assert.deepEqual(first.drift, { keep: null, heal: null });
 
-    // Both stop themselves.
-    for (const id of Object.values(first.ids) as number[])
-      assert.equal((await vast("PUT", `/api/v0/instances/${id}/`, { state: "stopped" })).status, 200);
+    // Both stop themselves, each with its own instance-scoped key (what autostop does).
+    for (const id of Object.values(first.ids) as number[]) {
+      const ownKey = emulator.instanceSecrets(id)?.container_api_key as string;
+      assert.equal((await vast("PUT", `/api/v0/instances/${id}/`, { state: "stopped" }, ownKey)).status, 200);
+    }
     const preview = await stack.pulumi("preview", "--diff");
     assert.match(
       preview,
