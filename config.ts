@@ -58,6 +58,7 @@ const StackConfig = z
     cloudflareAccountId: z.string(),
     cloudflareZoneId: z.string(),
     tunnelDomain: z.string(),
+    waitForPortal: flag,
   })
   .refine(
     (c) =>

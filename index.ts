@@ -64,6 +64,7 @@ const fleet = new GpuFleet("fleet", {
   ...(config.templateName ? { templateName: config.templateName } : {}),
   ...(config.instanceLabelPrefix ? { labelPrefix: config.instanceLabelPrefix } : {}),
   ...(tunnel ? { tunnelToken: tunnel.token } : {}),
+  waitForPortal: config.waitForPortal,
 });
 
 export const imageRefs = baseImage?.refs ?? { given: config.image };

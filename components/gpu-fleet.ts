@@ -41,6 +41,12 @@ export interface GpuFleetArgs {
   readonly secretEnv?: Record<string, pulumi.Input<string>>;
   /** Private registry login for the image, `-u USER -p TOKEN REGISTRY`; a secret. */
   readonly imageLogin?: pulumi.Input<string>;
+  /**
+   * `up` waits, for each instance, until its portal answers through the published port, so the
+   * printed URL opens at once (`VastInstance.waitForPortal`); `{ timeoutSeconds }` bounds the wait.
+   * `false` returns as soon as the instances run. Defaults to true (up to 300 s).
+   */
+  readonly waitForPortal?: boolean | { timeoutSeconds?: number };
 }
 
 /** What a user needs for one instance. */
@@ -110,6 +116,7 @@ export class GpuFleet extends pulumi.ComponentResource {
           ...(args.budgetPerHour !== undefined ? { stackBudgetPerHour: args.budgetPerHour } : {}),
           ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
           ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
+          waitForPortal: args.waitForPortal === false ? false : { port: portalPort, ...(args.waitForPortal === true ? {} : args.waitForPortal) },
         },
         { parent: this },
       );

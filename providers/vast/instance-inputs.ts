@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { maxUserLabelLength } from "./instance-tag.ts";
 import { OfferCriteria } from "./offer-query.ts";
+import { PortalWaitInput } from "./portal-wait.ts";
 
 export const InstanceInputs = z
   .strictObject({
@@ -34,6 +35,8 @@ export const InstanceInputs = z
     readyTimeoutSeconds: z.number().int().positive().default(900),
     /** The most all of the stack's instances may cost together, in $/hour; a rent that would go over is refused. */
     stackBudgetPerHour: z.number().positive("must be more than 0 dollars per hour").optional(),
+    /** After "running", wait until the portal answers through its published port (portal-wait.ts). */
+    waitForPortal: PortalWaitInput,
   })
   .refine((i) => (i.offer === undefined) !== (i.offerId === undefined), {
     message: "set exactly one of offer (search criteria) and offerId",
