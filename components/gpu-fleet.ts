@@ -116,7 +116,8 @@ export class GpuFleet extends pulumi.ComponentResource {
           ...(args.budgetPerHour !== undefined ? { stackBudgetPerHour: args.budgetPerHour } : {}),
           ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
           ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
-          waitForPortal: args.waitForPortal === false ? false : { port: portalPort, ...(args.waitForPortal === true ? {} : args.waitForPortal) },
+          waitForPortal:
+            args.waitForPortal === false ? false : { port: portalPort, ...(args.waitForPortal === true ? {} : args.waitForPortal) },
         },
         { parent: this },
       );

@@ -27,7 +27,12 @@ export const PortalWaitInput = z
     z.boolean(),
     z.strictObject({
       /** Container port of the portal's front. Defaults to 1111. */
-      port: z.number().int().min(1, "must be a container port from 1 to 65535").max(65535, "must be a container port from 1 to 65535").optional(),
+      port: z
+        .number()
+        .int()
+        .min(1, "must be a container port from 1 to 65535")
+        .max(65535, "must be a container port from 1 to 65535")
+        .optional(),
       /** How long to wait for an answer after "running". Defaults to 300 s. */
       timeoutSeconds: z.number().int().positive("must be a whole number of seconds, more than 0").optional(),
     }),
