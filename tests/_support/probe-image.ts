@@ -10,6 +10,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { generateSelfSignedPair } from "../../portal/tls.ts";
 
 /** Debian's Docker client (BuildKit built in). */
 export const DOCKER = "/usr/bin/docker";
@@ -51,4 +52,29 @@ export async function buildProbeImage(repository: string, script: string, files:
   } finally {
     await rm(context, { recursive: true, force: true });
   }
+}
+
+/**
+ * A stand-in for an instance's portal front on 1111: every answer a 401, over TLS with a
+ * self-signed pair unless PORTAL_SCHEME=http. It listens at once with LISTEN_AT_ONCE, after
+ * LISTEN_AFTER_MS milliseconds with that variable, else once /tmp/go exists in the container.
+ */
+const PORTAL = `
+import { createServer as https } from 'node:https';
+import { createServer as http } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+process.on('SIGTERM', () => process.exit(0));
+const answer = (req, res) => { res.statusCode = 401; res.end('token required'); };
+const listen = () => (process.env.PORTAL_SCHEME === 'http'
+  ? http(answer)
+  : https({ key: readFileSync('/probe/key.pem'), cert: readFileSync('/probe/cert.pem') }, answer)).listen(1111);
+if (process.env.LISTEN_AT_ONCE) listen();
+else if (process.env.LISTEN_AFTER_MS) setTimeout(listen, Number(process.env.LISTEN_AFTER_MS));
+else { const timer = setInterval(() => { if (existsSync('/tmp/go')) { clearInterval(timer); listen(); } }, 100); }
+`;
+
+/** Builds and pushes the portal stand-in (see PORTAL); returns its digest-pinned ref. */
+export async function buildPortalProbeImage(): Promise<string> {
+  const { cert, key } = await generateSelfSignedPair({ commonName: "instance", days: 2 });
+  return buildProbeImage(`${REGISTRY}/vast-kit/portal-wait-probe`, PORTAL, { "cert.pem": cert, "key.pem": key });
 }

@@ -10,38 +10,22 @@ import assert from "node:assert/strict";
 import { before, test, type TestContext } from "node:test";
 import { Agent, request } from "undici";
 import { INSTANCE_LABEL, OWNER_LABEL, startEmulator, type RunningEmulator } from "../../emulator/index.ts";
-import { generateSelfSignedPair } from "../../portal/tls.ts";
 import type { ProviderSettings } from "../../providers/vast/config.ts";
 import { InstanceNotReadyError, VastError, VastErrorCode } from "../../providers/vast/errors.ts";
 import type { InstanceInputs } from "../../providers/vast/instance-inputs.ts";
 import * as instance from "../../providers/vast/instance-provider.ts";
 import type { InstanceOutputs } from "../../providers/vast/instance-provider.ts";
-import { REGISTRY, buildProbeImage, docker } from "../_support/probe-image.ts";
+import { buildPortalProbeImage, docker } from "../_support/probe-image.ts";
 import { emulatorFor, testApiKey } from "./_emulator.ts";
 
 const cheap4090 = { filter: { gpu_name: { eq: "RTX 4090" }, num_gpus: { eq: 1 } }, maxPricePerHour: 5 };
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
-/** Listens on 1111 once /tmp/go exists (or at once with LISTEN_AT_ONCE), TLS unless PORTAL_SCHEME=http; every answer is a 401. */
-const PORTAL = `
-import { createServer as https } from 'node:https';
-import { createServer as http } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-process.on('SIGTERM', () => process.exit(0));
-const answer = (req, res) => { res.statusCode = 401; res.end('token required'); };
-const listen = () => (process.env.PORTAL_SCHEME === 'http'
-  ? http(answer)
-  : https({ key: readFileSync('/probe/key.pem'), cert: readFileSync('/probe/cert.pem') }, answer)).listen(1111);
-if (process.env.LISTEN_AT_ONCE) listen();
-else { const timer = setInterval(() => { if (existsSync('/tmp/go')) { clearInterval(timer); listen(); } }, 100); }
-`;
-
 let probeRef = "";
 let resources = 0;
 
 before(async () => {
-  const { cert, key } = await generateSelfSignedPair({ commonName: "instance", days: 2 });
-  probeRef = await buildProbeImage(`${REGISTRY}/vast-kit/portal-wait-probe`, PORTAL, { "cert.pem": cert, "key.pem": key });
+  probeRef = await buildPortalProbeImage();
 });
 
 async function dockerEmulator(t: TestContext): Promise<{ emulator: RunningEmulator; settings: ProviderSettings }> {
