@@ -76,7 +76,10 @@ test(
     await pulumi("config", "set", "listenAfterMs", "4000");
     await pulumi("config", "set", "waitSeconds", "120");
 
-    await pulumi("up", "--yes");
+    const up = await pulumi("up", "--yes");
+    // The wait's progress shows beside the resource, as the boot's does.
+    assert.match(up, /vast instance \d+: running; waiting until its portal \(container port 1111\) answers/);
+    assert.match(up, /vast instance \d+: portal answers \(HTTP 401\)/);
     const { portalPort } = JSON.parse(await pulumi("stack", "output", "--json"));
     const res = await request(`https://127.0.0.1:${portalPort}/`, { dispatcher: insecure, headersTimeout: 5000 });
     await res.body.dump();
