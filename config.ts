@@ -76,6 +76,7 @@ const StackConfig = z
     whenDestroyed: z.enum(["recreate", "leave"], {
       error: "must be recreate (rent a new instance for one found destroyed) or leave (rent nothing)",
     }),
+    waitForPortal: flag,
   })
   .refine(
     (c) =>

@@ -69,6 +69,7 @@ const fleet = new GpuFleet("fleet", {
     : {}),
   whenStopped: config.whenStopped,
   whenDestroyed: config.whenDestroyed,
+  waitForPortal: config.waitForPortal,
 });
 
 export const imageRefs = baseImage?.refs ?? { given: config.image };

@@ -64,6 +64,12 @@ export interface GpuFleetArgs {
   readonly whenStopped?: WhenStopped;
   /** An instance found destroyed outside Pulumi: `recreate` it on the next `up`, or `leave` it gone. Defaults to `recreate`. */
   readonly whenDestroyed?: WhenDestroyed;
+  /**
+   * `up` waits, for each instance, until its portal answers through the published port, so the
+   * printed URL opens at once (`VastInstance.waitForPortal`); `{ timeoutSeconds }` bounds the wait.
+   * `false` returns as soon as the instances run. Defaults to true (up to 300 s).
+   */
+  readonly waitForPortal?: boolean | { timeoutSeconds?: number };
 }
 
 /** What a user needs for one instance. */
@@ -142,6 +148,8 @@ export class GpuFleet extends pulumi.ComponentResource {
           ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
           ...(args.whenStopped ? { whenStopped: args.whenStopped } : {}),
           ...(args.whenDestroyed ? { whenDestroyed: args.whenDestroyed } : {}),
+          waitForPortal:
+            args.waitForPortal === false ? false : { port: portalPort, ...(args.waitForPortal === true ? {} : args.waitForPortal) },
         },
         { parent: this },
       );

@@ -6,7 +6,8 @@
  *   instance's env with the template's merged in at create (§3.2.3; the `-p`/`-h`/`-v`/`-n` flag
  *   keys are not variables), then what the platform injects (§6.2–§6.4): `CONTAINER_ID`,
  *   `VAST_CONTAINERLABEL` ("C.<id>"), `CONTAINER_API_KEY`, `PUBLIC_IPADDR`, `OPEN_BUTTON_TOKEN`
- *   (a supplied value is overwritten), `VAST_TCP_PORT_<n>`/`VAST_UDP_PORT_<n>` per binding,
+ *   (a supplied value is overwritten), `VAST_TCP_PORT_<n>`/`VAST_UDP_PORT_<n>` per requested port
+ *   (for an identity request, ≥ 70000, the number drawn: `VAST_TCP_PORT_72299=41234`),
  *   `GPU_COUNT` (the offer's), `SSH_PUBLIC_KEY` (the instance's keys, one a line, when it has any),
  *   and `JUPYTER_TOKEN` unless the env sets one (§6.3 lets a template point it elsewhere).
  * - ssh/jupyter runtypes keep the image's ENTRYPOINT and CMD. Vast would start its own launcher
@@ -17,7 +18,7 @@
  *   sends its `--entrypoint` value in that field (§3.2).
  * - The pull logs in with `image_login`, or the template's `docker_login_*` carried over (§3.2.3).
  */
-import { PUBLIC_IPADDR } from "./docker-env.ts";
+import { PUBLIC_IPADDR, boundPorts } from "./docker-env.ts";
 import type { ContainerConfig, RegistryAuth } from "./docker-runtime.ts";
 import type { InstanceConfig, InstanceRecord } from "./records.ts";
 
@@ -85,7 +86,7 @@ export function containerPlan(record: InstanceRecord, owner: string, account: Ac
       ...(argsMode && onstart ? { entrypoint: ["/bin/sh", "-c", `${onstart} "$@"`, "onstart"] } : {}),
       ...(argsMode && cmd ? { cmd } : {}),
       ...(hostname ? { hostname } : {}),
-      ports: config.ports,
+      ports: boundPorts(config.ports),
     },
     onstart: !argsMode && onstart ? ["/bin/sh", "-c", onstart] : null,
   };

@@ -129,42 +129,60 @@ export function templateRuntype(runtype: string, sshDirect: boolean, jupDirect: 
 /** The address every instance reports; the emulator never hands out a routable one (§6.2). */
 export const PUBLIC_IPADDR = "127.0.0.1";
 
-/** Container port key (`"8080/tcp"`) → host port (a string, as Docker reports it). */
+/**
+ * Requested port key (`"8080/tcp"`, `"72299/tcp"`) → host port (a string, as Docker reports it).
+ * A request of 70000 or more is an identity port (§6.1): it keeps its requested number as key, so
+ * the container learns the port drawn from `VAST_TCP_PORT_72299`, as on Vast
+ * (instance-runtime.md §8.6), while the container and the `ports` view use the drawn number.
+ */
 export type PortMap = Record<string, string>;
 
-/** The container ports an instance asks for (§6.1), and how many identity ports (≥ 70000) besides. */
+/** Requests from this container port up are identity ports (§6.1). */
+export const IDENTITY_PORT_MIN = 70000;
+
+/** The container port a binding really uses: an identity request's is the host port drawn for it. */
+export function boundPortKey(key: string, hostPort: string): string {
+  const [port = "", proto = "tcp"] = key.split("/");
+  return Number(port) >= IDENTITY_PORT_MIN ? `${hostPort}/${proto}` : key;
+}
+
+/** The bindings as Docker and the `ports` field see them: identity requests under the number drawn. */
+export function boundPorts(map: PortMap): PortMap {
+  return Object.fromEntries(Object.entries(map).map(([key, hostPort]) => [boundPortKey(key, hostPort), hostPort]));
+}
+
+/** The container ports an instance asks for (§6.1). */
 export interface PortRequest {
-  /** `"<container port>/<proto>"`: every `-p` key, plus 22 for `ssh_direc`, 8080 and 22 for `jupyter_direc`. */
+  /**
+   * `"<container port>/<proto>"`: every `-p` key (identity requests, ≥ 70000, included), plus 22
+   * for `ssh_direc`, 8080 and 22 for `jupyter_direc`.
+   */
   keys: string[];
-  /** Identity ports: a random number used both inside and outside (§6.1). */
-  identity: number;
 }
 
 export function requestedPorts(env: EnvObject, runtype: string): PortRequest {
   const wanted: string[] = [];
   if (runtype.includes("ssh_direc") || runtype.includes("jupyter_direc")) wanted.push("22/tcp");
   if (runtype.includes("jupyter_direc")) wanted.push("8080/tcp");
-  let identity = 0;
   for (const key of Object.keys(env)) {
     if (!key.startsWith("-p ")) continue;
     const spec = key.slice(3);
     const [ports = "", proto = "tcp"] = spec.split("/");
     const containerPort = Number(ports.split(":").at(-1));
     if (!Number.isInteger(containerPort) || containerPort <= 0) continue;
-    if (containerPort >= 70000) identity++;
-    else wanted.push(`${containerPort}/${proto}`);
+    wanted.push(`${containerPort}/${proto}`);
   }
-  return { keys: [...new Set(wanted)], identity };
+  return { keys: [...new Set(wanted)] };
 }
 
 /** Draws random host ports from the machine's direct-port range for every requested port. */
 export function assignPorts(env: EnvObject, runtype: string, range: { start: number; end: number }): PortMap {
-  const { keys, identity } = requestedPorts(env, runtype);
+  const { keys } = requestedPorts(env, runtype);
   const used = new Set<number>();
   const size = range.end - range.start + 1;
   const draw = (): number => {
     for (let attempt = 0; attempt < 1000; attempt++) {
-      const port = size >= 2 * (keys.length + identity) ? range.start + randomInt(size) : 20000 + randomInt(45000);
+      const port = size >= 2 * keys.length ? range.start + randomInt(size) : 20000 + randomInt(45000);
       if (!used.has(port)) {
         used.add(port);
         return port;
@@ -174,17 +192,13 @@ export function assignPorts(env: EnvObject, runtype: string, range: { start: num
   };
   const map: PortMap = {};
   for (const key of keys) map[key] = String(draw());
-  for (let i = 0; i < identity; i++) {
-    const port = draw();
-    map[`${port}/tcp`] = String(port);
-  }
   return map;
 }
 
 /** The `ports` field of a running instance: IPv4 and IPv6 bindings per container port (§6.2). */
 export function portsView(map: PortMap): Record<string, Array<{ HostIp: string; HostPort: string }>> {
   return Object.fromEntries(
-    Object.entries(map).map(([key, hostPort]) => [
+    Object.entries(boundPorts(map)).map(([key, hostPort]) => [
       key,
       [
         { HostIp: "0.0.0.0", HostPort: hostPort },

@@ -194,9 +194,12 @@ export class DockerRuntime {
     await this.#expect("POST", `/containers/${id}/restart?t=${timeoutS}`);
   }
 
-  /** `docker rm -f`; a container already gone is not an error. */
+  /**
+   * `docker rm -f`; a container already gone is not an error, nor one whose removal is already in
+   * progress (a forced remove answers 409 only then: a destroy's removal still running).
+   */
   async remove(id: string): Promise<void> {
-    await this.#expect("DELETE", `/containers/${id}?force=true&v=true`, undefined, { allowed: [404] });
+    await this.#expect("DELETE", `/containers/${id}?force=true&v=true`, undefined, { allowed: [404, 409] });
   }
 
   /** Runs `cmd` inside a running container in the background (`docker exec -d`). */

@@ -34,8 +34,8 @@ async function holdUdp(): Promise<Held> {
 }
 
 /**
- * A host port for every requested container port; an identity port gets the same number inside
- * and out (§6.1), so its key is the port drawn.
+ * A host port for every requested container port; an identity request (≥ 70000) keeps its key and
+ * is bound to the same number inside and out (§6.1, `boundPorts`).
  */
 export async function allocateHostPorts(request: PortRequest): Promise<PortMap> {
   const held: Held[] = [];
@@ -45,11 +45,6 @@ export async function allocateHostPorts(request: PortRequest): Promise<PortMap> 
       const port = key.endsWith("/udp") ? await holdUdp() : await holdTcp();
       held.push(port);
       map[key] = String(port.port);
-    }
-    for (let i = 0; i < request.identity; i++) {
-      const port = await holdTcp();
-      held.push(port);
-      map[`${port.port}/tcp`] = String(port.port);
     }
     return map;
   } finally {

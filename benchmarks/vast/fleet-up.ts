@@ -31,7 +31,7 @@ const emulator = await startEmulator({ apiKey, latencyMs: 100, timings, log: (li
 const dir = await mkdtemp(join(tmpdir(), "vast-kit-bench-"));
 const configFile = join(dir, "Pulumi.bench.yaml");
 const stackConfig = (instances: number) =>
-  `config:\n  vast:apiUrl: ${emulator.url}\n  vast-kit:image: vastai/base-image:bench\n  vast-kit:instanceCount: ${instances}\n  vast-kit:gpuName: RTX 4090\n  vast-kit:maxPricePerHour: "100"\n  vast-kit:offerTries: 5\n`;
+  `config:\n  vast:apiUrl: ${emulator.url}\n  vast-kit:image: vastai/base-image:bench\n  vast-kit:instanceCount: ${instances}\n  vast-kit:gpuName: RTX 4090\n  vast-kit:maxPricePerHour: "100"\n  vast-kit:offerTries: 5\n  vast-kit:waitForPortal: false\n`;
 await writeFile(configFile, stackConfig(0));
 const env = fileBackendEnv(dir, "bench", { VAST_API_KEY: apiKey });
 const pulumi = (...args: string[]) =>

@@ -34,6 +34,10 @@ export const VastErrorCode = {
   notFound: "VAST_NOT_FOUND",
   /** A volume is attached to an instance, and Vast refuses to delete it until that instance is destroyed. */
   volumeInUse: "VAST_VOLUME_IN_USE",
+  /** An instance runs but its portal did not answer through its published port before the wait's deadline (`waitForPortal`). */
+  portalTimeout: "VAST_PORTAL_TIMEOUT",
+  /** `waitForPortal` names a container port the running instance does not publish. */
+  portalUnpublished: "VAST_PORTAL_UNPUBLISHED",
 } as const;
 export type VastErrorCode = (typeof VastErrorCode)[keyof typeof VastErrorCode];
 

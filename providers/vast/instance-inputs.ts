@@ -6,6 +6,7 @@ import { z } from "zod";
 import { WhenDestroyedInput, WhenStoppedInput } from "./drift-policy.ts";
 import { maxUserLabelLength } from "./instance-tag.ts";
 import { OfferCriteria } from "./offer-query.ts";
+import { PortalWaitInput } from "./portal-wait.ts";
 
 export const InstanceInputs = z
   .strictObject({
@@ -39,6 +40,8 @@ export const InstanceInputs = z
     whenStopped: WhenStoppedInput,
     /** An instance found destroyed: `recreate` it on the next `up`, or `leave` it gone (drift-policy.ts). */
     whenDestroyed: WhenDestroyedInput,
+    /** After "running", wait until the portal answers through its published port (portal-wait.ts). */
+    waitForPortal: PortalWaitInput,
   })
   .refine((i) => (i.offer === undefined) !== (i.offerId === undefined), {
     message: "set exactly one of offer (search criteria) and offerId",

@@ -20,6 +20,7 @@ import { InstanceInputs, replacingInputs } from "./instance-inputs.ts";
 import { goneProgress, observe, runningProgress, stoppedProgress, type ObservedInstance } from "./instance-status.ts";
 import { instanceTag, labelWithTag, specHash } from "./instance-tag.ts";
 import { buildOfferQuery, defaultOfferTries } from "./offer-query.ts";
+import { portalWaitOf, waitForPortal, type PortalWaitInput } from "./portal-wait.ts";
 import type { CreateInstanceBody, Instance } from "./schemas.ts";
 import { sessionFor, type VastSession } from "./session.ts";
 import { StackSpend } from "./stack-budget.ts";
@@ -61,7 +62,7 @@ export async function diff(
   );
   // Switching between on-demand and interruptible is a new contract; a new bid on a bid is not.
   if ((olds.bidPrice === undefined) !== (news.bidPrice === undefined)) replaces.push("bidPrice");
-  const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds"] as const).filter(changed);
+  const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds", "waitForPortal"] as const).filter(changed);
   // An instance recorded before the policies existed had the defaults: no update just to record them.
   if ((olds.whenStopped ?? WhenStopped.start) !== news.whenStopped) inPlace.push("whenStopped");
   if ((olds.whenDestroyed ?? WhenDestroyed.recreate) !== news.whenDestroyed) inPlace.push("whenDestroyed");
@@ -143,7 +144,9 @@ export async function create(
   const { id, offerId } = (await adoptTagged(session, label)) ?? (await rent(session, inputs, label));
   try {
     const instance =
-      inputs.state === "stopped" ? await stopIfRunning(session, id) : await waitRunning(session, id, inputs.readyTimeoutSeconds);
+      inputs.state === "stopped"
+        ? await stopIfRunning(session, id)
+        : await waitRunning(session, id, inputs.readyTimeoutSeconds, inputs.waitForPortal);
     if (!instance) throw new VastError(VastErrorCode.instanceFailed, `instance ${id} disappeared right after it was created`);
     return { id: String(id), outs: { ...inputs, ...observe(instance), offerId, drift: null } };
   } catch (error) {
@@ -307,15 +310,22 @@ function createBody(inputs: InstanceInputs, label: string): CreateInstanceBody {
   };
 }
 
-function waitRunning(session: VastSession, id: number, timeoutSeconds: number) {
+/** Waits for "running", then, when `portal` asks for it, until the portal answers (portal-wait.ts). */
+async function waitRunning(session: VastSession, id: number, timeoutSeconds: number, portal: PortalWaitInput) {
   progressLine(id, "waiting until running");
-  return session.watcher.wait({
+  const instance = await session.watcher.wait({
     id,
     goal: "become running",
     progress: runningProgress,
     deadline: Date.now() + timeoutSeconds * 1000,
     onStatus: (status) => progressLine(id, status),
   });
+  const wait = portalWaitOf(portal);
+  if (!instance || !wait) return instance;
+  progressLine(id, `running; waiting until its portal (container port ${wait.port}) answers`);
+  const status = await waitForPortal(instance, wait, (status) => progressLine(id, status));
+  progressLine(id, `portal answers (HTTP ${status})`);
+  return instance;
 }
 
 /** An adopted instance may be running although the inputs ask for `stopped`. */
@@ -351,7 +361,7 @@ export async function update(
   const instance = !changeState
     ? { ...current, label }
     : news.state === "running"
-      ? await waitRunning(session, instanceId, news.readyTimeoutSeconds)
+      ? await waitRunning(session, instanceId, news.readyTimeoutSeconds, news.waitForPortal)
       : await session.watcher.wait({ id: instanceId, goal: "stop", progress: stoppedProgress, deadline: Date.now() + deleteTimeoutMs });
   if (!instance) throw gone();
   return { outs: { ...news, ...observe(instance), offerId: olds.offerId ?? null, drift: leave ? driftFound("stopped", olds) : null } };

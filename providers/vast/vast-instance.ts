@@ -62,6 +62,14 @@ export interface VastInstanceArgs {
    * too) until this becomes `recreate` or the resource is removed. Defaults to `recreate`.
    */
   readonly whenDestroyed?: pulumi.Input<WhenDestroyed>;
+  /**
+   * After "running", also wait (in create, and in an update that starts the instance) until the
+   * portal answers through its published port: any HTTP answer, 401 included, over TLS with any
+   * certificate or plain HTTP. `true` waits for container port 1111 up to 300 s; an object sets the
+   * port or the time. A portal that does not answer in time fails the create with
+   * `VAST_PORTAL_TIMEOUT` and leaves the instance in the stack. Defaults to `false` (no wait).
+   */
+  readonly waitForPortal?: pulumi.Input<boolean | { port?: pulumi.Input<number>; timeoutSeconds?: pulumi.Input<number> }>;
 }
 
 export class VastInstance extends pulumi.dynamic.Resource {

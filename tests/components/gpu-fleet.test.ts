@@ -142,3 +142,20 @@ test("an invalid provisioning manifest is refused before any resource, naming th
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(children(), before, "no template, instance or secret was registered");
 });
+
+test("each instance waits for its portal on 1111 by default; waitForPortal bounds or turns off the wait", async () => {
+  const waitOf = async (name: string, waitForPortal?: boolean | { timeoutSeconds?: number }) => {
+    const fleet = new GpuFleet(name, {
+      image: "img",
+      apps: defaultPortalApps,
+      instanceCount: 1,
+      offer,
+      ...(waitForPortal === undefined ? {} : { waitForPortal }),
+    });
+    await valueOf(fleet.instances[0]!.instanceId);
+    return only("pulumi-nodejs:dynamic/vast:Instance").find((i) => i.name === `${name}-0`)!.inputs.waitForPortal;
+  };
+  assert.deepEqual(await waitOf("waits"), { port: 1111 });
+  assert.deepEqual(await waitOf("bounded", { timeoutSeconds: 60 }), { port: 1111, timeoutSeconds: 60 });
+  assert.equal(await waitOf("no-wait", false), false);
+});

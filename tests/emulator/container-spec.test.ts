@@ -78,6 +78,15 @@ test("the emulator's address for containers is injected as VAST_API_URL, over a 
   assert.equal(containerPlan(record(), "o", NO_ACCOUNT).config.env["VAST_API_URL"], undefined);
 });
 
+test("a self-mapped port request (≥ 70000) tells the container the number drawn, bound the same inside and out (vast-api.md §6.1)", () => {
+  const ports = { "8080/tcp": "41000", "72299/tcp": "41234", "70001/udp": "41235" };
+  const { config } = containerPlan(record({ ports }), "o", NO_ACCOUNT);
+  assert.equal(config.env["VAST_TCP_PORT_72299"], "41234", "the variable Syncthing's wrapper reads (instance-runtime.md §8.6)");
+  assert.equal(config.env["VAST_UDP_PORT_70001"], "41235");
+  assert.equal(config.env["VAST_TCP_PORT_41234"], undefined, "no variable for the drawn number itself");
+  assert.deepEqual(config.ports, { "8080/tcp": "41000", "41234/tcp": "41234", "41235/udp": "41235" });
+});
+
 test("a JUPYTER_TOKEN in the env points Jupyter elsewhere and is kept (§6.3)", () => {
   assert.equal(containerPlan(record({ env: { JUPYTER_TOKEN: "mine" } }), "o", NO_ACCOUNT).config.env["JUPYTER_TOKEN"], "mine");
 });

@@ -159,7 +159,7 @@ test(
         disk: 10,
         template_hash_id: template.body.template.hash_id,
         onstart: "echo ran > /tmp/onstart",
-        env: { GREETING: "hello", OPEN_BUTTON_TOKEN: "supplied-by-the-user", "-p 8080:8080": "1", "-p 70000:70000": "1" },
+        env: { GREETING: "hello", OPEN_BUTTON_TOKEN: "supplied-by-the-user", "-p 8080:8080": "1", "-p 72299:72299": "1" },
       },
     });
     const id = create.body.new_contract as number;
@@ -201,8 +201,12 @@ test(
     assert.equal(seen.env["OPEN_BUTTON_TOKEN"], secrets.open_button_token, "the platform overwrites a supplied token");
     assert.match(secrets.open_button_token, /^[0-9a-f]{64}$/);
     for (const [key, [binding]] of Object.entries(instance.ports as Record<string, Array<{ HostPort: string }>>)) {
+      if (key === identity[0]) continue;
       assert.equal(seen.env[`VAST_TCP_PORT_${key.split("/")[0]}`], binding?.HostPort);
     }
+    // A self-mapped request is told the number drawn under its own name, as Vast does (instance-runtime.md §8.6).
+    assert.equal(seen.env["VAST_TCP_PORT_72299"], (identity[0] as string).split("/")[0]);
+    assert.equal(seen.env[`VAST_TCP_PORT_${(identity[0] as string).split("/")[0]}`], undefined);
     assert.ok(!seen.env["-p 8080:8080"], "flag keys are not variables");
     await waitFor("onstart to run", async () => ((await probe(hostPort)).onstart === "ran\n" ? true : undefined), 5000, 100);
     const logs = await call(emulator, "PUT", `/api/v0/instances/request_logs/${id}/`, { body: { tail: "5" } });

@@ -19,6 +19,8 @@ test("vast-kit:autostopIdleMinutes and autostopAction reach each instance's env 
       "vast:apiUrl": emulator.url,
       "vast-kit:image": "img:tag",
       "vast-kit:instanceCount": "1",
+      // A simulated instance has no portal to wait for.
+      "vast-kit:waitForPortal": "false",
       "vast-kit:autostopIdleMinutes": "45",
       "vast-kit:autostopAction": "destroy",
     },

@@ -38,7 +38,7 @@ test(
     t.after(() => client.close());
     const stack = await pulumiStack(
       t,
-      { "vast:apiUrl": emulator.url, "vast-kit:image": "img:tag", "vast-kit:instanceCount": "2" },
+      { "vast:apiUrl": emulator.url, "vast-kit:image": "img:tag", "vast-kit:instanceCount": "2", "vast-kit:waitForPortal": "false" },
       { VAST_API_KEY: apiKey },
     );
     await stack.pulumi("up", "--yes");

@@ -32,6 +32,8 @@ async function scene(t: TestContext, faults: Faults = {}): Promise<Scene> {
       "vast-kit:image": "vastai/base-image:test",
       "vast-kit:instanceCount": String(desired),
       "vast-kit:maxPricePerHour": "5",
+      // The emulator's simulated instances run no portal: nothing would ever answer.
+      "vast-kit:waitForPortal": "false",
     },
     { VAST_API_KEY: apiKey },
   );

@@ -32,6 +32,8 @@ test(
       "vast-kit:instanceCount": "2",
       "vast-kit:gpuName": "RTX 4090",
       "vast-kit:maxPricePerHour": "5",
+      // The emulator's simulated instances run no portal: nothing would ever answer.
+      "vast-kit:waitForPortal": "false",
     };
     const stack = await pulumiStack(t, config, { VAST_API_KEY: apiKey });
 
@@ -227,7 +229,13 @@ test(
     const budget = (Math.ceil((p2! + p3!) * 10_000) / 10_000).toFixed(4);
     const stack = await pulumiStack(
       t,
-      { "vast:apiUrl": emulator.url, "vast-kit:image": "img:tag", "vast-kit:instanceCount": "3", "vast-kit:budgetPerHour": budget },
+      {
+        "vast:apiUrl": emulator.url,
+        "vast-kit:image": "img:tag",
+        "vast-kit:instanceCount": "3",
+        "vast-kit:budgetPerHour": budget,
+        "vast-kit:waitForPortal": "false",
+      },
       { VAST_API_KEY: apiKey },
     );
     await assert.rejects(stack.pulumi("up", "--yes"), (error: Error) => {

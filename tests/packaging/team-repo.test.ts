@@ -25,6 +25,8 @@ const fleet = new GpuFleet("team", {
   apps: defaultPortalApps,
   instanceCount: 1,
   offer: { filter: { gpu_name: { eq: "RTX 4090" } }, maxPricePerHour: 5 },
+  // The emulator's simulated instances run no portal: nothing would ever answer.
+  waitForPortal: false,
 });
 export const ids = fleet.instances.map((i) => i.instanceId);
 export const status = fleet.instances.map((i) => i.status);
