@@ -94,6 +94,11 @@ export const EmulatorOptions = z.strictObject({
    * Defaults to false: the lifecycle is simulated from the timings.
    */
   docker: z.boolean().optional(),
+  /**
+   * Serve network volumes (`/network_volumes/*`, vast-api-more.md §2.2), a feature Vast keeps behind
+   * a flag: without it their search and rent answer 403 `not_authorized`. Defaults to false.
+   */
+  networkVolumes: z.boolean().optional(),
   /** The engine's Unix socket in Docker mode. Defaults to `/var/run/docker.sock`. */
   dockerSocket: z.string().min(1).optional(),
   /** Receives one line per API request (method, route, status, ms; never the key). Defaults to none. */

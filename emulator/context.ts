@@ -27,6 +27,8 @@ export interface EmulatorState {
   logUploads: LogUploads;
   /** `http://127.0.0.1:<port>`, known once listening. */
   baseUrl: string;
+  /** Whether the account may use network volumes (`EmulatorOptions.networkVolumes`). */
+  networkVolumes: boolean;
   /** Docker mode's side of every transition (instance-containers.ts); null without `docker: true`. */
   containers: { run(op: ContainerOp, id: number): void; logs(id: number): Promise<string> } | null;
 }

@@ -13,17 +13,21 @@ import type { Timeline } from "./lifecycle.ts";
 import {
   type InstanceConfig,
   type InstanceRecord,
+  type NetworkVolumeRecord,
   type Row,
+  type VolumeMount,
   type SshKeyRecord,
   type TemplateRecord,
   type VolumeRecord,
   toInstance,
+  toNetworkVolume,
   toSshKey,
   toTemplate,
   toVolume,
+  toVolumeMount,
 } from "./records.ts";
 
-export type { InstanceConfig, InstanceRecord, SshKeyRecord, TemplateRecord, VolumeRecord };
+export type { InstanceConfig, InstanceRecord, NetworkVolumeRecord, SshKeyRecord, TemplateRecord, VolumeMount, VolumeRecord };
 
 /** Bump when the schema changes; an older state file is refused rather than misread. */
 export const SCHEMA_VERSION = 1;
@@ -73,6 +77,19 @@ CREATE TABLE IF NOT EXISTS volumes (
   size INTEGER NOT NULL,
   created_at REAL NOT NULL,
   instance_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS network_volumes (
+  id INTEGER PRIMARY KEY,
+  offer_id INTEGER NOT NULL,
+  name TEXT,
+  size INTEGER NOT NULL,
+  created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS volume_mounts (
+  volume_id INTEGER NOT NULL,
+  instance_id INTEGER NOT NULL,
+  mount_path TEXT NOT NULL,
+  PRIMARY KEY (volume_id, instance_id)
 );
 `;
 
@@ -140,6 +157,13 @@ export class EmulatorDb {
       attachVolume: prepare("UPDATE volumes SET instance_id = ? WHERE id = ?"),
       detachVolumes: prepare("UPDATE volumes SET instance_id = NULL WHERE instance_id = ?"),
       deleteVolume: prepare("DELETE FROM volumes WHERE id = ?"),
+      giveOfferAway: prepare("UPDATE offer_rentals SET instance_id = NULL WHERE offer_id = ?"),
+      insertNetworkVolume: prepare("INSERT INTO network_volumes (id, offer_id, name, size, created_at) VALUES (?, ?, ?, ?, ?)"),
+      listNetworkVolumes: prepare("SELECT * FROM network_volumes ORDER BY id"),
+      deleteNetworkVolume: prepare("DELETE FROM network_volumes WHERE id = ?"),
+      mountVolume: prepare("INSERT OR REPLACE INTO volume_mounts (volume_id, instance_id, mount_path) VALUES (?, ?, ?)"),
+      listMounts: prepare("SELECT * FROM volume_mounts ORDER BY volume_id, instance_id"),
+      unmountInstance: prepare("DELETE FROM volume_mounts WHERE instance_id = ?"),
     };
   }
 
@@ -224,6 +248,7 @@ export class EmulatorDb {
       this.#stmt("releaseOffer").run(id);
       this.#stmt("dropInstanceKeys").run(id);
       this.#stmt("detachVolumes").run(id);
+      this.#stmt("unmountInstance").run(id);
       this.#stmt("deleteInstance").run(id);
     });
   }
@@ -335,6 +360,38 @@ export class EmulatorDb {
 
   deleteVolume(id: number): void {
     this.#stmt("deleteVolume").run(id);
+  }
+
+  /**
+   * An outbid instance's offer now belongs to the higher bidder (fault knob `outbid`): it stays
+   * out of search after the instance is destroyed.
+   */
+  giveOfferAway(offerId: number): void {
+    this.#stmt("giveOfferAway").run(offerId);
+  }
+
+  /** Rents a network volume; its id comes from the same counter as local volumes (one `/volumes/` id space). */
+  insertNetworkVolume(offerId: number, name: string | null, size: number, createdAt: number): NetworkVolumeRecord {
+    const id = this.nextId("volume");
+    this.#stmt("insertNetworkVolume").run(id, offerId, name, size, createdAt);
+    return { id, offerId, name, size, createdAt };
+  }
+
+  listNetworkVolumes(): NetworkVolumeRecord[] {
+    return (this.#stmt("listNetworkVolumes").all() as Row[]).map(toNetworkVolume);
+  }
+
+  deleteNetworkVolume(id: number): void {
+    this.#stmt("deleteNetworkVolume").run(id);
+  }
+
+  /** Records where an instance mounts a volume (local or network); gone with the instance. */
+  mountVolume(volumeId: number, instanceId: number, mountPath: string): void {
+    this.#stmt("mountVolume").run(volumeId, instanceId, mountPath);
+  }
+
+  listVolumeMounts(): VolumeMount[] {
+    return (this.#stmt("listMounts").all() as Row[]).map(toVolumeMount);
   }
 
   close(): void {

@@ -14,7 +14,8 @@ import { buildCatalog } from "./catalog.ts";
 import type { EmulatorState } from "./context.ts";
 import { EmulatorDb } from "./db.ts";
 import { DockerRuntime } from "./docker-runtime.ts";
-import { EmulatorError } from "./errors.ts";
+import { ApiError, EmulatorError } from "./errors.ts";
+import { outbid } from "./outbid.ts";
 import { InstanceContainers, containerOwner } from "./instance-containers.ts";
 import { FaultInjector, RequestStats } from "./faults.ts";
 import { RateLimiter } from "./rate-limits.ts";
@@ -71,6 +72,12 @@ export interface RunningEmulator {
    * cleanup, before `close()`: `close()` leaves containers running so a stack survives a restart.
    */
   removeContainers(): Promise<number>;
+  /**
+   * Outbids a bid (interruptible) instance, as a higher bid would on Vast (emulator/outbid.ts): it
+   * stops, intended still running, until its bid beats `higherBid` (default 10 % over its own).
+   * Returns the higher bid; throws `ApiError` for an unknown or on-demand instance.
+   */
+  outbid(id: number, higherBid?: number): number;
   /** Stops listening, drops open connections and closes the database; containers are left as they are. */
   close(): Promise<void>;
 }
@@ -98,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     logUploads: new LogUploads(),
     baseUrl: "",
     containers,
+    networkVolumes: opts.networkVolumes ?? false,
   };
   const listInstances = (): InstancePeek[] => {
     const now = Date.now();
@@ -124,6 +132,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return config && { open_button_token: config.openButtonToken, container_api_key: config.instanceApiKey };
     },
     removeContainers: async () => (containers ? containers.removeAll() : 0),
+    outbid: (id: number, higherBid?: number): number => {
+      const record = db.getInstance(id);
+      if (!record) throw new ApiError(404, { success: false, error: "no_such_instance", msg: `Instance ${id} not found.` });
+      return outbid(state, record, Date.now(), higherBid);
+    },
   };
 
   const server = createServer(
@@ -159,6 +172,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     instanceSecrets: controls.instanceSecrets,
     containerOwner: containers?.owner ?? null,
     removeContainers: controls.removeContainers,
+    outbid: controls.outbid,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {

@@ -22,6 +22,7 @@ import { attachSshKey, createSshKey, deleteSshKey, detachSshKey, listInstanceSsh
 import type { EndpointKey } from "./table.ts";
 import { createTemplate, deleteTemplate, editTemplate, editTemplateV1, searchTemplates } from "./templates.ts";
 import { createVolume, deleteVolume, listVolumes } from "./volumes.ts";
+import { createNetworkVolume, searchNetworkVolumeOffers } from "./network-volumes.ts";
 
 export const HANDLERS: Record<EndpointKey, Handler> = {
   "GET /api/v0/gpu_names/unique": gpuNames,
@@ -61,5 +62,7 @@ export const HANDLERS: Record<EndpointKey, Handler> = {
   "GET /api/v0/volumes": listVolumes,
   "PUT /api/v0/volumes": createVolume,
   "DELETE /api/v0/volumes": deleteVolume,
+  "POST /api/v0/network_volumes/search": searchNetworkVolumeOffers,
+  "PUT /api/v0/network_volumes": createNetworkVolume,
   "GET /instance_logs/:file": serveLogUpload,
 };

@@ -47,6 +47,9 @@ export const ROUTES = [
   ["GET", "/api/v0/volumes", "api"],
   ["PUT", "/api/v0/volumes", "api"],
   ["DELETE", "/api/v0/volumes", "api"],
+  // Network volumes in the CLI's forms (vast-api-more.md §2.2); listed and deleted through /volumes.
+  ["POST", "/api/v0/network_volumes/search", "api"],
+  ["PUT", "/api/v0/network_volumes", "api"],
   // The log upload that `request_logs` points at: another host in the real service, fetched without auth (§3.4).
   ["GET", "/instance_logs/:file", "none"],
 ] as const satisfies ReadonlyArray<readonly [string, string, RouteAuth]>;
