@@ -13,6 +13,7 @@ import { instanceKind } from "./vast/instance-provider.ts";
 import { sshKeyKind } from "./vast/ssh-key-provider.ts";
 import { templateKind } from "./vast/template-provider.ts";
 import { volumeKind } from "./vast/volume-provider.ts";
+import { networkVolumeKind } from "./vast/network-volume-provider.ts";
 
 export const kinds = {
   template: templateKind,
@@ -22,5 +23,6 @@ export const kinds = {
   volume: volumeKind,
   dockerImage: imageKind,
   randomSecret: secretKind,
+  networkVolume: networkVolumeKind,
 };
 export type Kind = keyof typeof kinds;

@@ -24,3 +24,5 @@ export {
 export type { CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
 export { InstanceNotReadyError, VastError, VastErrorCode } from "./errors.ts";
 export type { OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-query.ts";
+export { VastNetworkVolume, type VastNetworkVolumeArgs } from "./vast-network-volume.ts";
+export { getNetworkVolumeOffers } from "./lookups.ts";
