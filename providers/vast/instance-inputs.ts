@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { maxUserLabelLength } from "./instance-tag.ts";
 import { OfferCriteria } from "./offer-query.ts";
+import { OutbidPolicy } from "./outbid.ts";
 
 export const InstanceInputs = z
   .strictObject({
@@ -34,14 +35,29 @@ export const InstanceInputs = z
     readyTimeoutSeconds: z.number().int().positive().default(900),
     /** The most all of the stack's instances may cost together, in $/hour; a rent that would go over is refused. */
     stackBudgetPerHour: z.number().positive("must be more than 0 dollars per hour").optional(),
+    /** An existing volume, local (same machine) or network (same cluster), mounted at create (vast-api-more.md §2.1). */
+    volume: z
+      .strictObject({
+        volumeId: z.number().int().positive(),
+        mountPath: z.string().regex(/^\/[\w./-]*$/, "must be an absolute Linux path such as /data"),
+      })
+      .optional(),
+    /** Take over this existing instance instead of renting one (instance-adoption.ts). */
+    adoptId: z.number().int().positive().optional(),
+    /** What `up` does when this bid instance is outbid (outbid.ts). */
+    whenOutbid: OutbidPolicy.default("wait"),
   })
-  .refine((i) => (i.offer === undefined) !== (i.offerId === undefined), {
-    message: "set exactly one of offer (search criteria) and offerId",
+  .refine((i) => [i.offer, i.offerId, i.adoptId].filter((v) => v !== undefined).length === 1, {
+    message: "set exactly one of offer (search criteria), offerId and adoptId",
     path: ["offer"],
   })
-  .refine((i) => i.image !== undefined || i.templateHashId !== undefined, {
+  .refine((i) => i.adoptId !== undefined || i.image !== undefined || i.templateHashId !== undefined, {
     message: "set image, templateHashId, or both",
     path: ["image"],
+  })
+  .refine((i) => i.adoptId === undefined || i.volume === undefined, {
+    message: "an adopted instance keeps the volumes it has: leave volume out with adoptId",
+    path: ["volume"],
   });
 export type InstanceInputs = z.infer<typeof InstanceInputs>;
 
@@ -58,4 +74,5 @@ export const replacingInputs = [
   "args",
   "onstart",
   "imageLogin",
+  "volume",
 ] as const;
