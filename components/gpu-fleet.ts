@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret } from "../providers/random/index.ts";
 import { VastInstance, VastTemplate, type OfferCriteria } from "../providers/vast/index.ts";
+import { fleetVolumes } from "./fleet-volumes.ts";
 import { assertPortalApps, portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
 
 /** Arguments of {@link GpuFleet}. */
@@ -41,6 +42,28 @@ export interface GpuFleetArgs {
   readonly secretEnv?: Record<string, pulumi.Input<string>>;
   /** Private registry login for the image, `-u USER -p TOKEN REGISTRY`; a secret. */
   readonly imageLogin?: pulumi.Input<string>;
+  /**
+   * A local volume per instance (`VastVolume` `<name>-<n>-volume`), rented on a machine with an
+   * offer matching `offer`; each instance is rented on its volume's machine and mounts it at
+   * `volumeMountPath`. A replaced instance comes back on the same machine, with the same data.
+   * Not with `sharedNetworkVolume`. Defaults to none.
+   */
+  readonly volumePerInstance?: { readonly sizeGb?: number };
+  /**
+   * One network volume every instance mounts at `volumeMountPath`, e.g. a `VastNetworkVolume`;
+   * instances are rented only on machines of its cluster. Not with `volumePerInstance`. Defaults to none.
+   */
+  readonly sharedNetworkVolume?: { readonly volumeId: pulumi.Input<number>; readonly clusterId: pulumi.Input<number | null> };
+  /** Where the instances mount `volumePerInstance` or `sharedNetworkVolume`. Defaults to `/data`. */
+  readonly volumeMountPath?: string;
+  /** Makes the instances interruptible, bidding this many $/hour each (`offer.type` should be `bid`). Defaults to on-demand. */
+  readonly bidPricePerHour?: number;
+  /**
+   * What `up` does with an instance that is outbid (stopped by Vast, not destroyed): `wait` keeps
+   * it until its bid wins again; `replace` rents the next offer matching `offer` under its
+   * `maxPricePerHour` in its place. Defaults to `wait`.
+   */
+  readonly whenOutbid?: "wait" | "replace";
 }
 
 /** What a user needs for one instance. */
@@ -52,6 +75,10 @@ export interface FleetInstance {
   portalUrl: pulumi.Output<string | null>;
   /** What the instance costs in $/hour as rented (Vast's `dph_total`); `pulumi refresh` updates it. */
   pricePerHour: pulumi.Output<number | null>;
+  /** True while this bid instance is outbid (see `GpuFleetArgs.whenOutbid`); `pulumi refresh` updates it. */
+  outbid: pulumi.Output<boolean>;
+  /** The instance's own volume (`volumePerInstance`), or undefined. */
+  volumeId?: pulumi.Output<number>;
 }
 
 export class GpuFleet extends pulumi.ComponentResource {
@@ -99,12 +126,17 @@ export class GpuFleet extends pulumi.ComponentResource {
     this.templateId = template.templateId;
     this.templateHashId = template.hashId;
 
+    const placement = fleetVolumes(this, name, args);
     this.instances = Array.from({ length: args.instanceCount }, (_, i) => {
+      const volume = placement(i);
       const instance = new VastInstance(
         `${name}-${i}`,
         {
           templateHashId: template.hashId,
-          offer: args.offer!,
+          offer: volume?.offer ?? args.offer!,
+          ...(volume ? { volume: volume.mount } : {}),
+          ...(args.bidPricePerHour !== undefined ? { bidPrice: args.bidPricePerHour } : {}),
+          ...(args.whenOutbid ? { whenOutbid: args.whenOutbid } : {}),
           diskGb: args.diskGb ?? 32,
           env: instanceEnv,
           ...(args.budgetPerHour !== undefined ? { stackBudgetPerHour: args.budgetPerHour } : {}),
@@ -123,6 +155,8 @@ export class GpuFleet extends pulumi.ComponentResource {
         sshCommand: instance.sshCommand,
         portalUrl: pulumi.secret(portalUrl),
         pricePerHour: instance.dphTotal,
+        outbid: instance.outbid,
+        ...(volume?.volumeId ? { volumeId: volume.volumeId } : {}),
       };
     });
     // Rounded to a hundredth of a cent: a sum of float prices would print 0.30000000000000004.
