@@ -101,6 +101,8 @@ export class VastInstance extends pulumi.dynamic.Resource {
       status: undefined,
       outbid: undefined,
       intendedStatus: undefined,
+      // Observed even when no label is given (an adopted instance's own label).
+      label: undefined,
       tag: undefined,
       machineId: undefined,
       gpuName: undefined,
