@@ -34,16 +34,14 @@ export function fleetVolumes(parent: pulumi.ComponentResource, name: string, arg
   const perInstance = args.volumePerInstance;
   if (!perInstance || args.instanceCount === 0) return () => undefined;
   // Machines with an offer the fleet would rent: a volume elsewhere could never be mounted.
-  const machines = pulumi
-    .output(args.offer!)
-    .apply((offer) =>
-      getGpuOffers({
-        filter: offer.filter,
-        ...(offer.maxPricePerHour ? { maxPricePerHour: offer.maxPricePerHour } : {}),
-        ...(offer.type ? { type: offer.type } : {}),
-        limit: 64,
-      }).apply((offers) => [...new Set(offers.map((o) => o.machine_id))]),
-    );
+  const machines = pulumi.output(args.offer!).apply((offer) =>
+    getGpuOffers({
+      filter: offer.filter,
+      ...(offer.maxPricePerHour ? { maxPricePerHour: offer.maxPricePerHour } : {}),
+      ...(offer.type ? { type: offer.type } : {}),
+      limit: 64,
+    }).apply((offers) => [...new Set(offers.map((o) => o.machine_id))]),
+  );
   return (i) => {
     const volume = new VastVolume(
       `${name}-${i}-volume`,
