@@ -96,6 +96,7 @@ export class GpuFleet extends pulumi.ComponentResource {
     if (args.instanceCount > 0 && !args.offer) {
       throw new pulumi.ResourceError(`GpuFleet ${name}: instanceCount is ${args.instanceCount} but no offer criteria were given`, this);
     }
+    const placement = fleetVolumes(this, name, args);
     this.portalPassword = pulumi.secret(args.portalPassword ?? new RandomSecret(`${name}-portal-password`, {}, { parent: this }).value);
     const templateEnv: Record<string, pulumi.Input<string>> = {
       // The portal serves TLS with a self-signed pair unless a usable one is provided (instance-runtime.md §6).
@@ -126,7 +127,6 @@ export class GpuFleet extends pulumi.ComponentResource {
     this.templateId = template.templateId;
     this.templateHashId = template.hashId;
 
-    const placement = fleetVolumes(this, name, args);
     this.instances = Array.from({ length: args.instanceCount }, (_, i) => {
       const volume = placement(i);
       const instance = new VastInstance(
