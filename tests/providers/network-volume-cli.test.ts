@@ -17,7 +17,7 @@ async function inputs(raw: Record<string, unknown>): Promise<VolumeInputs> {
 }
 
 test(
-  "the CLI and the kit search the same network-volume offers, the kit adopts the CLI's network volume, the CLI sees and deletes the kit's, and each notices the other's deletes",
+  "the CLI and the kit search the same network-volume offers, the kit adopts the CLI's network volume, the CLI sees, mounts and deletes the kit's, and each notices the other's deletes",
   { timeout: 60_000 },
   async (t) => {
     const { emulator, settings } = await emulatorFor(t, { networkVolumes: true });
@@ -55,6 +55,13 @@ test(
       ],
     );
     assert.deepEqual(await raw("show", "volumes", "-t", "local"), [], "network volumes are not local ones");
+
+    // An instance the CLI rents on the volume's cluster links the kit's volume; the kit's read sees it.
+    const [gpu] = (await raw("search", "offers", `cluster_id=${cliOffers[1]!.cluster_id}`, "--limit", "1")) as Array<{ id: number }>;
+    const linked = await raw("create", "instance", String(gpu!.id), "--image", "img", "--link-volume", rented.id, "--mount-path", "/data");
+    const refreshed = await networkVolume.read(settings, rented.id, rented.outs as networkVolume.NetworkVolumeOutputs);
+    assert.deepEqual((refreshed.props as networkVolume.NetworkVolumeOutputs).instanceIds, [linked.new_contract]);
+    await vastai("destroy", "instance", String(linked.new_contract), "-y");
     await raw("delete", "volume", rented.id);
     assert.deepEqual(await networkVolume.read(settings, rented.id, rented.outs as networkVolume.NetworkVolumeOutputs), { id: "" });
 
