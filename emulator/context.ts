@@ -30,7 +30,7 @@ export interface EmulatorState {
   /** Whether the account may use network volumes (`EmulatorOptions.networkVolumes`). */
   networkVolumes: boolean;
   /** Docker mode's side of every transition (instance-containers.ts); null without `docker: true`. */
-  containers: { run(op: ContainerOp, id: number): void; logs(id: number): Promise<string> } | null;
+  containers: { run(op: ContainerOp, id: number): void; logs(id: number): Promise<string>; dropVolume(volumeId: number): void } | null;
 }
 
 /** One API request, decoded. */

@@ -117,5 +117,6 @@ export const deleteVolume: Handler = (ctx) => {
   }
   if (volume) db.deleteVolume(id);
   else db.deleteNetworkVolume(id);
+  ctx.state.containers?.dropVolume(id);
   return json({ success: true });
 };

@@ -1,0 +1,73 @@
+/**
+ * Volumes in Docker mode against the real engine and the local registry: a network volume mounted
+ * by two instances is one Docker volume at each one's mount path (what one writes, the other
+ * reads), its data outlives the instances, and deleting the Vast volume removes it. Needs
+ * `bash toolchain/docker.sh` and `bash toolchain/registry.sh`.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { startEmulator } from "../../emulator/index.ts";
+import { API_KEY, FAST_TIMINGS, call, cheapestOffer, rent, waitForStatus } from "./_utils.ts";
+
+const DOCKER = "/usr/bin/docker";
+/** The Debian stand-in base, pushed to the local registry: it has `sleep` and `sh`, all this needs. */
+const IMAGE = "127.0.0.1:5000/vast-kit/volume-probe:test";
+
+async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(DOCKER, args, { maxBuffer: 16 << 20, timeout: 120_000 });
+  return stdout.trim();
+}
+
+test(
+  "a network volume mounted by two Docker-mode instances is one Docker volume: one writes, the other reads, the data outlives them, and the delete removes it",
+  { timeout: 180_000 },
+  async (t) => {
+    await docker("tag", "vast-kit/debian-base:bookworm", IMAGE);
+    await docker("push", IMAGE);
+    const emulator = await startEmulator({ apiKey: API_KEY, timings: FAST_TIMINGS, docker: true, networkVolumes: true, rateLimits: false });
+    t.after(async () => {
+      await emulator.removeContainers();
+      await emulator.close();
+    });
+    const [pool] = (await call(emulator, "POST", "/api/v0/network_volumes/search/", { body: { limit: 1 } })).body.offers;
+    const volumeId = (await call(emulator, "PUT", "/api/v0/network_volumes/", { body: { size: 5, id: pool.id } })).body.id;
+    const boot = async (mountPath: string, exclude?: number) => {
+      const offer = await cheapestOffer(emulator, { cluster_id: { eq: pool.cluster_id }, ...(exclude ? { id: { neq: exclude } } : {}) });
+      const id = await rent(emulator, offer.id, {
+        image: IMAGE,
+        runtype: "args",
+        args: ["sleep", "600"],
+        volume_info: { mount_path: mountPath, create_new: false, volume_id: volumeId },
+      });
+      await waitForStatus(emulator, id, "running", 60_000);
+      const container = await docker(
+        "ps",
+        "-q",
+        "--filter",
+        `label=vast-kit.emulator.instance=${id}`,
+        "--filter",
+        `label=vast-kit.emulator.state=${emulator.containerOwner}`,
+      );
+      return { id, container, offerId: offer.id as number };
+    };
+    const writer = await boot("/shared");
+    const reader = await boot("/mnt/data", writer.offerId);
+
+    await docker("exec", writer.container, "sh", "-c", "echo written-by-writer > /shared/note");
+    assert.equal(await docker("exec", reader.container, "cat", "/mnt/data/note"), "written-by-writer");
+
+    const name = `vast-kit-emu-${emulator.containerOwner}-V${volumeId}`;
+    for (const { id } of [writer, reader]) await call(emulator, "DELETE", `/api/v0/instances/${id}/`, { body: {} });
+    assert.equal(await docker("volume", "ls", "-q", "--filter", `name=${name}`), name, "the data outlives the instances");
+
+    assert.equal((await call(emulator, "DELETE", `/api/v0/volumes/?id=${volumeId}`, { body: {} })).status, 200);
+    let left = name;
+    for (let i = 0; i < 100 && left; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await docker("volume", "ls", "-q", "--filter", `name=${name}`);
+    }
+    assert.equal(left, "", "deleting the Vast volume removes the Docker volume");
+  },
+);
