@@ -45,7 +45,8 @@ export interface GpuFleetArgs {
   /**
    * A local volume per instance (`VastVolume` `<name>-<n>-volume`), rented on a machine with an
    * offer matching `offer`; each instance is rented on its volume's machine and mounts it at
-   * `volumeMountPath`. A replaced instance comes back on the same machine, with the same data.
+   * `volumeMountPath`. A replaced instance comes back on the same machine, with the same data (and
+   * fails with `VAST_NO_OFFER` while that machine has no free offer matching `offer`).
    * Not with `sharedNetworkVolume`. Defaults to none.
    */
   readonly volumePerInstance?: { readonly sizeGb?: number };

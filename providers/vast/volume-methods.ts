@@ -19,6 +19,7 @@ import { sessionFor } from "./session.ts";
 /** The CLI's default size of a new volume, local or network (vast-api-more.md §2.1, §2.2). */
 export const defaultVolumeSizeGb = 15;
 
+/** The inputs of every volume kind, checked in `check`: one of `offer`, `offerId` and `adoptId`, with `sizeGb` and `name` only when renting. */
 export const VolumeInputs = z
   .strictObject({
     /** Size in whole GB, fixed at creation (§3.8). Defaults to 15 when renting. */
