@@ -12,7 +12,7 @@ import type { LifecycleTimings } from "./config.ts";
 
 const USAGE =
   "usage: npm run emulator -- --api-key <key> [--port <port>] [--state <file>] " +
-  "[--timings scheduling=ms,loading=ms,stopping=ms,starting=ms,reboot=ms] [--latency <ms>] [--no-rate-limits] [--docker] [--network-volumes] [--quiet]";
+  "[--timings scheduling=ms,loading=ms,stopping=ms,starting=ms,reboot=ms,volumeRelease=ms] [--latency <ms>] [--no-rate-limits] [--docker] [--network-volumes] [--quiet]";
 const CLOSE_DEADLINE_MS = 5000;
 
 /** `scheduling=1000,loading=2000` → `{ schedulingMs: 1000, loadingMs: 2000 }`. */

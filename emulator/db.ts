@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS network_volumes (
   size INTEGER NOT NULL,
   created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS volume_releases (volume_id INTEGER PRIMARY KEY, until REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS volume_mounts (
   volume_id INTEGER NOT NULL,
   instance_id INTEGER NOT NULL,
@@ -164,6 +165,10 @@ export class EmulatorDb {
       mountVolume: prepare("INSERT OR REPLACE INTO volume_mounts (volume_id, instance_id, mount_path) VALUES (?, ?, ?)"),
       listMounts: prepare("SELECT * FROM volume_mounts ORDER BY volume_id, instance_id"),
       unmountInstance: prepare("DELETE FROM volume_mounts WHERE instance_id = ?"),
+      releaseMounted: prepare(
+        "INSERT OR REPLACE INTO volume_releases (volume_id, until) SELECT volume_id, ? FROM volume_mounts WHERE instance_id = ?",
+      ),
+      releasingUntil: prepare("SELECT until FROM volume_releases WHERE volume_id = ?"),
     };
   }
 
@@ -242,9 +247,13 @@ export class EmulatorDb {
     this.#stmt("setConfig").run(JSON.stringify(config), id);
   }
 
-  /** Removes an instance and everything hanging off it; its offer becomes rentable again. */
-  destroyInstance(id: number): void {
+  /**
+   * Removes an instance and everything hanging off it; its offer becomes rentable again. The
+   * volumes it mounted stay in release until `releasedAt` (epoch ms; vast-api.md §3.8).
+   */
+  destroyInstance(id: number, releasedAt = 0): void {
     this.#transaction(() => {
+      this.#stmt("releaseMounted").run(releasedAt, id);
       this.#stmt("releaseOffer").run(id);
       this.#stmt("dropInstanceKeys").run(id);
       this.#stmt("detachVolumes").run(id);
@@ -388,6 +397,12 @@ export class EmulatorDb {
   /** Records where an instance mounts a volume (local or network); gone with the instance. */
   mountVolume(volumeId: number, instanceId: number, mountPath: string): void {
     this.#stmt("mountVolume").run(volumeId, instanceId, mountPath);
+  }
+
+  /** Until when (epoch ms) Vast is still releasing a volume from a destroyed instance; 0 when it is not. */
+  volumeReleasedAt(volumeId: number): number {
+    const row = this.#stmt("releasingUntil").get(volumeId) as Row | undefined;
+    return row ? Number(row["until"]) : 0;
   }
 
   listVolumeMounts(): VolumeMount[] {

@@ -87,7 +87,7 @@ export const destroyInstance: Handler = (ctx) => {
   const id = idParam(ctx);
   if (Number.isNaN(id)) throw apiError(400, "invalid_args", "invalid instance_id");
   if (!ctx.state.db.getInstance(id)) throw apiError(404, "not_found", "Instance not found");
-  ctx.state.db.destroyInstance(id);
+  ctx.state.db.destroyInstance(id, ctx.now + ctx.state.timings.volumeReleaseMs);
   ctx.state.containers?.run("destroy", id);
   return json({ success: true });
 };
@@ -107,7 +107,7 @@ export const bulkDestroy: Handler = (ctx) => {
   const body = parseBody(BulkDestroyBody, ctx.body);
   for (const id of body.instance_ids) {
     if (!ctx.state.db.getInstance(id)) continue;
-    ctx.state.db.destroyInstance(id);
+    ctx.state.db.destroyInstance(id, ctx.now + ctx.state.timings.volumeReleaseMs);
     ctx.state.containers?.run("destroy", id);
   }
   return json({ success: true });

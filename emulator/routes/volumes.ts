@@ -115,6 +115,9 @@ export const deleteVolume: Handler = (ctx) => {
   if (users.length > 0) {
     throw apiError(400, "volume_in_use", `Volume ${id} is attached to instance ${users.join(", ")}; destroy the instance first.`);
   }
+  // Vast releases a volume about 30 s after its instance is destroyed (§3.8): until then it is in use.
+  if (db.volumeReleasedAt(id) > ctx.now)
+    throw apiError(400, "volume_in_use", `Volume ${id} is still being released from a destroyed instance.`);
   if (volume) db.deleteVolume(id);
   else db.deleteNetworkVolume(id);
   ctx.state.containers?.dropVolume(id);

@@ -49,23 +49,29 @@ test("without the feature on the account, the rent fails with Vast's 403 and not
   });
 });
 
-test("a mounted network volume is not deleted while an instance uses it; once they are destroyed it is", { timeout: 60_000 }, async (t) => {
-  const { emulator, settings } = await emulatorFor(t, { networkVolumes: true });
-  const client = new VastClient({ apiUrl: emulator.url, apiKey: testApiKey });
-  t.after(() => client.close());
-  const created = await networkVolume.create(settings, await checked({ offer: { filter: {} }, sizeGb: 5 }));
-  const clusterId = (created.outs as networkVolume.NetworkVolumeOutputs).clusterId;
-  const [offer] = await client.searchOffers({ cluster_id: { eq: clusterId }, limit: 1 });
-  const instanceId = await client.createInstance(offer!.id, {
-    client_id: "me",
-    image: "img",
-    label: "mounts it",
-    disk: 16,
-    env: {},
-    volume_info: { mount_path: "/data", create_new: false, volume_id: Number(created.id) },
-  });
-  await assert.rejects(networkVolume.remove(settings, created.id), { code: VastErrorCode.volumeInUse });
-  await client.destroyInstance(instanceId);
-  await networkVolume.remove(settings, created.id);
-  assert.deepEqual(await client.listVolumes("network_volume"), []);
-});
+test(
+  "a mounted network volume is not deleted while an instance uses it; once it is destroyed, the delete waits out Vast's release",
+  { timeout: 60_000 },
+  async (t) => {
+    const { emulator, settings } = await emulatorFor(t, { networkVolumes: true });
+    emulator.setTimings({ volumeReleaseMs: 2000 });
+    const client = new VastClient({ apiUrl: emulator.url, apiKey: testApiKey });
+    t.after(() => client.close());
+    const created = await networkVolume.create(settings, await checked({ offer: { filter: {} }, sizeGb: 5 }));
+    const clusterId = (created.outs as networkVolume.NetworkVolumeOutputs).clusterId;
+    const [offer] = await client.searchOffers({ cluster_id: { eq: clusterId }, limit: 1 });
+    const instanceId = await client.createInstance(offer!.id, {
+      client_id: "me",
+      image: "img",
+      label: "mounts it",
+      disk: 16,
+      env: {},
+      volume_info: { mount_path: "/data", create_new: false, volume_id: Number(created.id) },
+    });
+    await assert.rejects(networkVolume.remove(settings, created.id), { code: VastErrorCode.volumeInUse });
+    await client.destroyInstance(instanceId);
+    await assert.rejects(client.deleteVolume(Number(created.id)), { code: VastErrorCode.volumeInUse }, "still being released");
+    await networkVolume.remove(settings, created.id);
+    assert.deepEqual(await client.listVolumes("network_volume"), []);
+  },
+);
