@@ -26,3 +26,4 @@ export { InstanceNotReadyError, VastError, VastErrorCode } from "./errors.ts";
 export type { OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-query.ts";
 export { VastNetworkVolume, type VastNetworkVolumeArgs } from "./vast-network-volume.ts";
 export { getNetworkVolumeOffers } from "./lookups.ts";
+export type { OutbidPolicy } from "./outbid.ts";

@@ -31,6 +31,18 @@ export interface VastNetworkVolumeArgs {
   readonly adoptId?: pulumi.Input<number>;
 }
 
+/**
+ * A network volume (vast-api-more.md §2.2): rented at create and recorded at once, read through the
+ * volume list, replaced on any change of what was rented (Vast has no resize or rename), deleted
+ * idempotently (waiting out Vast's release after its last instance is destroyed).
+ *
+ * @example
+ * const datasets = new VastNetworkVolume("datasets", { sizeGb: 200, name: "datasets", offer: { filter: { geolocation: { in: ["US"] } } } });
+ * new VastInstance("trainer", {
+ *   image, offer: { filter: { cluster_id: { eq: datasets.clusterId } } },
+ *   volume: { volumeId: datasets.volumeId, mountPath: "/datasets" },
+ * });
+ */
 export class VastNetworkVolume extends pulumi.dynamic.Resource {
   /** The Vast volume id (`V.<id>` in `vastai show volumes -t network`); what `VastInstance.volume` mounts. */
   declare readonly volumeId: pulumi.Output<number>;
