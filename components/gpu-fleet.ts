@@ -15,6 +15,7 @@ import {
   type WhenStopped,
 } from "../providers/vast/index.ts";
 import { type AutostopOptions, autostopEnv } from "./autostop.ts";
+import { fleetVolumes } from "./fleet-volumes.ts";
 import { assertPortalApps, portalEnv, portalPort, portsToOpen, type PortalApp } from "./portal-apps.ts";
 import { provisioningEnv } from "./provisioning.ts";
 import type { ProvisioningManifestInput } from "../contracts/provisioning-manifest.ts";
@@ -70,6 +71,29 @@ export interface GpuFleetArgs {
    * `false` returns as soon as the instances run. Defaults to true (up to 300 s).
    */
   readonly waitForPortal?: boolean | { timeoutSeconds?: number };
+  /**
+   * A local volume per instance (`VastVolume` `<name>-<n>-volume`), rented on a machine with an
+   * offer matching `offer`; each instance is rented on its volume's machine and mounts it at
+   * `volumeMountPath`. A replaced instance comes back on the same machine, with the same data (and
+   * fails with `VAST_NO_OFFER` while that machine has no free offer matching `offer`).
+   * Not with `sharedNetworkVolume`. Defaults to none.
+   */
+  readonly volumePerInstance?: { readonly sizeGb?: number };
+  /**
+   * One network volume every instance mounts at `volumeMountPath`, e.g. a `VastNetworkVolume`;
+   * instances are rented only on machines of its cluster. Not with `volumePerInstance`. Defaults to none.
+   */
+  readonly sharedNetworkVolume?: { readonly volumeId: pulumi.Input<number>; readonly clusterId: pulumi.Input<number | null> };
+  /** Where the instances mount `volumePerInstance` or `sharedNetworkVolume`. Defaults to `/data`. */
+  readonly volumeMountPath?: string;
+  /** Makes the instances interruptible, bidding this many $/hour each (`offer.type` should be `bid`). Defaults to on-demand. */
+  readonly bidPricePerHour?: number;
+  /**
+   * What `up` does with an instance that is outbid (stopped by Vast, not destroyed): `wait` keeps
+   * it until its bid wins again; `replace` rents the next offer matching `offer` under its
+   * `maxPricePerHour` in its place. Defaults to `wait`.
+   */
+  readonly whenOutbid?: "wait" | "replace";
 }
 
 /** What a user needs for one instance. */
@@ -83,6 +107,10 @@ export interface FleetInstance {
   pricePerHour: pulumi.Output<number | null>;
   /** A stop or destroy made outside Pulumi that the fleet's policy left in place; null when there is none. */
   drift: pulumi.Output<InstanceDrift | null>;
+  /** True while this bid instance is outbid (see `GpuFleetArgs.whenOutbid`); `pulumi refresh` updates it. */
+  outbid: pulumi.Output<boolean>;
+  /** The instance's own volume (`volumePerInstance`), or undefined. */
+  volumeId?: pulumi.Output<number>;
 }
 
 export class GpuFleet extends pulumi.ComponentResource {
@@ -103,6 +131,7 @@ export class GpuFleet extends pulumi.ComponentResource {
     if (args.instanceCount > 0 && !args.offer) {
       throw new pulumi.ResourceError(`GpuFleet ${name}: instanceCount is ${args.instanceCount} but no offer criteria were given`, this);
     }
+    const placement = fleetVolumes(this, name, args);
     this.portalPassword = pulumi.secret(args.portalPassword ?? new RandomSecret(`${name}-portal-password`, {}, { parent: this }).value);
     const templateEnv: Record<string, pulumi.Input<string>> = {
       // The portal serves TLS with a self-signed pair unless a usable one is provided (instance-runtime.md §6).
@@ -136,11 +165,15 @@ export class GpuFleet extends pulumi.ComponentResource {
     this.templateHashId = template.hashId;
 
     this.instances = Array.from({ length: args.instanceCount }, (_, i) => {
+      const volume = placement(i);
       const instance = new VastInstance(
         `${name}-${i}`,
         {
           templateHashId: template.hashId,
-          offer: args.offer!,
+          offer: volume?.offer ?? args.offer!,
+          ...(volume ? { volume: volume.mount } : {}),
+          ...(args.bidPricePerHour !== undefined ? { bidPrice: args.bidPricePerHour } : {}),
+          ...(args.whenOutbid ? { whenOutbid: args.whenOutbid } : {}),
           diskGb: args.diskGb ?? 32,
           env: instanceEnv,
           ...(args.budgetPerHour !== undefined ? { stackBudgetPerHour: args.budgetPerHour } : {}),
@@ -164,6 +197,8 @@ export class GpuFleet extends pulumi.ComponentResource {
         portalUrl: pulumi.secret(portalUrl),
         pricePerHour: instance.dphTotal,
         drift: instance.drift,
+        outbid: instance.outbid,
+        ...(volume?.volumeId ? { volumeId: volume.volumeId } : {}),
       };
     });
     // Rounded to a hundredth of a cent: a sum of float prices would print 0.30000000000000004.

@@ -4,6 +4,7 @@
  * machine (§3.8). Generated from a fixed seed so every run, and every restart on a state file,
  * sees the same ids and prices; only the "rented" flags live in the database.
  */
+import { type CatalogNetworkVolumeOffer, buildNetworkVolumeOffers, clusterIdOf } from "./network-volume-offers.ts";
 
 /** An offer as stored in the catalogue; prices that depend on the query are added by `priceOffer`. */
 export interface CatalogOffer {
@@ -107,12 +108,15 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
-/** The generated catalogue: offers and volume offers, each sorted by id. */
+/** The generated catalogue: offers, volume offers and network-volume offers, each sorted by id. */
 export interface Catalog {
   offers: CatalogOffer[];
   volumeOffers: CatalogVolumeOffer[];
   byId: Map<number, CatalogOffer>;
   volumeById: Map<number, CatalogVolumeOffer>;
+  /** One per cluster (network-volume-offers.ts). */
+  networkVolumeOffers: CatalogNetworkVolumeOffer[];
+  networkVolumeById: Map<number, CatalogNetworkVolumeOffer>;
   gpuNames: string[];
 }
 
@@ -199,7 +203,8 @@ export function buildCatalog(seed = 20261127): Catalog {
       external: false,
       rentable: true,
       rented: false,
-      cluster_id: null,
+      // Datacenter machines belong to physical clusters, whose network volumes they can mount (vast-api-more.md §2.2).
+      cluster_id: isDatacenter ? clusterIdOf(m) : null,
       duration: Math.round(between(7, 180)) * 86_400,
       credit_discount_max: 0.4,
     };
@@ -259,11 +264,14 @@ export function buildCatalog(seed = 20261127): Catalog {
       score: round(reliability * 100, 2),
     });
   }
+  const networkVolumeOffers = buildNetworkVolumeOffers(offers);
   return {
     offers,
     volumeOffers,
     byId: new Map(offers.map((offer) => [offer.id, offer])),
     volumeById: new Map(volumeOffers.map((offer) => [offer.id, offer])),
+    networkVolumeOffers,
+    networkVolumeById: new Map(networkVolumeOffers.map((offer) => [offer.id, offer])),
     gpuNames: [...new Set(offers.map((offer) => offer.gpu_name))].sort(),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run emulator -- --port <p> --api-key <k> [--state <file>] [--timings k=ms,...] [--latency <ms>] [--no-rate-limits] [--docker] [--quiet]`
+ * `npm run emulator -- --port <p> --api-key <k> [--state <file>] [--timings k=ms,...] [--latency <ms>] [--no-rate-limits] [--docker] [--network-volumes] [--quiet]`
  *
  * Runs the emulator in the foreground on 127.0.0.1, prints exactly `listening on http://127.0.0.1:<p>`
  * when ready, logs one line per request on stderr (never the key), and closes cleanly on the first
@@ -12,7 +12,7 @@ import type { LifecycleTimings } from "./config.ts";
 
 const USAGE =
   "usage: npm run emulator -- --api-key <key> [--port <port>] [--state <file>] " +
-  "[--timings scheduling=ms,loading=ms,stopping=ms,starting=ms,reboot=ms] [--latency <ms>] [--no-rate-limits] [--docker] [--quiet]";
+  "[--timings scheduling=ms,loading=ms,stopping=ms,starting=ms,reboot=ms,volumeRelease=ms] [--latency <ms>] [--no-rate-limits] [--docker] [--network-volumes] [--quiet]";
 const CLOSE_DEADLINE_MS = 5000;
 
 /** `scheduling=1000,loading=2000` → `{ schedulingMs: 1000, loadingMs: 2000 }`. */
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       docker: { type: "boolean" },
       "no-rate-limits": { type: "boolean" },
       quiet: { type: "boolean" },
+      "network-volumes": { type: "boolean" },
     },
   });
   if (!values["api-key"]) throw new EmulatorError("EMU_BAD_FLAG", `--api-key is required\n${USAGE}`);
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     latencyMs: integerFlag("latency", values.latency),
     docker: values.docker,
     rateLimits: !values["no-rate-limits"],
+    networkVolumes: values["network-volumes"],
     log: values.quiet ? undefined : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   process.stdout.write(`listening on ${emulator.url}\n`);

@@ -19,6 +19,8 @@ export interface LifecycleTimings {
   startingMs: number;
   /** `rebooting` before `running`. Defaults to 1000. */
   rebootMs: number;
+  /** How long a volume stays in use after its instance is destroyed (Vast: about 30 s, §3.8). Defaults to 0. */
+  volumeReleaseMs: number;
 }
 
 export const DEFAULT_TIMINGS: LifecycleTimings = {
@@ -27,6 +29,7 @@ export const DEFAULT_TIMINGS: LifecycleTimings = {
   stoppingMs: 1000,
   startingMs: 1000,
   rebootMs: 1000,
+  volumeReleaseMs: 0,
 };
 
 const delayMs = z.number().int().min(0).max(3_600_000);
@@ -37,6 +40,7 @@ export const TimingsPatch = z.strictObject({
   stoppingMs: delayMs.optional(),
   startingMs: delayMs.optional(),
   rebootMs: delayMs.optional(),
+  volumeReleaseMs: delayMs.optional(),
 });
 
 const count = z.number().int().min(0);
@@ -96,6 +100,11 @@ export const EmulatorOptions = z.strictObject({
    * Defaults to false: the lifecycle is simulated from the timings.
    */
   docker: z.boolean().optional(),
+  /**
+   * Serve network volumes (`/network_volumes/*`, vast-api-more.md §2.2), a feature Vast keeps behind
+   * a flag: without it their search and rent answer 403 `not_authorized`. Defaults to false.
+   */
+  networkVolumes: z.boolean().optional(),
   /** The engine's Unix socket in Docker mode. Defaults to `/var/run/docker.sock`. */
   dockerSocket: z.string().min(1).optional(),
   /** Receives one line per API request (method, route, status, ms; never the key). Defaults to none. */

@@ -16,6 +16,8 @@
  * - args runtype: `args` (or `args_str` split on whitespace) replace the image's CMD. A non-empty
  *   `onstart` replaces the ENTRYPOINT, run by `/bin/sh -c` with the args after it, because the CLI
  *   sends its `--entrypoint` value in that field (§3.2).
+ * - Each Vast volume the instance mounts is a named Docker volume at its mount path, shared by
+ *   every instance that mounts it and removed with the Vast volume.
  * - The pull logs in with `image_login`, or the template's `docker_login_*` carried over (§3.2.3).
  */
 import { PUBLIC_IPADDR, boundPorts } from "./docker-env.ts";
@@ -38,6 +40,16 @@ export interface ContainerPlan {
 export interface AccountExtras {
   secrets: Array<{ key: string; value: string }>;
   sshKeys: string[];
+  /** The Vast volumes the instance mounts (vast-api-more.md §2): each becomes a named Docker volume. Defaults to none. */
+  volumes?: Array<{ volumeId: number; mountPath: string }>;
+}
+
+/** Label on the Docker volume behind a Vast volume, holding its id. */
+export const VOLUME_LABEL = "vast-kit.emulator.volume";
+
+/** The Docker volume behind Vast volume `volumeId` for an emulator `owner`: one per Vast volume, shared by every instance that mounts it. */
+export function dockerVolumeName(owner: string, volumeId: number): string {
+  return `vast-kit-emu-${owner}-V${volumeId}`;
 }
 
 /** The platform's variables for an instance (§6.2, §6.4), given its bindings. */
@@ -87,6 +99,15 @@ export function containerPlan(record: InstanceRecord, owner: string, account: Ac
       ...(argsMode && cmd ? { cmd } : {}),
       ...(hostname ? { hostname } : {}),
       ports: boundPorts(config.ports),
+      ...(account.volumes?.length
+        ? {
+            volumes: account.volumes.map((v) => ({
+              name: dockerVolumeName(owner, v.volumeId),
+              target: v.mountPath,
+              labels: { [OWNER_LABEL]: owner, [VOLUME_LABEL]: String(v.volumeId) },
+            })),
+          }
+        : {}),
     },
     onstart: !argsMode && onstart ? ["/bin/sh", "-c", onstart] : null,
   };

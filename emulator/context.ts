@@ -28,8 +28,10 @@ export interface EmulatorState {
   logUploads: LogUploads;
   /** `http://127.0.0.1:<port>`, known once listening. */
   baseUrl: string;
+  /** Whether the account may use network volumes (`EmulatorOptions.networkVolumes`). */
+  networkVolumes: boolean;
   /** Docker mode's side of every transition (instance-containers.ts); null without `docker: true`. */
-  containers: { run(op: ContainerOp, id: number): void; logs(id: number): Promise<string> } | null;
+  containers: { run(op: ContainerOp, id: number): void; logs(id: number): Promise<string>; dropVolume(volumeId: number): void } | null;
   /** What requests, lifecycles and charges are timed by (clock.ts). */
   clock: EmulatorClock;
 }

@@ -14,14 +14,18 @@ import type { Timeline } from "./lifecycle.ts";
 import {
   type InstanceConfig,
   type InstanceRecord,
+  type NetworkVolumeRecord,
   type Row,
+  type VolumeMount,
   type SshKeyRecord,
   type TemplateRecord,
   type VolumeRecord,
   toInstance,
+  toNetworkVolume,
   toSshKey,
   toTemplate,
   toVolume,
+  toVolumeMount,
 } from "./records.ts";
 import {
   type EndpointRecord,
@@ -32,7 +36,7 @@ import {
   toWorkergroup,
 } from "./serverless-records.ts";
 
-export type { InstanceConfig, InstanceRecord, SshKeyRecord, TemplateRecord, VolumeRecord };
+export type { InstanceConfig, InstanceRecord, NetworkVolumeRecord, SshKeyRecord, TemplateRecord, VolumeMount, VolumeRecord };
 export type { EndpointRecord, WorkergroupRecord, WorkerRecord };
 
 /** Bump when the schema changes; an older state file is refused rather than misread. */
@@ -107,6 +111,20 @@ CREATE TABLE IF NOT EXISTS workergroups (
   rolling_updates INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS workers (instance_id INTEGER PRIMARY KEY, workergroup_id INTEGER NOT NULL, endpoint_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS network_volumes (
+  id INTEGER PRIMARY KEY,
+  offer_id INTEGER NOT NULL,
+  name TEXT,
+  size INTEGER NOT NULL,
+  created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS volume_releases (volume_id INTEGER PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS volume_mounts (
+  volume_id INTEGER NOT NULL,
+  instance_id INTEGER NOT NULL,
+  mount_path TEXT NOT NULL,
+  PRIMARY KEY (volume_id, instance_id)
+);
 `;
 
 type Counter = "instance" | "template" | "ssh_key" | "volume" | "endpoint" | "workergroup";
@@ -194,6 +212,17 @@ export class EmulatorDb {
       insertWorker: prepare("INSERT INTO workers (instance_id, workergroup_id, endpoint_id) VALUES (?, ?, ?)"),
       listWorkers: prepare("SELECT * FROM workers ORDER BY instance_id"),
       deleteWorker: prepare("DELETE FROM workers WHERE instance_id = ?"),
+      giveOfferAway: prepare("UPDATE offer_rentals SET instance_id = NULL WHERE offer_id = ?"),
+      insertNetworkVolume: prepare("INSERT INTO network_volumes (id, offer_id, name, size, created_at) VALUES (?, ?, ?, ?, ?)"),
+      listNetworkVolumes: prepare("SELECT * FROM network_volumes ORDER BY id"),
+      deleteNetworkVolume: prepare("DELETE FROM network_volumes WHERE id = ?"),
+      mountVolume: prepare("INSERT OR REPLACE INTO volume_mounts (volume_id, instance_id, mount_path) VALUES (?, ?, ?)"),
+      listMounts: prepare("SELECT * FROM volume_mounts ORDER BY volume_id, instance_id"),
+      unmountInstance: prepare("DELETE FROM volume_mounts WHERE instance_id = ?"),
+      releaseMounted: prepare(
+        "INSERT OR REPLACE INTO volume_releases (volume_id, until) SELECT volume_id, ? FROM volume_mounts WHERE instance_id = ?",
+      ),
+      releasingUntil: prepare("SELECT until FROM volume_releases WHERE volume_id = ?"),
     };
   }
 
@@ -310,15 +339,18 @@ export class EmulatorDb {
   /**
    * Removes an instance and everything hanging off it; its offer becomes rentable again. What it
    * was rented as and its history stay for the charges; `at` (epoch ms) is when billing stopped.
+   * The volumes it mounted stay in release for `releaseMs` more (vast-api.md §3.8).
    */
-  destroyInstance(id: number, at: number): void {
+  destroyInstance(id: number, at: number, releaseMs = 0): void {
     this.#transaction(() => {
       this.#archiveSteps(id, at);
       this.#stmt("archiveStep").run(id, at, "destroyed");
       this.#stmt("keepDestroyed").run(at, id);
+      this.#stmt("releaseMounted").run(at + releaseMs, id);
       this.#stmt("releaseOffer").run(id);
       this.#stmt("dropInstanceKeys").run(id);
       this.#stmt("detachVolumes").run(id);
+      this.#stmt("unmountInstance").run(id);
       this.#stmt("deleteInstance").run(id);
     });
   }
@@ -492,6 +524,44 @@ export class EmulatorDb {
 
   deleteWorker(instanceId: number): void {
     this.#stmt("deleteWorker").run(instanceId);
+  }
+
+  /**
+   * An outbid instance's offer now belongs to the higher bidder (fault knob `outbid`): it stays
+   * out of search after the instance is destroyed.
+   */
+  giveOfferAway(offerId: number): void {
+    this.#stmt("giveOfferAway").run(offerId);
+  }
+
+  /** Rents a network volume; its id comes from the same counter as local volumes (one `/volumes/` id space). */
+  insertNetworkVolume(offerId: number, name: string | null, size: number, createdAt: number): NetworkVolumeRecord {
+    const id = this.nextId("volume");
+    this.#stmt("insertNetworkVolume").run(id, offerId, name, size, createdAt);
+    return { id, offerId, name, size, createdAt };
+  }
+
+  listNetworkVolumes(): NetworkVolumeRecord[] {
+    return (this.#stmt("listNetworkVolumes").all() as Row[]).map(toNetworkVolume);
+  }
+
+  deleteNetworkVolume(id: number): void {
+    this.#stmt("deleteNetworkVolume").run(id);
+  }
+
+  /** Records where an instance mounts a volume (local or network); gone with the instance. */
+  mountVolume(volumeId: number, instanceId: number, mountPath: string): void {
+    this.#stmt("mountVolume").run(volumeId, instanceId, mountPath);
+  }
+
+  /** Until when (epoch ms) Vast is still releasing a volume from a destroyed instance; 0 when it is not. */
+  volumeReleasedAt(volumeId: number): number {
+    const row = this.#stmt("releasingUntil").get(volumeId) as Row | undefined;
+    return row ? Number(row["until"]) : 0;
+  }
+
+  listVolumeMounts(): VolumeMount[] {
+    return (this.#stmt("listMounts").all() as Row[]).map(toVolumeMount);
   }
 
   close(): void {

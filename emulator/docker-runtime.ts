@@ -37,6 +37,8 @@ export interface ContainerConfig {
   hostname?: string;
   /** `"8080/tcp"` → host port, published on 127.0.0.1 only (environment.md, Docker). */
   ports: Record<string, string>;
+  /** Named Docker volumes to mount, created on first use with these labels. Defaults to none. */
+  volumes?: Array<{ name: string; target: string; labels: Record<string, string> }>;
 }
 
 /** Credentials for a pull from a private registry. */
@@ -63,6 +65,7 @@ const ErrorBody = z.looseObject({ message: z.string() });
 const PullLine = z.looseObject({ error: z.string().optional(), errorDetail: z.looseObject({ message: z.string() }).optional() });
 const Created = z.looseObject({ Id: z.string() });
 const Summaries = z.array(z.looseObject({ Id: z.string(), State: z.string(), Labels: z.record(z.string(), z.string()).nullable() }));
+const VolumeSummaries = z.looseObject({ Volumes: z.array(z.looseObject({ Name: z.string() })).nullish() });
 const ImageInspected = z.looseObject({ Config: z.looseObject({ ExposedPorts: z.record(z.string(), z.unknown()).nullish() }).nullish() });
 const Inspected = z.looseObject({ State: z.looseObject({ Status: z.string(), ExitCode: z.number() }) });
 
@@ -175,7 +178,19 @@ export class DockerRuntime {
       ...(config.cmd ? { Cmd: config.cmd } : {}),
       ...(config.hostname ? { Hostname: config.hostname } : {}),
       ExposedPorts: Object.fromEntries(Object.keys(config.ports).map((key) => [key, {}])),
-      HostConfig: { PortBindings: bindings },
+      HostConfig: {
+        PortBindings: bindings,
+        ...(config.volumes?.length
+          ? {
+              Mounts: config.volumes.map((v) => ({
+                Type: "volume",
+                Source: v.name,
+                Target: v.target,
+                VolumeOptions: { Labels: v.labels },
+              })),
+            }
+          : {}),
+      },
     });
     return Created.parse(safeJson(text)).Id;
   }
@@ -200,6 +215,18 @@ export class DockerRuntime {
    */
   async remove(id: string): Promise<void> {
     await this.#expect("DELETE", `/containers/${id}?force=true&v=true`, undefined, { allowed: [404, 409] });
+  }
+
+  /** Names of the Docker volumes carrying all of `labels`. */
+  async listVolumes(labels: string[]): Promise<string[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: labels }));
+    const { text } = await this.#expect("GET", `/volumes?filters=${filters}`);
+    return VolumeSummaries.parse(safeJson(text)).Volumes?.map((v) => v.Name) ?? [];
+  }
+
+  /** Removes a Docker volume; a missing one is not an error. */
+  async removeVolume(name: string): Promise<void> {
+    await this.#expect("DELETE", `/volumes/${encodeURIComponent(name)}?force=true`, undefined, { allowed: [404] });
   }
 
   /** Runs `cmd` inside a running container in the background (`docker exec -d`). */

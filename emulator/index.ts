@@ -15,7 +15,8 @@ import { EmulatorClock } from "./clock.ts";
 import type { EmulatorState } from "./context.ts";
 import { EmulatorDb } from "./db.ts";
 import { DockerRuntime } from "./docker-runtime.ts";
-import { EmulatorError } from "./errors.ts";
+import { ApiError, EmulatorError } from "./errors.ts";
+import { outbid } from "./outbid.ts";
 import { InstanceContainers, containerOwner } from "./instance-containers.ts";
 import { FaultInjector, RequestStats } from "./faults.ts";
 import { RateLimiter } from "./rate-limits.ts";
@@ -79,6 +80,12 @@ export interface RunningEmulator {
    * real time. Also `POST /_emulator/clock` with the same body.
    */
   setClock(change: ClockChange): { now: number };
+  /**
+   * Outbids a bid (interruptible) instance, as a higher bid would on Vast (emulator/outbid.ts): it
+   * stops, intended still running, until its bid beats `higherBid` (default 10 % over its own).
+   * Returns the higher bid; throws `ApiError` for an unknown or on-demand instance.
+   */
+  outbid(id: number, higherBid?: number): number;
   /** Stops listening, drops open connections and closes the database; containers are left as they are. */
   close(): Promise<void>;
 }
@@ -107,6 +114,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     baseUrl: "",
     containers,
     clock: new EmulatorClock(),
+    networkVolumes: opts.networkVolumes ?? false,
   };
   const listInstances = (): InstancePeek[] => {
     const now = state.clock.now();
@@ -138,6 +146,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       if (advanceMs !== undefined) state.clock.advance(advanceMs);
       if (frozen !== undefined) state.clock.freeze(frozen);
       return { now: state.clock.now() };
+    },
+    outbid: (id: number, higherBid?: number): number => {
+      const record = db.getInstance(id);
+      if (!record) throw new ApiError(404, { success: false, error: "no_such_instance", msg: `Instance ${id} not found.` });
+      return outbid(state, record, state.clock.now(), higherBid);
     },
   };
 
@@ -194,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     containerOwner: containers?.owner ?? null,
     removeContainers: controls.removeContainers,
     setClock: controls.setClock,
+    outbid: controls.outbid,
     close() {
       closing ??= new Promise<void>((resolve) => {
         if (bridgeServer?.listening) {

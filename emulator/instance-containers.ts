@@ -21,10 +21,11 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { INSTANCE_LABEL, OWNER_LABEL, containerPlan, registryAuth } from "./container-spec.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { INSTANCE_LABEL, OWNER_LABEL, containerPlan, dockerVolumeName, registryAuth } from "./container-spec.ts";
 import type { EmulatorDb } from "./db.ts";
 import { requestedPorts } from "./docker-env.ts";
-import type { DockerRuntime } from "./docker-runtime.ts";
+import { DockerError, type DockerRuntime } from "./docker-runtime.ts";
 import { allocateHostPorts } from "./host-ports.ts";
 import { type LifecycleStep, runningMessage, stateAt } from "./lifecycle.ts";
 import type { InstanceRecord } from "./records.ts";
@@ -117,12 +118,36 @@ export class InstanceContainers {
     return container ? this.#docker.logs(container, "all") : "";
   }
 
-  /** Waits for every queued operation, then removes every container of this emulator; returns how many. */
+  /** Waits for every queued operation, then removes every container of this emulator, and its volumes; returns how many containers. */
   async removeAll(): Promise<number> {
     await Promise.allSettled([...this.#queues.values()]);
     const containers = await this.#docker.list([`${OWNER_LABEL}=${this.owner}`]);
     for (const container of containers) await this.#docker.remove(container.id);
+    for (const name of await this.#docker.listVolumes([`${OWNER_LABEL}=${this.owner}`])) await this.#docker.removeVolume(name);
     return containers.length;
+  }
+
+  /**
+   * Removes the Docker volume behind a deleted Vast volume (its data goes with it, as on Vast),
+   * once the removals of its instances' containers queued before it are done: the engine refuses
+   * (409) to remove a volume a container still uses.
+   */
+  dropVolume(volumeId: number): void {
+    if (this.#closed) return;
+    const name = dockerVolumeName(this.owner, volumeId);
+    const drop = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#docker.removeVolume(name);
+        } catch (error) {
+          if (!(error instanceof DockerError && error.status === 409) || attempt >= 40 || this.#closed) throw error;
+          await sleep(250);
+        }
+      }
+    };
+    Promise.allSettled([...this.#queues.values()])
+      .then(drop)
+      .catch((error: unknown) => this.#log?.(`volume ${volumeId} removal failed: ${(error as Error).message}`));
   }
 
   /** Stops the sync loop and drops the Docker connection; the containers stay as they are. */
@@ -167,7 +192,11 @@ export class InstanceContainers {
     if (!current || this.#closed) return;
     const config = { ...current.config, ports };
     this.#db.setConfig(id, config);
-    const account = { secrets: this.#db.listSecrets(), sshKeys: this.#db.instanceSshKeys(id) };
+    const account = {
+      secrets: this.#db.listSecrets(),
+      sshKeys: this.#db.instanceSshKeys(id),
+      volumes: this.#db.listVolumeMounts().filter((m) => m.instanceId === id),
+    };
     const plan = containerPlan({ ...current, config }, this.owner, account, this.apiUrl);
     await this.#docker.start(await this.#docker.createContainer(plan.config));
   }

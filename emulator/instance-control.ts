@@ -5,6 +5,7 @@
 import type { EmulatorState } from "./context.ts";
 import type { InstanceRecord } from "./db.ts";
 import type { ContainerOp } from "./instance-containers.ts";
+import { stillOutbid } from "./outbid.ts";
 import { type BootOutcome, type Timeline, rebootTimeline, recycleTimeline, startTimeline, stateAt, stopTimeline } from "./lifecycle.ts";
 
 function bootOutcome(record: InstanceRecord): BootOutcome {
@@ -35,6 +36,11 @@ export function changeState(state: EmulatorState, record: InstanceRecord, wanted
     return;
   }
   if (record.intendedStatus === "running" && current.actual !== "exited") return;
+  // An outbid instance waits for its GPU until its bid wins again (outbid.ts).
+  if (stillOutbid(record)) {
+    state.db.setLifecycle(record.id, "running", record.timeline);
+    return;
+  }
   transition(state, record.id, "running", startTimeline(now, state.timings, bootOutcome(record)), "start");
 }
 

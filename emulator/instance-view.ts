@@ -64,7 +64,7 @@ function round(value: number, digits: number): number {
 /** Options of `instanceView`. */
 export interface InstanceViewExtras {
   /** Volumes attached to this instance; only the lists carry `volume_info` (§3.3.2). */
-  volumes?: VolumeRecord[];
+  volumes?: Array<Pick<VolumeRecord, "id" | "name" | "size"> & { mountPath?: string }>;
 }
 
 /** The Instance object for `record` as of `now` (epoch ms). */
@@ -143,6 +143,7 @@ export function instanceView(record: InstanceRecord, now: number, extras: Instan
       name: volume.name,
       total_space: volume.size,
       avail_space: volume.size,
+      mount_path: volume.mountPath ?? null,
     }));
   }
   return view;

@@ -73,6 +73,9 @@ export const DOCUMENTED_LIMITS: Readonly<Record<string, Limit>> = {
   "GET /api/v0/workergroups": perSecond(2.0),
   "PUT /api/v0/workergroups/:id": perSecond(2.0),
   "DELETE /api/v0/workergroups/:id": perSecond(3.0),
+  // "10 per minute per IP" (old docs); the rent is taken to share the volume rent's 5.5 (vast-api-more.md §7).
+  "POST /api/v0/network_volumes/search": offerSearch,
+  "PUT /api/v0/network_volumes": perSecond(5.5),
 };
 
 /** The `threshold=` Vast prints for an endpoint (2.0 where none is documented). */

@@ -22,6 +22,8 @@ export interface InstanceConfig {
   templateName: string | null;
   jupyterToken: string;
   instanceApiKey: string;
+  /** Set while the instance is outbid (emulator/outbid.ts): the higher bid, $/h, its own bid must beat to run again. */
+  outbidBy?: number;
   /** Registry login for the pull, `-u USER -p TOKEN REGISTRY` (§3.2 `image_login`, or the template's `docker_login_*`); never shown. */
   imageLogin: string | null;
   /** Generated at launch, given to the container, never returned by the API (vast-api.md §6.4). */
@@ -71,6 +73,23 @@ export interface VolumeRecord {
   instanceId: number | null;
 }
 
+/** A network volume: `size` GB of a cluster's pool (vast-api-more.md §2.2). */
+export interface NetworkVolumeRecord {
+  id: number;
+  /** The network-volume offer (cluster pool) it was rented from. */
+  offerId: number;
+  name: string | null;
+  size: number;
+  createdAt: number;
+}
+
+/** Where an instance mounts a volume, local or network. */
+export interface VolumeMount {
+  volumeId: number;
+  instanceId: number;
+  mountPath: string;
+}
+
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, unknown>;
 
@@ -112,4 +131,18 @@ export function toVolume(row: Row): VolumeRecord {
     createdAt: Number(row["created_at"]),
     instanceId: row["instance_id"] === null ? null : Number(row["instance_id"]),
   };
+}
+
+export function toNetworkVolume(row: Row): NetworkVolumeRecord {
+  return {
+    id: Number(row["id"]),
+    offerId: Number(row["offer_id"]),
+    name: (row["name"] as string | null) ?? null,
+    size: Number(row["size"]),
+    createdAt: Number(row["created_at"]),
+  };
+}
+
+export function toVolumeMount(row: Row): VolumeMount {
+  return { volumeId: Number(row["volume_id"]), instanceId: Number(row["instance_id"]), mountPath: String(row["mount_path"]) };
 }

@@ -15,6 +15,7 @@ import { templateKind } from "./vast/template-provider.ts";
 import { volumeKind } from "./vast/volume-provider.ts";
 import { endpointKind } from "./vast/endpoint-provider.ts";
 import { workerGroupKind } from "./vast/worker-group-provider.ts";
+import { networkVolumeKind } from "./vast/network-volume-provider.ts";
 
 export const kinds = {
   template: templateKind,
@@ -26,5 +27,6 @@ export const kinds = {
   randomSecret: secretKind,
   endpoint: endpointKind,
   workerGroup: workerGroupKind,
+  networkVolume: networkVolumeKind,
 };
 export type Kind = keyof typeof kinds;

@@ -1,12 +1,12 @@
 /**
  * The test-control API under `/_emulator/` (reachable only with the emulator's Bearer key; not
  * counted in stats): faults, timings, stats, an instance peek, the secrets the Vast API never
- * returns, and the Docker mode's cleanup. Bodies are validated with the same zod schemas as the
- * programmatic API.
+ * returns, the clock, outbidding a bid instance, and the Docker mode's cleanup. Bodies are
+ * validated with the same zod schemas as the programmatic API.
  */
 import { z } from "zod";
 import { type ApiResult, json } from "../context.ts";
-import { InvalidOptionsError } from "../errors.ts";
+import { ApiError, InvalidOptionsError } from "../errors.ts";
 import { Faults, type LifecycleTimings, TimingsPatch, parseOptions } from "../config.ts";
 
 /** What the admin routes act on; `startEmulator` implements it. */
@@ -21,6 +21,8 @@ export interface AdminControls {
   instanceSecrets(id: number): InstanceSecrets | undefined;
   removeContainers(): Promise<number>;
   setClock(change: ClockChange): { now: number };
+  /** Outbids a bid instance (outbid.ts); resolves the higher bid. */
+  outbid(id: number, higherBid?: number): number;
 }
 
 /** A change to the emulator's clock (clock.ts): move it forward, and/or freeze or release it. */
@@ -40,6 +42,9 @@ export interface InstanceSecrets {
 }
 
 const SECRETS_PATH = /^\/_emulator\/instances\/(\d+)\/secrets$/;
+const OUTBID_PATH = /^\/_emulator\/instances\/(\d+)\/outbid$/;
+/** Body of `POST /_emulator/instances/{id}/outbid`: the higher bid in $/h; defaults to 10 % over the instance's. */
+const OutbidBody = z.strictObject({ price: z.number().positive().optional() });
 
 function parseJson(raw: string): unknown {
   try {
@@ -57,6 +62,11 @@ export async function handleAdmin(admin: AdminControls, method: string, path: st
     if (secretsOf !== undefined) {
       const secrets = admin.instanceSecrets(Number(secretsOf));
       return secrets ? json(secrets) : json({ success: false, error: "no_such_instance", msg: `Instance ${secretsOf} not found.` }, 404);
+    }
+    const outbidOf = method === "POST" ? OUTBID_PATH.exec(path)?.[1] : undefined;
+    if (outbidOf !== undefined) {
+      const { price } = parseOptions(OutbidBody, parseJson(rawBody), "outbid");
+      return json({ success: true, outbid_by: admin.outbid(Number(outbidOf), price) });
     }
     switch (route) {
       case "GET /_emulator/faults":
@@ -87,6 +97,7 @@ export async function handleAdmin(admin: AdminControls, method: string, path: st
     if (error instanceof InvalidOptionsError) {
       return json({ success: false, error: "invalid_args", msg: error.message, paths: error.paths }, 400);
     }
+    if (error instanceof ApiError) return json(error.body, error.status);
     throw error;
   }
 }

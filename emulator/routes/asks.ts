@@ -4,6 +4,7 @@
  * timeline (§4.3). Two faults hook in here: `offerTakenOnRent` and `dropCreateResponse`.
  */
 import { randomBytes } from "node:crypto";
+import type { CatalogOffer } from "../catalog.ts";
 import { type Handler, type RequestContext, json } from "../context.ts";
 import type { InstanceConfig, InstanceRecord } from "../db.ts";
 import { assignPorts, checkEnvLimits, normaliseEnv, normaliseRuntype, parseEnvString, templateRuntype } from "../docker-env.ts";
@@ -37,24 +38,61 @@ function templateLogin(t: Record<string, unknown>): string | null {
   return `-u ${user} -p ${pass}${typeof repo === "string" && repo ? ` ${repo}` : ""}`;
 }
 
-/** Resolves `volume_info` (§3.2): a new volume from a volume offer, or an existing one, on the same machine. */
-function resolveVolume(ctx: RequestContext, askId: number, machineId: number, info: CreateInstanceBody["volume_info"]): number | null {
+/** A volume the new instance mounts: a local one is also marked attached (one instance at a time). */
+interface Attachment {
+  volumeId: number;
+  local: boolean;
+  mountPath: string;
+}
+
+/**
+ * The `-v V.<id>:<path>` env key, the second attach form (vast-api-more.md §2.1): treated exactly
+ * as `volume_info` with `create_new: false`.
+ */
+function volumeFromEnv(env: Record<string, unknown> | string | null | undefined): CreateInstanceBody["volume_info"] {
+  if (!env || typeof env !== "object") return undefined;
+  for (const key of Object.keys(env)) {
+    const match = /^-v V\.(\d+):(\/\S*)$/.exec(key);
+    if (match) return { create_new: false, volume_id: Number(match[1]), mount_path: match[2] };
+  }
+  return undefined;
+}
+
+/**
+ * Resolves `volume_info` (§3.2): a new local volume from a volume offer, or an existing volume,
+ * local on the same machine or network on the machine's cluster (vast-api-more.md §2.2).
+ */
+function resolveVolume(
+  ctx: RequestContext,
+  askId: number,
+  offer: CatalogOffer,
+  info: CreateInstanceBody["volume_info"],
+): Attachment | null {
   if (!info) return null;
   const { db, catalog } = ctx.state;
+  const mountPath = info.mount_path ?? "/data";
+  if (!/^\/[\w./-]*$/.test(mountPath)) throw invalidArgs(askId, `mount_path ${JSON.stringify(mountPath)} is not a Linux path`);
   if (info.create_new) {
     const volumeOffer = catalog.volumeById.get(info.volume_id);
-    if (!volumeOffer || volumeOffer.machine_id !== machineId) {
+    if (!volumeOffer || volumeOffer.machine_id !== offer.machine_id) {
       throw invalidArgs(askId, `volume offer ${info.volume_id} is not on the machine of offer ${askId}`);
     }
-    return db.insertVolume(volumeOffer.id, info.name ?? null, info.size ?? 15, ctx.now / 1000).id;
+    return { volumeId: db.insertVolume(volumeOffer.id, info.name ?? null, info.size ?? 15, ctx.now / 1000).id, local: true, mountPath };
+  }
+  const network = db.listNetworkVolumes().find((v) => v.id === info.volume_id);
+  if (network) {
+    const cluster = catalog.networkVolumeById.get(network.offerId)?.cluster_id;
+    if (cluster !== offer["cluster_id"])
+      throw invalidArgs(askId, `network volume ${network.id} is on cluster ${cluster}, not on the cluster of offer ${askId}`);
+    return { volumeId: network.id, local: false, mountPath };
   }
   const volume = db.getVolume(info.volume_id);
   const volumeOffer = volume && catalog.volumeById.get(volume.volumeOfferId);
-  if (!volume || !volumeOffer || volumeOffer.machine_id !== machineId) {
+  if (!volume || !volumeOffer || volumeOffer.machine_id !== offer.machine_id) {
     throw invalidArgs(askId, `volume ${info.volume_id} does not exist on the machine of offer ${askId}`);
   }
   if (volume.instanceId !== null) throw invalidArgs(askId, `volume ${info.volume_id} is attached to instance ${volume.instanceId}`);
-  return volume.id;
+  return { volumeId: volume.id, local: true, mountPath };
 }
 
 /** `PUT /api/v0/asks/{id}/` → `{"success": true, "new_contract": <instance id>, "instance_api_key": ...}`. */
@@ -109,7 +147,7 @@ export const createInstance: Handler = (ctx) => {
   if (body.vm && db.listSshKeys().length === 0) {
     throw apiError(400, "no_ssh_key_for_vm", "error 400/3467: VM instances need an SSH key on the account", { ask_id: askId });
   }
-  const volumeId = resolveVolume(ctx, askId, offer.machine_id, body.volume_info);
+  const attachment = resolveVolume(ctx, askId, offer, body.volume_info ?? volumeFromEnv(body.env));
 
   const id = db.nextId("instance");
   // In Docker mode the container decides how the boot ends; the test knobs stay out of it.
@@ -146,7 +184,8 @@ export const createInstance: Handler = (ctx) => {
     offer: priceOffer(offer, body.price ? "bid" : "on-demand", disk, ctx.now / 1000),
     createdAt: ctx.now / 1000,
   };
-  db.createInstance(record, template?.templateId ?? null, volumeId);
+  db.createInstance(record, template?.templateId ?? null, attachment?.local ? attachment.volumeId : null);
+  if (attachment) db.mountVolume(attachment.volumeId, id, attachment.mountPath);
   // Account keys go onto every instance (§3.6 "Create").
   for (const key of db.listSshKeys()) db.attachSshKey(id, key.publicKey);
   if (record.intendedStatus === "running") ctx.state.containers?.run("boot", id);

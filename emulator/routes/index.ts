@@ -26,6 +26,7 @@ import { createVolume, deleteVolume, listVolumes } from "./volumes.ts";
 import { createEndpoint, deleteEndpoint, listEndpoints, showEndpoint, updateEndpoint } from "./endpoints.ts";
 import { createWorkergroup, deleteWorkergroup, listWorkergroups, updateWorkergroup } from "./workergroups.ts";
 import { endpointLogs, endpointWorkers, updateWorkers, workergroupLogs, workergroupWorkers } from "./autoscaler-host.ts";
+import { createNetworkVolume, searchNetworkVolumeOffers } from "./network-volumes.ts";
 
 export const HANDLERS: Record<EndpointKey, Handler> = {
   "GET /api/v0/gpu_names/unique": gpuNames,
@@ -65,6 +66,8 @@ export const HANDLERS: Record<EndpointKey, Handler> = {
   "GET /api/v0/volumes": listVolumes,
   "PUT /api/v0/volumes": createVolume,
   "DELETE /api/v0/volumes": deleteVolume,
+  "POST /api/v0/network_volumes/search": searchNetworkVolumeOffers,
+  "PUT /api/v0/network_volumes": createNetworkVolume,
   "GET /instance_logs/:file": serveLogUpload,
   "GET /api/v0/charges": listCharges,
   "GET /api/v0/endptjobs": listEndpoints,

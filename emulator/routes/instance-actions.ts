@@ -6,6 +6,7 @@ import { type Handler, type RequestContext, json, text } from "../context.ts";
 import type { InstanceRecord } from "../db.ts";
 import { apiError } from "../errors.ts";
 import { reboot, recycle } from "../instance-control.ts";
+import { rebid } from "../outbid.ts";
 import { BidPriceBody, LogsBody, parseBody } from "../schemas.ts";
 import { idParam, requireInstance } from "./instances.ts";
 
@@ -33,8 +34,7 @@ export const recycleInstance: Handler = (ctx) => {
 export const changeBid: Handler = (ctx) => {
   const { price } = parseBody(BidPriceBody, ctx.body);
   if (!(price >= 0.001 && price <= 128)) throw apiError(400, "invalid_price", "price must be between 0.001 and 128");
-  const record = requireInstance(ctx);
-  ctx.state.db.setConfig(record.id, { ...record.config, price });
+  rebid(ctx.state, requireInstance(ctx), price, ctx.now);
   return json({ success: true });
 };
 

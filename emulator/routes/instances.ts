@@ -28,10 +28,19 @@ export function requireInstance(ctx: RequestContext): InstanceRecord {
 
 /** Every instance rendered at `now`, with `volume_info` as the lists carry it (§3.3.2). */
 export function listViews(ctx: RequestContext): Array<Record<string, unknown>> {
-  const volumes = ctx.state.db.listVolumes();
-  return ctx.state.db
-    .listInstances()
-    .map((record) => instanceView(record, ctx.now, { volumes: volumes.filter((volume) => volume.instanceId === record.id) }));
+  const { db } = ctx.state;
+  const local = db.listVolumes();
+  const volumes = [...local, ...db.listNetworkVolumes()];
+  const mounts = db.listVolumeMounts();
+  // A local volume attached before mount paths were recorded still shows, without its path.
+  const unrecorded = local.filter((v) => v.instanceId !== null && !mounts.some((m) => m.volumeId === v.id));
+  const mountedBy = (id: number) => [
+    ...mounts.flatMap((m) =>
+      m.instanceId === id ? volumes.filter((v) => v.id === m.volumeId).map((v) => ({ ...v, mountPath: m.mountPath })) : [],
+    ),
+    ...unrecorded.filter((v) => v.instanceId === id),
+  ];
+  return db.listInstances().map((record) => instanceView(record, ctx.now, { volumes: mountedBy(record.id) }));
 }
 
 /** `GET /api/v0/instances/{id}/` → `{"instances": {...}}`, or `{"instances": null}` once gone, never `{}` (§3.3.1). */
@@ -78,7 +87,7 @@ export const destroyInstance: Handler = (ctx) => {
   const id = idParam(ctx);
   if (Number.isNaN(id)) throw apiError(400, "invalid_args", "invalid instance_id");
   if (!ctx.state.db.getInstance(id)) throw apiError(404, "not_found", "Instance not found");
-  ctx.state.db.destroyInstance(id, ctx.now);
+  ctx.state.db.destroyInstance(id, ctx.now, ctx.state.timings.volumeReleaseMs);
   ctx.state.containers?.run("destroy", id);
   return json({ success: true });
 };
@@ -98,7 +107,7 @@ export const bulkDestroy: Handler = (ctx) => {
   const body = parseBody(BulkDestroyBody, ctx.body);
   for (const id of body.instance_ids) {
     if (!ctx.state.db.getInstance(id)) continue;
-    ctx.state.db.destroyInstance(id, ctx.now);
+    ctx.state.db.destroyInstance(id, ctx.now, ctx.state.timings.volumeReleaseMs);
     ctx.state.containers?.run("destroy", id);
   }
   return json({ success: true });

@@ -80,11 +80,18 @@ export const searchAsks: Handler = (ctx) => {
   return json({ offers: searchOffers(ctx, body["q"] ?? {}) });
 };
 
-/** `POST /api/v0/volumes/search/` → `{"offers": [...]}` of volume offers (§3.8). */
-export const searchVolumeOffers: Handler = (ctx) => {
-  const query = parseOfferQuery(ctx.body, 1.0);
-  const rows = ctx.state.catalog.volumeOffers
+/**
+ * A storage-offer search (volume and network-volume offers share the query language and the
+ * CLI's `allocated_storage` default of 1 GB): filters, order and limit over `offers`, each priced
+ * for the storage asked for.
+ */
+export function searchStorageOffers(offers: ReadonlyArray<Record<string, unknown> & { storage_cost: number }>, body: unknown): unknown[] {
+  const query = parseOfferQuery(body, 1.0);
+  const rows = offers
     .map((offer) => ({ ...offer, storage_total_cost: Math.round(((offer.storage_cost * query.allocatedStorage) / 730) * 1e6) / 1e6 }))
     .filter((offer) => matchesFilters(offer, query.filters, true));
-  return json({ offers: sortRecords(rows, query.order).slice(0, query.limit) });
-};
+  return sortRecords(rows, query.order).slice(0, query.limit);
+}
+
+/** `POST /api/v0/volumes/search/` → `{"offers": [...]}` of volume offers (§3.8). */
+export const searchVolumeOffers: Handler = (ctx) => json({ offers: searchStorageOffers(ctx.state.catalog.volumeOffers, ctx.body) });

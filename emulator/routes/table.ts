@@ -48,6 +48,9 @@ export const ROUTES = [
   ["PUT", "/api/v0/volumes", "api"],
   ["DELETE", "/api/v0/volumes", "api"],
   ["GET", "/api/v0/charges", "api"],
+  // Network volumes in the CLI's forms (vast-api-more.md §2.2); listed and deleted through /volumes.
+  ["POST", "/api/v0/network_volumes/search", "api"],
+  ["PUT", "/api/v0/network_volumes", "api"],
   // The log upload that `request_logs` points at: another host in the real service, fetched without auth (§3.4).
   ["GET", "/instance_logs/:file", "none"],
   // Serverless (vast-api-more.md §3): endpoints, workergroups under both of their paths, and the autoscaler host's calls at the root.

@@ -359,7 +359,7 @@ export class VastClient {
     }
   }
 
-  // ---- local volumes (§3.8) ----
+  // ---- volumes: local (§3.8) and network (vast-api-more.md §2.2) ----
 
   /** Searches volume offers; `query` is the `/volumes/search/` body (same shape as `/bundles/`). */
   async searchVolumeOffers(query: OfferQuery): Promise<VolumeOffer[]> {
@@ -380,11 +380,34 @@ export class VastClient {
    * rented it. The id comes from `volume_id`, `id` or `volume_name` ("V.<id>"), whichever is sent.
    */
   async createVolume(body: CreateVolumeBody): Promise<number> {
-    const operation = `create volume on volume offer ${body.id}`;
+    return this.#rentVolume("volume", "api/v0/volumes/", body);
+  }
+
+  /** Searches network-volume offers (`POST /network_volumes/search/`, vast-api-more.md §2.2); `query` has the `/volumes/search/` shape. */
+  async searchNetworkVolumeOffers(query: OfferQuery): Promise<VolumeOffer[]> {
+    const res = await this.#call({
+      operation: "search network volume offers",
+      method: "POST",
+      path: "api/v0/network_volumes/search/",
+      body: query,
+      schema: VolumeOfferList,
+      retry: "idempotent",
+      pace: "search",
+    });
+    return res.offers;
+  }
+
+  /** Rents a network volume (`PUT /network_volumes/`) and returns its id; retried only on 429, as `createVolume`. */
+  async createNetworkVolume(body: CreateVolumeBody): Promise<number> {
+    return this.#rentVolume("network volume", "api/v0/network_volumes/", body);
+  }
+
+  async #rentVolume(noun: string, path: string, body: CreateVolumeBody): Promise<number> {
+    const operation = `create ${noun} on ${noun} offer ${body.id}`;
     const res = await this.#call({
       operation,
       method: "PUT",
-      path: "api/v0/volumes/",
+      path,
       body,
       schema: CreateVolumeResult,
       retry: "refusedOnly",
@@ -430,13 +453,16 @@ export class VastClient {
     });
   }
 
-  /** Every local volume of the account (`GET /volumes?owner=me&type=all_volume`): there is no single-volume read. */
-  async listVolumes(): Promise<Volume[]> {
+  /**
+   * The account's volumes of one type (`GET /volumes?owner=me&type=…`; there is no single-volume
+   * read). Defaults to local volumes.
+   */
+  async listVolumes(type: "local_volume" | "network_volume" | "all_volume" = "local_volume"): Promise<Volume[]> {
     const res = await this.#call({
-      operation: "list volumes",
+      operation: `list volumes (${type})`,
       method: "GET",
       path: "api/v0/volumes/",
-      query: { owner: "me", type: "all_volume" },
+      query: { owner: "me", type },
       schema: VolumeList,
       retry: "idempotent",
       pace: "volume",
@@ -445,7 +471,7 @@ export class VastClient {
   }
 
   /**
-   * Deletes a volume (id in the query, as the CLI sends it); 404 `no_such_volume` means done. Vast
+   * Deletes a volume, local or network (id in the query, as the CLI sends it); 404 `no_such_volume` means done. Vast
    * refuses to delete an attached volume: that becomes `VAST_VOLUME_IN_USE`.
    */
   async deleteVolume(id: number): Promise<void> {

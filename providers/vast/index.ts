@@ -32,3 +32,6 @@ export { VastEndpoint, type VastEndpointArgs } from "./vast-endpoint.ts";
 export { VastWorkerGroup, type VastWorkerGroupArgs } from "./vast-worker-group.ts";
 export { getEndpoints, type EndpointLookupArgs } from "./lookups.ts";
 export type { Endpoint, EndpointState, Workergroup } from "./serverless-schemas.ts";
+export { VastNetworkVolume, type VastNetworkVolumeArgs } from "./vast-network-volume.ts";
+export { getNetworkVolumeOffers } from "./lookups.ts";
+export type { OutbidPolicy } from "./outbid.ts";

@@ -7,6 +7,7 @@ import { WhenDestroyedInput, WhenStoppedInput } from "./drift-policy.ts";
 import { maxUserLabelLength } from "./instance-tag.ts";
 import { OfferCriteria } from "./offer-query.ts";
 import { PortalWaitInput } from "./portal-wait.ts";
+import { OutbidPolicy } from "./outbid.ts";
 
 export const InstanceInputs = z
   .strictObject({
@@ -42,14 +43,29 @@ export const InstanceInputs = z
     whenDestroyed: WhenDestroyedInput,
     /** After "running", wait until the portal answers through its published port (portal-wait.ts). */
     waitForPortal: PortalWaitInput,
+    /** An existing volume, local (same machine) or network (same cluster), mounted at create (vast-api-more.md §2.1). */
+    volume: z
+      .strictObject({
+        volumeId: z.number().int().positive(),
+        mountPath: z.string().regex(/^\/[\w./-]*$/, "must be an absolute Linux path such as /data"),
+      })
+      .optional(),
+    /** Take over this existing instance instead of renting one (instance-adoption.ts). */
+    adoptId: z.number().int().positive().optional(),
+    /** What `up` does when this bid instance is outbid (outbid.ts). */
+    whenOutbid: OutbidPolicy.default("wait"),
   })
-  .refine((i) => (i.offer === undefined) !== (i.offerId === undefined), {
-    message: "set exactly one of offer (search criteria) and offerId",
+  .refine((i) => [i.offer, i.offerId, i.adoptId].filter((v) => v !== undefined).length === 1, {
+    message: "set exactly one of offer (search criteria), offerId and adoptId",
     path: ["offer"],
   })
-  .refine((i) => i.image !== undefined || i.templateHashId !== undefined, {
+  .refine((i) => i.adoptId !== undefined || i.image !== undefined || i.templateHashId !== undefined, {
     message: "set image, templateHashId, or both",
     path: ["image"],
+  })
+  .refine((i) => i.adoptId === undefined || i.volume === undefined, {
+    message: "an adopted instance keeps the volumes it has: leave volume out with adoptId",
+    path: ["volume"],
   });
 export type InstanceInputs = z.infer<typeof InstanceInputs>;
 
@@ -66,4 +82,5 @@ export const replacingInputs = [
   "args",
   "onstart",
   "imageLogin",
+  "volume",
 ] as const;

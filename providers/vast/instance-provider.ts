@@ -21,6 +21,8 @@ import { goneProgress, observe, runningProgress, stoppedProgress, type ObservedI
 import { instanceTag, labelWithTag, specHash } from "./instance-tag.ts";
 import { buildOfferQuery, defaultOfferTries } from "./offer-query.ts";
 import { portalWaitOf, waitForPortal, type PortalWaitInput } from "./portal-wait.ts";
+import { adoptById, adoptedReplaces, wantedLabel } from "./instance-adoption.ts";
+import { isOutbid, outbidDrift } from "./outbid.ts";
 import type { CreateInstanceBody, Instance } from "./schemas.ts";
 import { sessionFor, type VastSession } from "./session.ts";
 import { StackSpend } from "./stack-budget.ts";
@@ -57,19 +59,20 @@ export async function diff(
   settings: ProviderSettings = {},
 ): Promise<pulumi.dynamic.DiffResult> {
   const changed = (key: keyof InstanceInputs) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null);
-  const replaces: string[] = replacingInputs.filter((key) =>
-    key !== "offerId" ? changed(key) : news.offerId !== undefined && changed(key),
-  );
+  const adopted = news.adoptId !== undefined;
+  const replaces: string[] =
+    adoptedReplaces(id, news) ??
+    replacingInputs.filter((key) => (key !== "offerId" ? changed(key) : news.offerId !== undefined && changed(key)));
   // Switching between on-demand and interruptible is a new contract; a new bid on a bid is not.
-  if ((olds.bidPrice === undefined) !== (news.bidPrice === undefined)) replaces.push("bidPrice");
-  const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds", "waitForPortal"] as const).filter(changed);
+  if (!adopted && (olds.bidPrice === undefined) !== (news.bidPrice === undefined)) replaces.push("bidPrice");
+  const inPlace: string[] = (["state", "bidPrice", "readyTimeoutSeconds", "waitForPortal", "whenOutbid"] as const).filter(changed);
   // An instance recorded before the policies existed had the defaults: no update just to record them.
   if ((olds.whenStopped ?? WhenStopped.start) !== news.whenStopped) inPlace.push("whenStopped");
   if ((olds.whenDestroyed ?? WhenDestroyed.recreate) !== news.whenDestroyed) inPlace.push("whenDestroyed");
-  // The observed label is "" where the input was left out.
-  if ((olds.label ?? "") !== (news.label ?? "")) inPlace.push("label");
+  // The observed label is "" where the input was left out; an adopted instance keeps its own unless told.
+  if ((!adopted || news.label !== undefined) && (olds.label ?? "") !== (news.label ?? "")) inPlace.push("label");
   // An instance rented before tags existed, or relabelled in the console, gets its tag back.
-  if (replaces.length === 0 && olds.tag !== tagFor(news)) inPlace.push("tag");
+  if (replaces.length === 0 && !adopted && olds.tag !== tagFor(news)) inPlace.push("tag");
   if (replaces.length === 0) replaces.push(...(await driftOf(sessionFor(settings), id, olds, news, inPlace)));
   return { changes: replaces.length > 0 || inPlace.length > 0, replaces, deleteBeforeReplace: false };
 }
@@ -109,6 +112,11 @@ async function driftOf(
     if (!recorded) inPlace.push("status");
     return [];
   }
+  if (isOutbid(instance)) {
+    const { replaces, message } = outbidDrift(news.whenOutbid);
+    progressLine(id, message);
+    return replaces;
+  }
   const { status, intendedStatus } = observe(instance);
   if (leavesStopped(instance, olds, news) && !inPlace.includes("state")) {
     const recorded = olds.drift?.found === "stopped";
@@ -139,6 +147,13 @@ export async function create(
   inputs: InstanceInputs & { __provider?: string },
 ): Promise<pulumi.dynamic.CreateResult> {
   const session = sessionFor(settings);
+  if (inputs.adoptId !== undefined) {
+    const instance = await adoptById(session, inputs.adoptId);
+    progressLine(instance.id, "adopted by adoptId: nothing rented");
+    // Label, state and bid follow the inputs, as on any update.
+    const { outs } = await update(settings, String(instance.id), { ...inputs, ...observe(instance) } as InstanceOutputs, inputs);
+    return { id: String(instance.id), outs };
+  }
   const tag = tagFor(inputs);
   const label = labelWithTag(inputs.label, tag);
   const { id, offerId } = (await adoptTagged(session, label)) ?? (await rent(session, inputs, label));
@@ -307,6 +322,9 @@ function createBody(inputs: InstanceInputs, label: string): CreateInstanceBody {
     target_state: inputs.state,
     cancel_unavail: true,
     ...(inputs.imageLogin ? { image_login: inputs.imageLogin } : {}),
+    ...(inputs.volume
+      ? { volume_info: { mount_path: inputs.volume.mountPath, create_new: false, volume_id: inputs.volume.volumeId } }
+      : {}),
   };
 }
 
@@ -350,13 +368,13 @@ export async function update(
     if (news.whenDestroyed !== WhenDestroyed.leave) throw gone();
     return { outs: destroyedOutputs(olds, news) };
   }
-  const label = labelWithTag(news.label, tagFor(news));
-  if (label !== current.label) await session.client.manageInstance(instanceId, { label });
+  const label = wantedLabel(news, tagFor(news)) ?? current.label ?? "";
+  if (label !== (current.label ?? "")) await session.client.manageInstance(instanceId, { label });
   if (news.bidPrice !== undefined && news.bidPrice !== olds.bidPrice) await session.client.changeBid(instanceId, news.bidPrice);
   const { status, intendedStatus } = observe(current);
   const leave = leavesStopped(current, olds, news);
   // A start also revives an instance that was found not running (stopped outside Pulumi, preempted, a failed create).
-  const changeState = !leave && (news.state !== intendedStatus || (news.state === "running" && status !== "running"));
+  const changeState = !leave && (news.state !== intendedStatus || (news.state === "running" && status !== "running" && !isOutbid(current)));
   if (changeState) await session.client.manageInstance(instanceId, { state: news.state });
   const instance = !changeState
     ? { ...current, label }

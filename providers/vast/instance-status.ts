@@ -3,6 +3,7 @@
  * user needs next. Pure: no I/O.
  */
 import { splitLabel } from "./instance-tag.ts";
+import { isOutbid } from "./outbid.ts";
 import type { Instance } from "./schemas.ts";
 
 /** Where an instance stands relative to what we are waiting for. */
@@ -57,7 +58,10 @@ export function sshEndpoint(instance: Instance): { host: string; port: number } 
 /** Observed instance fields as resource outputs (plain JSON; deterministic so a refresh finds no change). */
 export interface ObservedInstance {
   instanceId: number;
+  /** `actual_status` (`provisioning` while null), or `outbid` for a bid instance that lost its GPU (outbid.ts). */
   status: string;
+  /** A bid instance that was outbid: stopped until its bid wins again (outbid.ts). */
+  outbid: boolean;
   intendedStatus: string;
   /** The user's part of the Vast label. */
   label: string;
@@ -82,9 +86,11 @@ export function observe(instance: Instance): ObservedInstance {
   }
   const ssh = sshEndpoint(instance);
   const { userLabel, tag } = splitLabel(instance.label);
+  const outbid = isOutbid(instance);
   return {
     instanceId: instance.id,
-    status: instance.actual_status ?? "provisioning",
+    status: outbid ? "outbid" : (instance.actual_status ?? "provisioning"),
+    outbid,
     intendedStatus: instance.intended_status ?? "running",
     label: userLabel,
     tag: tag?.tag ?? null,

@@ -112,6 +112,23 @@ export function getVolumeOffers(lookup: VolumeOfferLookup = { filter: {} }, sett
   return run(settings, (client) => client.searchVolumeOffers({ ...buildVolumeOfferQuery(criteria, sizeGb), limit }));
 }
 
+/**
+ * Network-volume offers matching `lookup`, by the same query, defaults and order as
+ * {@link getVolumeOffers}: the query a `VastNetworkVolume`'s `offer` runs. Each offer is a cluster's
+ * storage pool (`cluster_id`); `disk_space` is what is left of it.
+ *
+ * @example
+ * export const pools = getNetworkVolumeOffers({ filter: { geolocation: { in: ["US"] } }, sizeGb: 100 })
+ *   .apply((offers) => offers.map((o) => ({ id: o.id, cluster: o.cluster_id, perGbMonth: o.storage_cost })));
+ */
+export function getNetworkVolumeOffers(
+  lookup: VolumeOfferLookup = { filter: {} },
+  settings?: LookupSettings,
+): pulumi.Output<VolumeOffer[]> {
+  const { sizeGb, limit, ...criteria } = parse("getNetworkVolumeOffers", VolumeOfferLookup, lookup);
+  return run(settings, (client) => client.searchNetworkVolumeOffers({ ...buildVolumeOfferQuery(criteria, sizeGb), limit }));
+}
+
 /** The account's instances with this label and/or matching `filter` (all pages of the v1 list). */
 export function getInstances(lookup: InstanceLookupArgs = {}, settings?: LookupSettings): pulumi.Output<Instance[]> {
   const { label, filter } = parse("getInstances", InstanceLookupArgs, lookup);

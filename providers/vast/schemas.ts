@@ -30,6 +30,8 @@ export const CreateInstanceBody = z.strictObject({
   target_state: z.enum(["running", "stopped"]).optional(),
   cancel_unavail: z.boolean().optional(),
   image_login: z.string().optional(),
+  /** An existing volume (local or network) to mount, as the CLI's `--link-volume` sends it (vast-api-more.md §2.1). */
+  volume_info: z.strictObject({ mount_path: z.string(), create_new: z.literal(false), volume_id: z.number().int() }).optional(),
 });
 export type CreateInstanceBody = z.infer<typeof CreateInstanceBody>;
 
@@ -164,18 +166,20 @@ export const CreateVolumeResult = z.looseObject({
 });
 export type CreateVolumeResult = z.infer<typeof CreateVolumeResult>;
 
-/** One row of `POST /volumes/search/` (vast-api.md §3.1 end); only the fields we read are typed. */
+/** One row of `POST /volumes/search/` or `/network_volumes/search/` (vast-api.md §3.1 end); only the fields we read are typed. */
 export const VolumeOffer = z.looseObject({
   id: looseNumber,
   machine_id: looseNumber.nullish(),
   disk_space: looseNumber.nullish(),
   storage_cost: looseNumber.nullish(),
   geolocation: z.string().nullish(),
+  /** A network-volume offer's cluster: only machines of that cluster can mount its volumes (vast-api-more.md §2.2). */
+  cluster_id: looseNumber.nullish(),
 });
 export type VolumeOffer = z.infer<typeof VolumeOffer>;
 export const VolumeOfferList = z.looseObject({ offers: z.array(VolumeOffer) });
 
-/** One row of `GET /volumes?owner=me` (vast-api.md §3.8); there is no single-volume read. */
+/** One row of `GET /volumes?owner=me`, local or network (vast-api.md §3.8); there is no single-volume read. */
 export const Volume = z.looseObject({
   id: looseNumber,
   status: z.string().nullish(),
@@ -184,6 +188,8 @@ export const Volume = z.looseObject({
   machine_id: looseNumber.nullish(),
   label: z.string().nullish(),
   name: z.string().nullish(),
+  /** Set on a network volume: the cluster whose machines can mount it (vast-api-more.md §2.2). */
+  cluster_id: looseNumber.nullish(),
 });
 export type Volume = z.infer<typeof Volume>;
 export const VolumeList = z.looseObject({ volumes: z.array(Volume) });

@@ -24,6 +24,8 @@ export interface VastSession {
   adopted: Set<number>;
   /** Volumes a create adopted by `adoptId` in this process: the same guard as `adopted`, for volume ids. */
   adoptedVolumes: Set<number>;
+  /** Templates a create adopted by `adoptId` in this process: the same guard, for template ids. */
+  adoptedTemplates: Set<number>;
   /** How long to keep looking for a create whose answer was lost (vast-api.md §5.4). */
   unknownOutcomeWindowMs: number;
   /** What each stack's instances cost, for stacks with a budget; by `project/stack`. */
@@ -47,6 +49,7 @@ export function sessionFor(settings: ProviderSettings | undefined): VastSession 
       offers: new OfferBook(client),
       adopted: new Set(),
       adoptedVolumes: new Set(),
+      adoptedTemplates: new Set(),
       unknownOutcomeWindowMs: tuning.unknownOutcomeWindowMs ?? 180_000,
       spends: new Map(),
     };

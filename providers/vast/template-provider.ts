@@ -7,6 +7,7 @@ import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
 import { envProblems, toTemplateEnvString } from "./env-spec.ts";
+import { VastError, VastErrorCode } from "./errors.ts";
 import { OfferFilter } from "./offer-query.ts";
 import type { TemplateBody } from "./schemas.ts";
 import { sessionFor } from "./session.ts";
@@ -29,6 +30,10 @@ export const TemplateInputs = z.strictObject({
   private: z.boolean().default(true),
   searchFilter: OfferFilter.optional(),
   dockerLogin: z.strictObject({ registry: z.string().min(1), username: z.string().min(1), password: z.string().min(1) }).optional(),
+  /** Take over this existing template (numeric id, or a 32-hex-digit hash of one of its versions) instead of creating one. */
+  adoptId: z
+    .union([z.number().int().positive(), z.string().regex(/^[0-9a-f]{32}$/, "must be a template id or its 32-hex-digit hash_id")])
+    .optional(),
 });
 export type TemplateInputs = z.infer<typeof TemplateInputs>;
 
@@ -71,16 +76,37 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
   );
 }
 
-export async function diff(_id: string, olds: TemplateOutputs, news: TemplateInputs): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(id: string, olds: TemplateOutputs, news: TemplateInputs): Promise<pulumi.dynamic.DiffResult> {
   // Every field of a template is editable in place; edits keep the id and mint a new hash.
   const changed = (Object.keys(TemplateInputs.shape) as Array<keyof TemplateInputs>).some(
     (k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
   );
-  return { changes: changed };
+  // Only an `adoptId` naming another template is another template; naming the one held (by id, or
+  // by the hash it had when adopted) is an edit at most.
+  const another =
+    news.adoptId !== undefined && news.adoptId !== olds.adoptId && news.adoptId !== Number(id) && news.adoptId !== olds.hashId;
+  return { changes: changed, replaces: another ? ["adoptId"] : [], deleteBeforeReplace: false };
 }
 
+/**
+ * Creates the template, or with `adoptId` takes over an existing one (nothing created) and edits
+ * it to the inputs: an edit keeps its id, and content already equal keeps its hash too.
+ */
 export async function create(settings: ProviderSettings, inputs: TemplateInputs): Promise<pulumi.dynamic.CreateResult> {
-  const template = await sessionFor(settings).client.createTemplate(body(inputs));
+  const session = sessionFor(settings);
+  if (inputs.adoptId === undefined) {
+    const template = await session.client.createTemplate(body(inputs));
+    return { id: String(template.id), outs: { ...inputs, templateId: template.id, hashId: template.hash_id } };
+  }
+  const key = typeof inputs.adoptId === "number" ? { id: { eq: inputs.adoptId } } : { hash_id: { eq: inputs.adoptId } };
+  const [found] = await session.client.searchTemplates(key);
+  if (!found)
+    throw new VastError(
+      VastErrorCode.notFound,
+      `adoptId: no template ${inputs.adoptId} among the account's templates (\`vastai search templates\`)`,
+    );
+  session.adoptedTemplates.add(found.id);
+  const template = await session.client.updateTemplate(found.hash_id, body(inputs));
   return { id: String(template.id), outs: { ...inputs, templateId: template.id, hashId: template.hash_id } };
 }
 
@@ -101,7 +127,13 @@ export async function read(settings: ProviderSettings, id: string, props: Templa
 }
 
 export async function remove(settings: ProviderSettings, id: string): Promise<void> {
-  await sessionFor(settings).client.deleteTemplate(Number(id));
+  const session = sessionFor(settings);
+  // `up --replace` of an adopting resource adopts the template its predecessor holds, then deletes the predecessor.
+  if (session.adoptedTemplates.has(Number(id))) {
+    console.error(`vast template ${id}: kept: the resource that replaces this one adopted it`);
+    return;
+  }
+  await session.client.deleteTemplate(Number(id));
 }
 
 export const templateKind = vastKind<TemplateInputs, TemplateOutputs>({ check, diff, create, update, read, remove });

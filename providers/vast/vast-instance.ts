@@ -10,10 +10,32 @@ import type { OfferCriteria } from "./offer-query.ts";
 
 /** Arguments of {@link VastInstance}. */
 export interface VastInstanceArgs {
-  /** Offer search criteria, evaluated at create time; changing them replaces the instance. Set this or `offerId`. */
+  /** Offer search criteria, evaluated at create time; changing them replaces the instance. Set one of `offer`, `offerId` and `adoptId`. */
   readonly offer?: pulumi.Input<OfferCriteria>;
-  /** A fixed offer (ask) id to rent. Set this or `offer`. */
+  /** A fixed offer (ask) id to rent. Set one of `offer`, `offerId` and `adoptId`. */
   readonly offerId?: pulumi.Input<number>;
+  /**
+   * Take over this existing instance (`vastai show instances`) instead of renting one: nothing is
+   * rented, `image`/`templateHashId` may be left out, and the instance keeps its own label unless
+   * `label` is set (it gets no `vk:` tag, so the sweep and the stack budget leave it out). Label,
+   * state and bid still change in place; naming another id replaces, and other inputs that would
+   * replace a rented instance are not applied to an adopted one. Destroying the resource destroys
+   * the instance: to let go of it instead, set the `retainOnDelete: true` resource option first.
+   */
+  readonly adoptId?: pulumi.Input<number>;
+  /**
+   * An existing volume to mount at create: a `VastVolume` (on the same machine: filter the offer
+   * with `machine_id`) or a `VastNetworkVolume` (on the same cluster: filter with `cluster_id`), at
+   * an absolute path in the container. Changing it replaces the instance. Defaults to none.
+   */
+  readonly volume?: pulumi.Input<{ volumeId: pulumi.Input<number>; mountPath: pulumi.Input<string> }>;
+  /**
+   * For a bid instance (`bidPrice`): what `up` does once it is outbid (stopped by Vast, not
+   * destroyed, `status` `outbid`). `wait` keeps it until its bid wins again (raising `bidPrice`
+   * helps); `replace` rents the next offer matching `offer` under its `maxPricePerHour` and destroys
+   * the outbid one. Defaults to `wait`.
+   */
+  readonly whenOutbid?: pulumi.Input<"wait" | "replace">;
   /** Template to start from (its current `hashId`). */
   readonly templateHashId?: pulumi.Input<string>;
   /** Docker image; overrides the template's. Required without a template. */
@@ -76,8 +98,10 @@ export class VastInstance extends pulumi.dynamic.Resource {
   declare readonly instanceId: pulumi.Output<number>;
   /** The offer rented; null for an instance adopted from an earlier, interrupted `up`. */
   declare readonly offerId: pulumi.Output<number | null>;
-  /** `actual_status` when last observed: `running`, `exited`, …; `destroyed` for one `whenDestroyed: leave` keeps. */
+  /** `actual_status` when last observed: `running`, `exited`, …; `outbid` for a bid instance that lost its GPU; `destroyed` for one `whenDestroyed: leave` keeps. */
   declare readonly status: pulumi.Output<string>;
+  /** True while this bid instance is outbid: stopped, not destroyed, until its bid wins again (see `whenOutbid`). */
+  declare readonly outbid: pulumi.Output<boolean>;
   declare readonly intendedStatus: pulumi.Output<string>;
   /** The user's part of the Vast label. */
   declare readonly label: pulumi.Output<string>;
@@ -99,7 +123,10 @@ export class VastInstance extends pulumi.dynamic.Resource {
       instanceId: undefined,
       offerId: undefined,
       status: undefined,
+      outbid: undefined,
       intendedStatus: undefined,
+      // Observed even when no label is given (an adopted instance's own label).
+      label: undefined,
       tag: undefined,
       machineId: undefined,
       gpuName: undefined,

@@ -38,6 +38,14 @@ export interface VastTemplateArgs {
   readonly private?: pulumi.Input<boolean>;
   /** Offer filter suggested with the template (`/bundles/` shape). */
   readonly searchFilter?: pulumi.Input<OfferFilter>;
+  /**
+   * Take over this existing template (its numeric id, or the 32-hex-digit `hash_id` of one of its
+   * versions) instead of creating one: nothing is created, and the template is edited to these
+   * inputs (an edit keeps its id; equal content keeps its hash). Naming the template already held
+   * changes nothing; naming another replaces. Destroying the resource deletes the template: to let
+   * go of it instead, set the `retainOnDelete: true` resource option first. Defaults to creating.
+   */
+  readonly adoptId?: pulumi.Input<number | string>;
   /** Private registry credentials; the password should be a secret. */
   readonly dockerLogin?: pulumi.Input<{ registry: pulumi.Input<string>; username: pulumi.Input<string>; password: pulumi.Input<string> }>;
 }

@@ -1,6 +1,7 @@
 /**
- * A throwaway Pulumi program that imports the kit by package name, as a team repository does, from
- * this checkout: its own folder, file backend and `dev` stack, removed after the test.
+ * A throwaway Pulumi program in its own folder that imports the kit by package name, as a team
+ * repository does (from this checkout, through node_modules symlinks), with a file backend and the
+ * `dev` stack initialised: for engine tests of resources the repository's own program does not use.
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
@@ -14,20 +15,18 @@ const run = promisify(execFile);
 
 export interface ProgramStack {
   dir: string;
+  /** The environment `pulumi` runs with (file backend, passphrase, `env`). */
   env: NodeJS.ProcessEnv;
   /** Runs `pulumi <args>` on the `dev` stack; rejects with stdout and stderr on a non-zero exit. */
   pulumi(...args: string[]): Promise<string>;
+  /** The stack's outputs as JSON. */
   outputs(): Promise<Record<string, any>>;
+  /** Sets stack config keys (plain values). */
+  config(values: Record<string, string>): Promise<void>;
 }
 
-/** The program `source` (an index.ts) on a fresh `dev` stack with `config` set and `env` added. */
-export async function programStack(
-  t: TestContext,
-  name: string,
-  source: string,
-  config: Record<string, string>,
-  env: Record<string, string>,
-): Promise<ProgramStack> {
+/** `source` as `index.ts` of a new project `name`, its `dev` stack pointed at `env` (e.g. `VAST_API_KEY`); removed after the test. */
+export async function programStack(t: TestContext, name: string, source: string, env: Record<string, string>): Promise<ProgramStack> {
   const dir = await mkdtemp(join(tmpdir(), `vast-kit-${name}-`));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, "node_modules"));
@@ -46,6 +45,13 @@ export async function programStack(
       )
     ).stdout;
   await run("pulumi", ["stack", "init", "dev", "--non-interactive", "--cwd", dir], { env: childEnv });
-  for (const [key, value] of Object.entries(config)) await pulumi("config", "set", key, value);
-  return { dir, env: childEnv, pulumi, outputs: async () => JSON.parse(await pulumi("stack", "output", "--json")) };
+  return {
+    dir,
+    env: childEnv,
+    pulumi,
+    outputs: async () => JSON.parse(await pulumi("stack", "output", "--json")),
+    config: async (values) => {
+      for (const [key, value] of Object.entries(values)) await pulumi("config", "set", key, value);
+    },
+  };
 }

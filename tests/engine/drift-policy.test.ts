@@ -42,13 +42,8 @@ test(
       timings: { schedulingMs: 100, loadingMs: 300, stoppingMs: 100, startingMs: 100, rebootMs: 100 },
     });
     t.after(() => emulator.close());
-    const stack = await programStack(
-      t,
-      "drift-policy",
-      program,
-      { "vast:apiUrl": emulator.url, keepWhenStopped: "leave", keepWhenDestroyed: "leave" },
-      { VAST_API_KEY: apiKey },
-    );
+    const stack = await programStack(t, "drift-policy", program, { VAST_API_KEY: apiKey });
+    await stack.config({ "vast:apiUrl": emulator.url, keepWhenStopped: "leave", keepWhenDestroyed: "leave" });
     const vast = (method: string, path: string, body: unknown, key = apiKey) =>
       fetch(`${emulator.url}${path}`, {
         method,

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { startEmulator } from "../../emulator/index.ts";
 import { VastClient } from "../../providers/vast/client.ts";
 import { listEndpoints, listWorkergroups, updateEndpoint } from "../../providers/vast/serverless-api.ts";
-import { throwawayProgram } from "../_support/throwaway-program.ts";
+import { programStack } from "../_support/program.ts";
 
 const apiKey = "serverless-engine-key-7d1f0a";
 
@@ -42,7 +42,7 @@ test(
     t.after(() => emulator.close());
     const client = new VastClient({ apiUrl: emulator.url, apiKey });
     t.after(() => client.close());
-    const { pulumi, outputs } = await throwawayProgram(t, "serverless-test", program, { VAST_API_KEY: apiKey });
+    const { pulumi, outputs } = await programStack(t, "serverless-test", program, { VAST_API_KEY: apiKey });
     await pulumi("config", "set", "vast:apiUrl", emulator.url);
     await pulumi("config", "set", "coldWorkers", "1");
     await pulumi("config", "set", "gpuRamGb", "24");

@@ -4,17 +4,11 @@
  * refresh after an out-of-band delete, and destroy that lets the adopted one go (retainOnDelete).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/index.ts";
 import { VastClient } from "../../providers/vast/client.ts";
-import { repoRoot, fileBackendEnv } from "../_support/pulumi.ts";
+import { programStack } from "../_support/program.ts";
 
-const run = promisify(execFile);
 const apiKey = "volume-engine-key-4e8b1c";
 
 const program = `
@@ -42,28 +36,7 @@ test(
     const client = new VastClient({ apiUrl: emulator.url, apiKey });
     t.after(() => client.close());
 
-    const dir = await mkdtemp(join(tmpdir(), "vast-kit-volume-"));
-    t.after(() => rm(dir, { recursive: true, force: true }));
-    // The program imports the kit by package name, as a team repository does, from this checkout.
-    await mkdir(join(dir, "node_modules"));
-    await symlink(repoRoot, join(dir, "node_modules", "vast-kit"));
-    await symlink(join(repoRoot, "node_modules", "@pulumi"), join(dir, "node_modules", "@pulumi"));
-    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "volume-test", private: true, type: "module" }));
-    await writeFile(
-      join(dir, "Pulumi.yaml"),
-      "name: volume-test\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.ts\n",
-    );
-    await writeFile(join(dir, "index.ts"), program);
-
-    const env = fileBackendEnv(dir, "volume", { VAST_API_KEY: apiKey });
-    const pulumi = async (...args: string[]) =>
-      (
-        await run("pulumi", [...args, "--stack", "dev", "--non-interactive", "--cwd", dir], { env, maxBuffer: 64 << 20 }).catch((e) => {
-          throw new Error(`pulumi ${args.join(" ")} failed:\n${e.stdout}\n${e.stderr}`);
-        })
-      ).stdout;
-    const outputs = async () => JSON.parse(await pulumi("stack", "output", "--json"));
-    await run("pulumi", ["stack", "init", "dev", "--non-interactive", "--cwd", dir], { env });
+    const { pulumi, outputs } = await programStack(t, "volume-test", program, { VAST_API_KEY: apiKey });
     await pulumi("config", "set", "vast:apiUrl", emulator.url);
     await pulumi("config", "set", "sizeGb", "10");
 

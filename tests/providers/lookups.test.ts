@@ -4,7 +4,15 @@ import { test } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
 import { VastClient } from "../../providers/vast/client.ts";
 import { VastErrorCode } from "../../providers/vast/errors.ts";
-import { getCurrentUser, getGpuOffers, getInstances, getSshKeys, getTemplates, getVolumeOffers } from "../../providers/vast/index.ts";
+import {
+  getCurrentUser,
+  getGpuOffers,
+  getInstances,
+  getNetworkVolumeOffers,
+  getSshKeys,
+  getTemplates,
+  getVolumeOffers,
+} from "../../providers/vast/index.ts";
 import { emulatorFor } from "./_emulator.ts";
 
 function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
@@ -95,6 +103,7 @@ test("a bad filter or missing lookup field fails at the call with VAST_INVALID_I
   );
   invalid(() => getGpuOffers({ filter: {}, limit: 100 }, settings), /limit/);
   invalid(() => getVolumeOffers({ filter: { disk_space: 50 as never } }, settings), /filter\.disk_space/);
+  invalid(() => getNetworkVolumeOffers({ filter: {}, sizeGb: 0.5 }, settings), /getNetworkVolumeOffers: [\s\S]*sizeGb/);
   invalid(() => getInstances({ filter: { actual_status: "running" as never } }, settings), /filter\.actual_status/);
   invalid(() => getTemplates({}, settings), /give at least one of id, hashId or name/);
   invalid(() => getTemplates({ hashId: "nope" }, settings), /hashId[\s\S]*32-hex-digit|32-hex-digit[\s\S]*hashId/);

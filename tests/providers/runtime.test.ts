@@ -10,6 +10,7 @@ test("the runtime keeps the kind table that providers stored in old state call",
     "endpoint",
     "envVar",
     "instance",
+    "networkVolume",
     "randomSecret",
     "sshKey",
     "template",
@@ -20,7 +21,7 @@ test("the runtime keeps the kind table that providers stored in old state call",
     for (const method of ["check", "diff", "create", "read", "remove"] as const)
       assert.equal(typeof implementation[method], "function", `${kind}.${method}`);
   }
-  for (const kind of ["template", "instance", "envVar", "dockerImage", "volume", "endpoint", "workerGroup"] as const)
+  for (const kind of ["template", "instance", "envVar", "dockerImage", "volume", "networkVolume", "endpoint", "workerGroup"] as const)
     assert.equal(typeof kinds[kind].update, "function", `${kind}.update`);
 });
 
