@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { buildCatalog } from "./catalog.ts";
 import type { EmulatorState } from "./context.ts";
 import { EmulatorDb } from "./db.ts";
+import { keyHash } from "./key-hash.ts";
 import { DockerRuntime } from "./docker-runtime.ts";
 import { EmulatorError } from "./errors.ts";
 import { InstanceContainers, containerOwner } from "./instance-containers.ts";
@@ -24,6 +25,7 @@ import { LogUploads } from "./log-uploads.ts";
 import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from "./config.ts";
 import type { LifecycleTimings } from "./config.ts";
 import type { InstanceSecrets } from "./routes/admin.ts";
+import { acceptInvites } from "./routes/teams.ts";
 
 export type { EmulatorOptions, Faults, LifecycleTimings };
 export { DEFAULT_TIMINGS };
@@ -71,6 +73,12 @@ export interface RunningEmulator {
    * cleanup, before `close()`: `close()` leaves containers running so a stack survives a restart.
    */
   removeContainers(): Promise<number>;
+  /**
+   * The invited person accepts every pending team invitation sent to `email` (the real acceptance
+   * happens in the console, vast-api-more.md §4.4); they get a user account if they had none.
+   * Returns the team account ids joined. Also `POST /_emulator/invites/accept` `{"email"}`.
+   */
+  acceptInvites(email: string): number[];
   /** Stops listening, drops open connections and closes the database; containers are left as they are. */
   close(): Promise<void>;
 }
@@ -79,6 +87,7 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const opts = parseOptions(EmulatorOptions, options, "emulator options");
   const db = new EmulatorDb(opts.statePath);
+  db.bindPrimaryKey(keyHash(opts.apiKey));
   const docker = opts.docker
     ? await connectDocker(opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET).catch((error: unknown) => {
         db.close();
@@ -124,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return config && { open_button_token: config.openButtonToken, container_api_key: config.instanceApiKey };
     },
     removeContainers: async () => (containers ? containers.removeAll() : 0),
+    acceptInvites: (email: string) => acceptInvites(db, email, Date.now()),
   };
 
   const server = createServer(
@@ -159,6 +169,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     instanceSecrets: controls.instanceSecrets,
     containerOwner: containers?.owner ?? null,
     removeContainers: controls.removeContainers,
+    acceptInvites: controls.acceptInvites,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => {

@@ -59,6 +59,14 @@ export const DOCUMENTED_LIMITS: Readonly<Record<string, Limit>> = {
   "GET /api/v0/volumes": perSecond(5.5),
   "PUT /api/v0/volumes": perSecond(5.5),
   "DELETE /api/v0/volumes": perSecond(5.5),
+  // vast-api-more.md §7; team, role-create, cluster and overlay calls have no documented threshold.
+  "POST /api/v0/auth/apikeys": perSecond(2.0),
+  "GET /api/v0/auth/apikeys": perSecond(1.0),
+  "DELETE /api/v0/auth/apikeys/:id": perSecond(2.0),
+  "POST /api/v0/users": perSecond(3.0),
+  "GET /api/v0/subaccounts": perSecond(2.1),
+  "DELETE /api/v0/team/members/:id": perSecond(3.0),
+  "DELETE /api/v0/team/roles/:name": perSecond(3.0),
 };
 
 /** The `threshold=` Vast prints for an endpoint (2.0 where none is documented). */

@@ -19,6 +19,8 @@ export interface AdminControls {
   listInstances(): unknown[];
   instanceSecrets(id: number): InstanceSecrets | undefined;
   removeContainers(): Promise<number>;
+  /** Accepts every pending team invitation of `email` (vast-api-more.md §4.4); returns the team ids joined. */
+  acceptInvites(email: string): number[];
 }
 
 /** What the container of an instance is given and the API does not return (vast-api.md §6.4). */
@@ -65,6 +67,11 @@ export async function handleAdmin(admin: AdminControls, method: string, path: st
         return json(admin.stats());
       case "GET /_emulator/instances":
         return json(admin.listInstances());
+      case "POST /_emulator/invites/accept": {
+        const body = parseJson(rawBody) as { email?: unknown };
+        if (typeof body?.email !== "string") throw new InvalidOptionsError("email: required, a string", ["email"]);
+        return json({ teams: admin.acceptInvites(body.email) });
+      }
       case "DELETE /_emulator/containers":
         return json({ removed: await admin.removeContainers() });
       default:

@@ -22,6 +22,31 @@ import { attachSshKey, createSshKey, deleteSshKey, detachSshKey, listInstanceSsh
 import type { EndpointKey } from "./table.ts";
 import { createTemplate, deleteTemplate, editTemplate, editTemplateV1, searchTemplates } from "./templates.ts";
 import { createVolume, deleteVolume, listVolumes } from "./volumes.ts";
+import { createApiKey, deleteApiKey, listApiKeys, showApiKey } from "./api-keys.ts";
+import {
+  createCluster,
+  createOverlay,
+  deleteCluster,
+  deleteOverlay,
+  joinCluster,
+  joinOverlay,
+  listClusters,
+  listOverlays,
+  removeClusterMachine,
+} from "./clusters.ts";
+import { createSubaccount, listSubaccounts } from "./subaccounts.ts";
+import {
+  createRole,
+  createTeam,
+  destroyTeam,
+  inviteMember,
+  listMembers,
+  listRolesFull,
+  removeMember,
+  removeRole,
+  showRole,
+  updateRole,
+} from "./teams.ts";
 
 export const HANDLERS: Record<EndpointKey, Handler> = {
   "GET /api/v0/gpu_names/unique": gpuNames,
@@ -62,4 +87,29 @@ export const HANDLERS: Record<EndpointKey, Handler> = {
   "PUT /api/v0/volumes": createVolume,
   "DELETE /api/v0/volumes": deleteVolume,
   "GET /instance_logs/:file": serveLogUpload,
+  "POST /api/v0/team": createTeam,
+  "DELETE /api/v0/team": destroyTeam,
+  "POST /api/v0/team/roles": createRole,
+  "GET /api/v0/team/roles-full": listRolesFull,
+  "GET /api/v0/team/roles/:name": showRole,
+  "PUT /api/v0/team/roles/:id": updateRole,
+  "DELETE /api/v0/team/roles/:name": removeRole,
+  "POST /api/v0/team/invite": inviteMember,
+  "GET /api/v0/team/members": listMembers,
+  "DELETE /api/v0/team/members/:id": removeMember,
+  "POST /api/v0/auth/apikeys": createApiKey,
+  "GET /api/v0/auth/apikeys": listApiKeys,
+  "GET /api/v0/auth/apikeys/:id": showApiKey,
+  "DELETE /api/v0/auth/apikeys/:id": deleteApiKey,
+  "POST /api/v0/users": createSubaccount,
+  "GET /api/v0/subaccounts": listSubaccounts,
+  "POST /api/v0/cluster": createCluster,
+  "PUT /api/v0/cluster": joinCluster,
+  "DELETE /api/v0/cluster/remove_machine": removeClusterMachine,
+  "DELETE /api/v0/cluster": deleteCluster,
+  "GET /api/v0/clusters": listClusters,
+  "POST /api/v0/overlay": createOverlay,
+  "GET /api/v0/overlay": listOverlays,
+  "PUT /api/v0/overlay": joinOverlay,
+  "DELETE /api/v0/overlay": deleteOverlay,
 };
