@@ -13,6 +13,10 @@ import { instanceKind } from "./vast/instance-provider.ts";
 import { sshKeyKind } from "./vast/ssh-key-provider.ts";
 import { templateKind } from "./vast/template-provider.ts";
 import { volumeKind } from "./vast/volume-provider.ts";
+import { apiKeyKind } from "./vast/api-key-provider.ts";
+import { teamKind } from "./vast/team-provider.ts";
+import { teamMemberKind } from "./vast/team-member-provider.ts";
+import { teamRoleKind } from "./vast/team-role-provider.ts";
 
 export const kinds = {
   template: templateKind,
@@ -22,5 +26,9 @@ export const kinds = {
   volume: volumeKind,
   dockerImage: imageKind,
   randomSecret: secretKind,
+  team: teamKind,
+  teamRole: teamRoleKind,
+  teamMember: teamMemberKind,
+  apiKey: apiKeyKind,
 };
 export type Kind = keyof typeof kinds;

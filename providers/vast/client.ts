@@ -55,9 +55,11 @@ export interface VastClientOptions {
 /** Query of `POST /bundles/`: `{field: {op: value}}` plus the reserved keys (vast-api.md §3.1). */
 export type OfferQuery = Record<string, unknown>;
 
-type RetryClass = "idempotent" | "refusedOnly";
+/** `never`: for calls whose 429 is an answer rather than a throttle (a team invitation sent too recently). */
+type RetryClass = "idempotent" | "refusedOnly" | "never";
 
-interface CallOptions<S extends z.ZodType> {
+/** One API call as the transport sees it. */
+export interface CallOptions<S extends z.ZodType> {
   operation: string;
   method: Dispatcher.HttpMethod;
   path: string;
@@ -109,6 +111,7 @@ export class VastClient {
     this.#dispatchers = {
       idempotent: this.#agent.compose(interceptors.retry(retryOptions("idempotent", limits))),
       refusedOnly: this.#agent.compose(interceptors.retry(retryOptions("refusedOnly", limits))),
+      never: this.#agent,
     };
   }
 
@@ -508,6 +511,15 @@ export class VastClient {
       if (error instanceof VastError && error.vastError === "nonexistent_key") return;
       throw error;
     }
+  }
+
+  /**
+   * One call through this client's pacing, retries and error mapping, for the endpoint modules that
+   * live beside this file (team-api.ts).
+   * @internal
+   */
+  async request<S extends z.ZodType>(call: CallOptions<S>): Promise<z.infer<S>> {
+    return this.#call(call);
   }
 
   // ---- transport ----

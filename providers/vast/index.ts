@@ -24,3 +24,8 @@ export {
 export type { CurrentUser, Instance, Offer, SshKey, Template, VolumeOffer } from "./schemas.ts";
 export { InstanceNotReadyError, VastError, VastErrorCode } from "./errors.ts";
 export type { OfferCriteria, OfferFilter, VolumeOfferCriteria } from "./offer-query.ts";
+export { VastTeam, type VastTeamArgs } from "./vast-team.ts";
+export { VastTeamRole, type VastTeamRoleArgs } from "./vast-team-role.ts";
+export { VastTeamMember, type VastTeamMemberArgs } from "./vast-team-member.ts";
+export { VastApiKey, type VastApiKeyArgs } from "./vast-api-key.ts";
+export { VastPermissions, PermissionCategory, type EndpointPermission, type PermissionConstraint } from "./permissions.ts";

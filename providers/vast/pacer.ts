@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The endpoint classes Vast limits separately. */
-export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume";
+export type PaceClass = "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume" | "team";
 
 interface Budget {
   perSecond: number;
@@ -26,6 +26,8 @@ const budgets: Record<PaceClass, Budget> = {
   template: { perSecond: 2.7, burst: 2 },
   account: { perSecond: 2.7, burst: 2 },
   volume: { perSecond: 4.9, burst: 3 },
+  // Teams, keys, subaccounts, clusters (vast-api-more.md §7): the API-key list's 1.0 is the tightest.
+  team: { perSecond: 0.9, burst: 2 },
 };
 
 /**
