@@ -14,6 +14,7 @@ import { sshKeyKind } from "./vast/ssh-key-provider.ts";
 import { templateKind } from "./vast/template-provider.ts";
 import { volumeKind } from "./vast/volume-provider.ts";
 import { apiKeyKind } from "./vast/api-key-provider.ts";
+import { subaccountKind } from "./vast/subaccount-provider.ts";
 import { teamKind } from "./vast/team-provider.ts";
 import { teamMemberKind } from "./vast/team-member-provider.ts";
 import { teamRoleKind } from "./vast/team-role-provider.ts";
@@ -30,5 +31,6 @@ export const kinds = {
   teamRole: teamRoleKind,
   teamMember: teamMemberKind,
   apiKey: apiKeyKind,
+  subaccount: subaccountKind,
 };
 export type Kind = keyof typeof kinds;

@@ -29,3 +29,4 @@ export { VastTeamRole, type VastTeamRoleArgs } from "./vast-team-role.ts";
 export { VastTeamMember, type VastTeamMemberArgs } from "./vast-team-member.ts";
 export { VastApiKey, type VastApiKeyArgs } from "./vast-api-key.ts";
 export { VastPermissions, PermissionCategory, type EndpointPermission, type PermissionConstraint } from "./permissions.ts";
+export { VastSubaccount, type VastSubaccountArgs } from "./vast-subaccount.ts";
