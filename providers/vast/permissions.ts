@@ -44,7 +44,17 @@ export type EndpointPermission = z.infer<typeof EndpointPermission>;
 export const VastPermissions = z.strictObject({
   api: z.partialRecord(
     PermissionCategory,
-    z.record(z.string().regex(/^api\.[a-z0-9_.]+$/, "endpoint keys look like api.instance.request_logs"), EndpointPermission),
+    z.record(z.string().regex(/^api\.[a-z0-9_.]+$/), EndpointPermission, {
+      error: (issue) => (issue.code === "invalid_key" ? "endpoint keys look like api.instance.request_logs" : undefined),
+    }),
+    {
+      // A partial record over an enum reports unknown keys as `unrecognized_keys`, which its issue type leaves out.
+      error: (issue) => {
+        const { code, keys = [] } = issue as { code: string; keys?: string[] };
+        if (code !== "unrecognized_keys") return undefined;
+        return `unknown permission categor${keys.length > 1 ? "ies" : "y"} ${keys.join(", ")}: use ${PermissionCategory.options.join(", ")}`;
+      },
+    },
   ),
 });
 /** A permissions document (vast-api-more.md §4.3). */

@@ -14,7 +14,14 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import { startEmulator } from "../../emulator/index.ts";
 import { VastClient } from "../../providers/vast/client.ts";
-import { deleteApiKey, listApiKeys, listTeamMembers, listTeamRoles, updateTeamRole } from "../../providers/vast/team-api.ts";
+import {
+  deleteApiKey,
+  listApiKeys,
+  listSubaccounts,
+  listTeamMembers,
+  listTeamRoles,
+  updateTeamRole,
+} from "../../providers/vast/team-api.ts";
 import { repoRoot, fileBackendEnv } from "../_support/pulumi.ts";
 
 const run = promisify(execFile);
@@ -22,7 +29,7 @@ const apiKey = "teams-engine-key-7c1d2e";
 
 const program = `
 import * as pulumi from "@pulumi/pulumi";
-import { VastApiKey, VastTeam, VastTeamMember, VastTeamRole } from "vast-kit/providers/vast";
+import { VastApiKey, VastSubaccount, VastTeam, VastTeamMember, VastTeamRole } from "vast-kit/providers/vast";
 
 const config = new pulumi.Config();
 const owner = new VastApiKey("owner", { name: "team-owner", permissions: { api: { team_read: {}, team_write: {}, user_read: {}, user_write: {} } } });
@@ -34,6 +41,7 @@ const role = new VastTeamRole("dev", {
 });
 const member = new VastTeamMember("ada", { email: "ada@example.com", role: "member", accountKey: team.accountKey });
 const ci = new VastApiKey("ci", { name: "team-ci", permissions: { api: { instance_read: {} } }, accountKey: team.accountKey });
+const sub = new VastSubaccount("sub", { email: "sub@example.com", username: "sub", password: "sub-password-91f3" });
 
 export const roleId = role.roleId;
 export const roleName = role.name;
@@ -43,6 +51,7 @@ export const ciKeyId = ci.apiKeyId;
 export const ciTeam = ci.teamName;
 export const ciKey = ci.key;
 export const ownerKey = owner.key;
+export const subId = sub.subaccountId;
 `;
 
 test(
@@ -83,7 +92,7 @@ test(
     await pulumi("config", "set", "vast:apiUrl", emulator.url);
     await pulumi("config", "set", "roleName", "dev");
 
-    assert.match(await pulumi("up", "--yes"), /6 created/);
+    assert.match(await pulumi("up", "--yes"), /7 created/);
     const first = await outputs();
     assert.equal(first.memberStatus, "invited");
     assert.equal(first.memberUserId, null);
@@ -135,7 +144,7 @@ test(
     assert.equal(after.memberUserId, ada?.id);
 
     // No key in plaintext: not in the state file, not in anything the engine printed.
-    const secrets = [first.ownerKey, first.ciKey, after.ciKey, apiKey];
+    const secrets = [first.ownerKey, first.ciKey, after.ciKey, apiKey, "sub-password-91f3"];
     const stateFiles = await filesUnder(join(dir, ".pulumi", "stacks"));
     assert.ok(stateFiles.length > 0);
     for (const file of stateFiles) {
@@ -149,6 +158,7 @@ test(
     for (const text of printed) {
       // `stack output --show-secrets` printed them on purpose; every other command must not.
       if (text.includes('"ownerKey"')) continue;
+      assert.ok(!text.includes("sub-password-91f3"), "the engine printed the subaccount's password");
       for (const secret of secrets) assert.ok(!text.includes(secret), "the engine printed a key");
     }
     assert.deepEqual(
@@ -157,6 +167,12 @@ test(
       "destroy deletes the owner's key once the team gave it back",
     );
     assert.equal((await listApiKeys(ci).catch((e) => e.status)) as unknown, 401, "the team's keys die with the team");
+    assert.deepEqual(
+      (await listSubaccounts(personal)).map((s) => s.id),
+      [first.subId],
+      "Vast cannot delete a subaccount: destroy lets it go",
+    );
+    assert.match(printed.join("\n"), /kept on Vast, which has no call to delete a subaccount/);
   },
 );
 
