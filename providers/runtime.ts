@@ -14,6 +14,8 @@ import { sshKeyKind } from "./vast/ssh-key-provider.ts";
 import { templateKind } from "./vast/template-provider.ts";
 import { volumeKind } from "./vast/volume-provider.ts";
 import { apiKeyKind } from "./vast/api-key-provider.ts";
+import { clusterKind, clusterMemberKind } from "./vast/cluster-provider.ts";
+import { overlayKind, overlayMemberKind } from "./vast/overlay-provider.ts";
 import { subaccountKind } from "./vast/subaccount-provider.ts";
 import { teamKind } from "./vast/team-provider.ts";
 import { teamMemberKind } from "./vast/team-member-provider.ts";
@@ -32,5 +34,9 @@ export const kinds = {
   teamMember: teamMemberKind,
   apiKey: apiKeyKind,
   subaccount: subaccountKind,
+  cluster: clusterKind,
+  clusterMember: clusterMemberKind,
+  overlay: overlayKind,
+  overlayMember: overlayMemberKind,
 };
 export type Kind = keyof typeof kinds;

@@ -30,3 +30,5 @@ export { VastTeamMember, type VastTeamMemberArgs } from "./vast-team-member.ts";
 export { VastApiKey, type VastApiKeyArgs } from "./vast-api-key.ts";
 export { VastPermissions, PermissionCategory, type EndpointPermission, type PermissionConstraint } from "./permissions.ts";
 export { VastSubaccount, type VastSubaccountArgs } from "./vast-subaccount.ts";
+export { VastCluster, VastClusterMember, type VastClusterArgs, type VastClusterMemberArgs } from "./vast-cluster.ts";
+export { VastOverlay, VastOverlayMember, type VastOverlayArgs, type VastOverlayMemberArgs } from "./vast-overlay.ts";
