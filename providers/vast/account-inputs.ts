@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { VastClient } from "./client.ts";
 import type { ProviderSettings } from "./config.ts";
+import { isAmbiguous } from "./errors.ts";
 import { sessionFor } from "./session.ts";
 
 /** The `accountKey` input: an API key, never shown in a message. */
@@ -19,4 +20,22 @@ export function clientFor(settings: ProviderSettings, accountKey: string | undef
 /** The names of the inputs that differ between the recorded outputs and the new inputs. */
 export function changedKeys<T extends object, K extends keyof T & string>(keys: readonly K[], olds: Partial<T>, news: Partial<T>): K[] {
   return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+}
+
+/**
+ * Runs a create that Vast answers without an id, then finds what it made with `find` (by a name or
+ * subnet unique in the account). When the answer is lost, `find` settles it: found means made; not
+ * found means the create never took effect, so it is sent once more. Only for objects whose name is
+ * unique, where a late duplicate would be refused rather than made twice.
+ */
+export async function createThenFind<T>(create: () => Promise<unknown>, find: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    await create();
+  } catch (error) {
+    if (!isAmbiguous(error)) throw error;
+    const found = await find();
+    if (found !== undefined) return found;
+    await create();
+  }
+  return find();
 }

@@ -9,9 +9,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
-import { AccountKey, changedKeys, clientFor } from "./account-inputs.ts";
+import { AccountKey, changedKeys, clientFor, createThenFind } from "./account-inputs.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
-import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
+import { VastError, VastErrorCode } from "./errors.ts";
 import { createCluster, deleteCluster, joinCluster, listClusters, removeClusterMachine } from "./team-api.ts";
 import type { Cluster } from "./team-schemas.ts";
 
@@ -61,11 +61,10 @@ export async function create(settings: ProviderSettings, inputs: ClusterInputs):
       VastErrorCode.invalidInput,
       `subnet: cluster ${existing[0]!.id} already uses ${inputs.subnet}; pick another subnet`,
     );
-  try {
-    await createCluster(client, inputs.subnet, inputs.managerId);
-  } catch (error) {
-    if (!isAmbiguous(error)) throw error;
-  }
+  await createThenFind(
+    () => createCluster(client, inputs.subnet, inputs.managerId),
+    async () => ((await withSubnet()).length ? true : undefined),
+  );
   const found = await withSubnet();
   if (found.length !== 1)
     throw new VastError(

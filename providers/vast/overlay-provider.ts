@@ -9,9 +9,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
-import { AccountKey, changedKeys, clientFor } from "./account-inputs.ts";
+import { AccountKey, changedKeys, clientFor, createThenFind } from "./account-inputs.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
-import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
+import { VastError, VastErrorCode } from "./errors.ts";
 import { createOverlay, deleteOverlay, joinOverlay, listOverlays } from "./team-api.ts";
 import type { Overlay } from "./team-schemas.ts";
 
@@ -48,12 +48,7 @@ export async function create(settings: ProviderSettings, inputs: OverlayInputs):
   const named = async () => (await listOverlays(client)).find((o) => o.name === inputs.name);
   const existing = await named();
   if (existing) throw new VastError(VastErrorCode.invalidInput, `name: overlay ${existing.overlay_id} is already called "${inputs.name}"`);
-  try {
-    await createOverlay(client, inputs.clusterId, inputs.name);
-  } catch (error) {
-    if (!isAmbiguous(error)) throw error;
-  }
-  const overlay = await named();
+  const overlay = await createThenFind(() => createOverlay(client, inputs.clusterId, inputs.name), named);
   if (!overlay)
     throw new VastError(VastErrorCode.outcomeUnknown, `overlay "${inputs.name}" is not listed after its create; run \`pulumi up\` again`);
   return { id: String(overlay.overlay_id), outs: overlayOutputs(inputs, overlay) };

@@ -7,9 +7,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
-import { changedKeys, clientFor } from "./account-inputs.ts";
+import { changedKeys, clientFor, createThenFind } from "./account-inputs.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
-import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
+import { VastError, VastErrorCode } from "./errors.ts";
 import { createTeam, destroyTeam, listTeamRoles } from "./team-api.ts";
 
 export const TeamInputs = z.strictObject({
@@ -40,12 +40,11 @@ export async function diff(_id: string, olds: TeamOutputs, news: TeamInputs): Pr
 
 export async function create(settings: ProviderSettings, inputs: TeamInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = clientFor(settings, inputs.accountKey);
-  try {
-    await createTeam(client, inputs.teamName, inputs.transferCredit);
-  } catch (error) {
-    // A lost answer: the key acts on a team now exactly when the create went through.
-    if (!isAmbiguous(error) || (await listTeamRoles(client).catch(() => undefined)) === undefined) throw error;
-  }
+  // The key acts on a team exactly when the create went through: a key belongs to one account at a time.
+  await createThenFind(
+    () => createTeam(client, inputs.teamName, inputs.transferCredit),
+    () => listTeamRoles(client),
+  );
   return { id: inputs.teamName, outs: inputs };
 }
 

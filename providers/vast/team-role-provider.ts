@@ -11,9 +11,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
-import { AccountKey, changedKeys, clientFor } from "./account-inputs.ts";
+import { AccountKey, changedKeys, clientFor, createThenFind } from "./account-inputs.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
-import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
+import { VastError, VastErrorCode } from "./errors.ts";
 import { VastPermissions } from "./permissions.ts";
 import { createTeamRole, deleteTeamRole, listTeamRoles, updateTeamRole } from "./team-api.ts";
 import type { VastClient } from "./client.ts";
@@ -59,13 +59,10 @@ async function rolesOf(client: VastClient) {
 
 export async function create(settings: ProviderSettings, inputs: TeamRoleInputs): Promise<pulumi.dynamic.CreateResult> {
   const client = clientFor(settings, inputs.accountKey);
-  try {
-    await createTeamRole(client, inputs.name, inputs.permissions);
-  } catch (error) {
-    // A lost answer: a role of that name in the list was made by this call (names are unique per team).
-    if (!isAmbiguous(error)) throw error;
-  }
-  const role = (await rolesOf(client)).find((r) => r.name === inputs.name);
+  const role = await createThenFind(
+    () => createTeamRole(client, inputs.name, inputs.permissions),
+    async () => (await rolesOf(client)).find((r) => r.name === inputs.name),
+  );
   if (!role)
     throw new VastError(
       VastErrorCode.outcomeUnknown,
