@@ -155,3 +155,28 @@ export const deleteOverlay: Handler = (ctx) => {
   ctx.state.db.deleteOverlay(overlay.id);
   return json({ success: true, msg: `Deleted overlay ${overlay.name}` });
 };
+
+/**
+ * The overlay an instance create names with the env key `-n <name>` (the CLI's `--env "-n ov"`,
+ * §5.2), checked as `PUT /overlay/` checks a join; null when none is named.
+ */
+export function overlayAtCreate(ctx: RequestContext, env: Record<string, unknown>, machineId: number, askId: number): number | null {
+  const name = Object.keys(env)
+    .map((key) => /^-n\s+(\S+)$/.exec(key)?.[1])
+    .find((n) => n !== undefined);
+  if (name === undefined) return null;
+  const account = callerAccount(ctx);
+  const overlay = ctx.state.db.listOverlays(account.id).find((o) => o.name === name);
+  if (!overlay) throw apiError(400, "invalid_args", `Overlay ${name} not found`, { ask_id: askId });
+  const cluster = ctx.state.db.listClusters(account.id).find((c) => c.id === overlay.clusterId);
+  if (!cluster?.machines.some((m) => m.machineId === machineId))
+    throw apiError(
+      400,
+      "invalid_args",
+      `Offer ${askId} is not on a machine of cluster ${overlay.clusterId}, which overlay ${name} runs on`,
+      {
+        ask_id: askId,
+      },
+    );
+  return overlay.id;
+}

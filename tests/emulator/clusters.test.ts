@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { call, cheapestOffer, emulatorFor, rent } from "./_utils.ts";
+import { vastaiCli } from "../_support/vastai.ts";
+import { API_KEY, call, cheapestOffer, emulatorFor, rent } from "./_utils.ts";
 
 test("a cluster is created without an id, found by subnet, grows, and keeps its manager", async (t) => {
   const emulator = await emulatorFor(t);
@@ -92,3 +93,23 @@ test("clusters and overlays belong to the account of the key", async (t) => {
   assert.equal(Object.keys((await call(emulator, "GET", "/api/v0/clusters/", { key: other })).body.clusters).length, 1);
   assert.deepEqual((await call(emulator, "GET", "/api/v0/clusters/")).body, { clusters: {} });
 });
+
+test(
+  'the CLI\'s `--env "-n <overlay>"` joins a new instance to the overlay at create, from a machine of its cluster only',
+  { timeout: 60_000 },
+  async (t) => {
+    const emulator = await emulatorFor(t);
+    const inside = await cheapestOffer(emulator);
+    const outside = await cheapestOffer(emulator, { machine_id: { neq: inside.machine_id } });
+    await call(emulator, "POST", "/api/v0/cluster/", { body: { subnet: "10.5.0.0/24", manager_id: inside.machine_id } });
+    const clusterId = Number(Object.keys((await call(emulator, "GET", "/api/v0/clusters/")).body.clusters)[0]);
+    await call(emulator, "POST", "/api/v0/overlay/", { body: { cluster_id: clusterId, name: "cli-ov" } });
+    const { raw, vastai } = vastaiCli(t, emulator.url, API_KEY);
+
+    const created = await raw("create", "instance", String(inside.id), "--image", "pytorch/pytorch", "--env", "-n cli-ov");
+    assert.deepEqual((await call(emulator, "GET", "/api/v0/overlay/")).body[0].instances, [created.new_contract]);
+    const refused = await vastai("create", "instance", String(outside.id), "--image", "pytorch/pytorch", "--env", "-n cli-ov");
+    assert.match(refused.stdout + refused.stderr, /not on a machine of cluster/);
+    assert.deepEqual((await call(emulator, "GET", "/api/v0/overlay/")).body[0].instances, [created.new_contract]);
+  },
+);
