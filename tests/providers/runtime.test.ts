@@ -5,12 +5,29 @@ import { kinds } from "vast-kit/providers/runtime";
 // Providers stored in state by earlier versions import `vast-kit/providers/runtime` and call
 // kinds[kind].check/diff/create/update/read/remove; refresh and delete of old resources depend on it.
 test("the runtime keeps the kind table that providers stored in old state call", () => {
-  assert.deepEqual(Object.keys(kinds).sort(), ["dockerImage", "envVar", "instance", "randomSecret", "sshKey", "template", "volume"]);
+  assert.deepEqual(Object.keys(kinds).sort(), [
+    "apiKey",
+    "cluster",
+    "clusterMember",
+    "dockerImage",
+    "envVar",
+    "instance",
+    "overlay",
+    "overlayMember",
+    "randomSecret",
+    "sshKey",
+    "subaccount",
+    "team",
+    "teamMember",
+    "teamRole",
+    "template",
+    "volume",
+  ]);
   for (const [kind, implementation] of Object.entries(kinds)) {
     for (const method of ["check", "diff", "create", "read", "remove"] as const)
       assert.equal(typeof implementation[method], "function", `${kind}.${method}`);
   }
-  for (const kind of ["template", "instance", "envVar", "dockerImage", "volume"] as const)
+  for (const kind of ["template", "instance", "envVar", "dockerImage", "volume", "team", "teamRole"] as const)
     assert.equal(typeof kinds[kind].update, "function", `${kind}.update`);
 });
 
