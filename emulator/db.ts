@@ -4,6 +4,9 @@
  * statement is prepared once, and callers get typed records, never SQL. In memory by default;
  * with a file path the state survives a restart (instances, templates, keys, secrets, volumes,
  * rented offers and id counters).
+ *
+ * Over 600 lines because it is the one owner of SQL: every table's statements live here, those of
+ * accounts, keys, teams, clusters and overlays in `prepareAccountStatements` at the end.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";

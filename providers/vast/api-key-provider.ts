@@ -13,6 +13,7 @@ import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
 import { VastPermissions } from "./permissions.ts";
 import { createApiKey, deleteApiKey, listApiKeys } from "./team-api.ts";
 import type { ApiKeyInfo } from "./team-schemas.ts";
+import type { VastClient } from "./client.ts";
 
 export const ApiKeyInputs = z.strictObject({
   /** The key's name, as `vastai show api-keys` lists it. */
@@ -82,27 +83,40 @@ function outputs(inputs: ApiKeyInputs, id: number, key: string, row: ApiKeyInfo 
  * a key that made a team acts on the team from then on, and only the team lists it (§4.1).
  */
 export async function read(settings: ProviderSettings, id: string, props: ApiKeyOutputs): Promise<pulumi.dynamic.ReadResult> {
-  const find = (keys: ApiKeyInfo[]) => keys.find((k) => k.id === Number(id));
-  let row = find(await listApiKeys(clientFor(settings, props.accountKey)));
-  if (!row) {
-    try {
-      row = find(await listApiKeys(clientFor(settings, props.key)));
-    } catch (error) {
-      if (error instanceof VastError && error.status === 401) return { id: "" };
-      throw error;
-    }
-  }
+  const find = async (key: string | undefined) => (await keysOrNone(clientFor(settings, key))).find((k) => k.id === Number(id));
+  const row = (await find(props.accountKey)) ?? (await find(props.key));
   return row ? { id, props: outputs(props, row.id, props.key, row) } : { id: "" };
 }
 
+/** The keys a client's key sees; none when that key no longer authenticates (deleted, or its team destroyed). */
+async function keysOrNone(client: VastClient): Promise<ApiKeyInfo[]> {
+  try {
+    return await listApiKeys(client);
+  } catch (error) {
+    if (error instanceof VastError && error.status === 401) return [];
+    throw error;
+  }
+}
+
+/**
+ * Deletes the key. A key that created a team acts on the team, and only the team may delete it
+ * (403 from the account that made it): then it deletes itself.
+ */
 export async function remove(settings: ProviderSettings, id: string, props: ApiKeyOutputs): Promise<void> {
-  const client = clientFor(settings, props.accountKey);
   if (props.key === resolveConfig(props.accountKey ? { ...settings, apiKey: props.accountKey } : settings).apiKey)
     throw new VastError(
       VastErrorCode.invalidInput,
       `API key ${id} is the key this delete would authenticate with; Vast would lock the stack out`,
     );
-  await deleteApiKey(client, Number(id));
+  try {
+    await deleteApiKey(clientFor(settings, props.accountKey), Number(id));
+  } catch (error) {
+    if (!(error instanceof VastError && (error.status === 403 || error.status === 401))) throw error;
+    // A key that no longer authenticates is already deleted.
+    await deleteApiKey(clientFor(settings, props.key), Number(id)).catch((again: unknown) => {
+      if (!(again instanceof VastError && again.status === 401)) throw again;
+    });
+  }
 }
 
 export const apiKeyKind = vastKind<ApiKeyInputs, ApiKeyOutputs>({ check, diff, create, read, remove });

@@ -133,8 +133,8 @@ export async function inviteTeamMember(client: VastClient, email: string, role: 
   });
 }
 
-/** Members who accepted; pending invitations are not listed. */
-export async function listTeamMembers(client: VastClient): Promise<TeamMember[]> {
+/** Members who accepted (pending invitations are not listed); `undefined` when the key acts on no team. */
+export async function listTeamMembers(client: VastClient): Promise<TeamMember[] | undefined> {
   return client.request({
     operation: "list team members",
     method: "GET",
@@ -142,6 +142,7 @@ export async function listTeamMembers(client: VastClient): Promise<TeamMember[]>
     schema: TeamMemberList,
     retry: "idempotent",
     pace: "team",
+    acceptStatus: [404],
   });
 }
 

@@ -58,7 +58,7 @@ export async function create(settings: ProviderSettings, inputs: TeamMemberInput
       );
     throw error;
   }
-  const joined = memberOf(await listTeamMembers(client), inputs.email);
+  const joined = memberOf((await listTeamMembers(client)) ?? [], inputs.email);
   return { id: inputs.email, outs: outputs(inputs, joined) };
 }
 
@@ -69,7 +69,10 @@ function outputs(inputs: TeamMemberInputs, member: TeamMember | undefined): Team
 }
 
 export async function read(settings: ProviderSettings, id: string, props: TeamMemberOutputs): Promise<pulumi.dynamic.ReadResult> {
-  const member = memberOf(await listTeamMembers(clientFor(settings, props.accountKey)), props.email);
+  const members = await listTeamMembers(clientFor(settings, props.accountKey));
+  // The team is gone, and every membership and invitation with it.
+  if (members === undefined) return { id: "" };
+  const member = memberOf(members, props.email);
   // A member who is no longer listed was removed; an invitation that is not listed may still be pending.
   if (!member && props.status === "member") return { id: "" };
   return { id, props: outputs(props, member) };
@@ -77,7 +80,7 @@ export async function read(settings: ProviderSettings, id: string, props: TeamMe
 
 export async function remove(settings: ProviderSettings, id: string, props: TeamMemberOutputs): Promise<void> {
   const client = clientFor(settings, props.accountKey);
-  const member = memberOf(await listTeamMembers(client).catch(() => []), props.email);
+  const member = memberOf((await listTeamMembers(client)) ?? [], props.email);
   if (member) {
     await removeTeamMember(client, member.id);
     return;

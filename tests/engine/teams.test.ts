@@ -140,7 +140,7 @@ test(
     );
     assert.notEqual(after.ciKeyId, first.ciKeyId);
     assert.equal(after.memberStatus, "member");
-    const ada = (await listTeamMembers(team)).find((m) => m.email === "ada@example.com");
+    const ada = (await listTeamMembers(team))?.find((m) => m.email === "ada@example.com");
     assert.equal(after.memberUserId, ada?.id);
 
     // No key in plaintext: not in the state file, not in anything the engine printed.
