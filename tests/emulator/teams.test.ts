@@ -72,6 +72,9 @@ test("the key that creates a team acts on the team until the owner destroys it",
     ["manager", "member"],
     "the default roles, without owner",
   );
+  const asTeam = await call(emulator, "GET", "/api/v0/users/current", { key: owner.key });
+  assert.equal(asTeam.body.username, "ml", "a team key shows the team as the current user");
+  assert.equal((await call(emulator, "GET", "/api/v0/users/current")).body.id, 1);
   // The primary key still acts on the personal account.
   const personal = await call(emulator, "GET", "/api/v0/team/roles-full/");
   assert.deepEqual(personal.body, { success: false, error: "not_found", msg: "User is not a team account" });
