@@ -4,7 +4,11 @@
  * key until the team is destroyed.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { startEmulator } from "../../emulator/index.ts";
 import { API_KEY, call, emulatorFor } from "./_utils.ts";
 
 const permissions = { api: { instance_read: {}, misc: {} } };
@@ -201,4 +205,27 @@ test("the documented rate limit of the API-key list applies per key", async (t) 
   const limited = answers.find((a) => a.status === 429);
   assert.ok(limited, `statuses ${answers.map((a) => a.status).join(",")}`);
   assert.deepEqual(limited.body, { detail: "API requests too frequent endpoint threshold=1.0" });
+});
+
+test("keys, teams and roles survive a restart on the state file, which holds no key in plaintext", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "vast-emulator-teams-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const statePath = join(dir, "state.sqlite");
+  const first = await startEmulator({ apiKey: API_KEY, statePath, rateLimits: false });
+  const { key } = await personalKey(first);
+  await call(first, "POST", "/api/v0/team/", { key, body: { team_name: "durable" } });
+  await call(first, "POST", "/api/v0/team/roles/", { key, body: { name: "dev", permissions } });
+  await first.close();
+  const text = readFileSync(statePath).toString("latin1");
+  assert.ok(!text.includes(key) && !text.includes(API_KEY), "only hashes of keys are stored");
+
+  // Restarted with another configured key: that key is key 1 now, and the old one is refused.
+  const second = await startEmulator({ apiKey: "another-configured-key", statePath, rateLimits: false });
+  t.after(() => second.close());
+  assert.deepEqual(
+    (await call(second, "GET", "/api/v0/team/roles-full/", { key })).body.map((r: any) => r.name),
+    ["manager", "member", "dev"],
+  );
+  assert.equal((await call(second, "GET", "/api/v0/users/current", { key: "another-configured-key" })).body.id, 1);
+  assert.equal((await call(second, "GET", "/api/v0/users/current")).status, 401);
 });
