@@ -566,11 +566,12 @@ export class EmulatorDb {
     return row ? toRole(row) : undefined;
   }
 
-  /** Changes a role; members holding it by its old name follow the rename. */
+  /** Changes a role; members and pending invitations holding it by its old name follow the rename. */
   updateRole(role: RoleRecord, name: string, permissions: Record<string, unknown>): void {
     this.#transaction(() => {
       this.#stmt("updateRole").run(name, JSON.stringify(permissions), role.id);
       this.#stmt("renameMemberRole").run(name, role.teamId, role.name);
+      this.#stmt("renameInviteRole").run(name, role.teamId, role.name);
     });
   }
 
@@ -717,6 +718,7 @@ function prepareAccountStatements(prepare: (sql: string) => StatementSync): Reco
     findRole: prepare("SELECT * FROM team_roles WHERE team_id = ?1 AND (id = ?2 OR name = ?3)"),
     updateRole: prepare("UPDATE team_roles SET name = ?, permissions = ? WHERE id = ?"),
     renameMemberRole: prepare("UPDATE team_members SET role = ?1 WHERE team_id = ?2 AND role = ?3"),
+    renameInviteRole: prepare("UPDATE team_invites SET role = ?1 WHERE team_id = ?2 AND role = ?3"),
     deleteRole: prepare("DELETE FROM team_roles WHERE id = ?"),
     deleteTeamRoles: prepare("DELETE FROM team_roles WHERE team_id = ?"),
     addMember: prepare("INSERT OR REPLACE INTO team_members (team_id, user_id, role) VALUES (?, ?, ?)"),

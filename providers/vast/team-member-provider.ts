@@ -4,7 +4,8 @@
  * invitation is sent (`status: "invited"`) and a refresh sees them join (`status: "member"`, with
  * their user id). The resource id is the email: pending invitations are not listed anywhere.
  * Vast cannot change a member's role or withdraw an invitation: a role change removes and
- * re-invites, and deleting a still-pending invitation leaves it pending on Vast.
+ * re-invites (unless it is the rename of the member's role, which Vast applies to its holders),
+ * and deleting a still-pending invitation leaves it pending on Vast.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -35,10 +36,31 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
   return checkInputs(TeamMemberInputs, news);
 }
 
-export async function diff(_id: string, olds: TeamMemberOutputs, news: TeamMemberInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = changedKeys(["email", "role", "accountKey"], olds, news);
+export async function diff(
+  _id: string,
+  olds: TeamMemberOutputs,
+  news: TeamMemberInputs,
+  settings?: ProviderSettings,
+): Promise<pulumi.dynamic.DiffResult> {
+  const changed = changedKeys(["email", "role", "accountKey"], olds, news);
+  // A renamed role: members who hold it follow the rename on Vast, so a joined member who already
+  // holds the new name is only recorded, not removed and invited again.
+  if (settings && olds.status === "member" && changed.length === 1 && changed[0] === "role") {
+    const members = (await listTeamMembers(clientFor(settings, news.accountKey))) ?? [];
+    if (memberOf(members, news.email)?.roles.includes(news.role)) return { changes: true, replaces: [], deleteBeforeReplace: true };
+  }
   // The same person cannot be invited while still a member: remove first.
-  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+  return { changes: changed.length > 0, replaces: changed, deleteBeforeReplace: true };
+}
+
+/** Only a role rename that Vast already applied gets here: record it. */
+export async function update(
+  _settings: ProviderSettings,
+  _id: string,
+  olds: TeamMemberOutputs,
+  news: TeamMemberInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: { ...olds, ...news } };
 }
 
 function memberOf(members: TeamMember[], email: string): TeamMember | undefined {
@@ -88,4 +110,4 @@ export async function remove(settings: ProviderSettings, id: string, props: Team
   if (props.status === "invited") console.error(`vast team member ${id}: the invitation stays pending on Vast: the API cannot withdraw it`);
 }
 
-export const teamMemberKind = vastKind<TeamMemberInputs, TeamMemberOutputs>({ check, diff, create, read, remove });
+export const teamMemberKind = vastKind<TeamMemberInputs, TeamMemberOutputs>({ check, diff, create, update, read, remove });

@@ -1,8 +1,9 @@
 /**
  * VastApiKey, VastTeam, VastTeamRole and VastTeamMember through the real Pulumi engine against the
  * emulator: a personal key creates a team and becomes its key, the team's role, member and key act
- * on the team through it; up, no-op up, an in-place role rename, refresh after out-of-band changes
- * (a role edited, a key deleted, an invitation accepted), and destroy leaving nothing. No API key
+ * on the team through it; up, no-op up, refresh after out-of-band changes (an invitation accepted,
+ * a role edited, a key deleted), an in-place role rename that the member follows without being
+ * invited again, and destroy leaving nothing. No API key
  * may appear in plaintext in the state file or in anything the engine printed.
  */
 import assert from "node:assert/strict";
@@ -39,7 +40,7 @@ const role = new VastTeamRole("dev", {
   permissions: { api: { instance_read: {}, misc: { "api.instance.request_logs": { constraints: { id: { gte: 1 } } } } } },
   accountKey: team.accountKey,
 });
-const member = new VastTeamMember("ada", { email: "ada@example.com", role: "member", accountKey: team.accountKey });
+const member = new VastTeamMember("ada", { email: "ada@example.com", role: role.name, accountKey: team.accountKey });
 const ci = new VastApiKey("ci", { name: "team-ci", permissions: { api: { instance_read: {} } }, accountKey: team.accountKey });
 const sub = new VastSubaccount("sub", { email: "sub@example.com", username: "sub", password: "sub-password-91f3" });
 
@@ -55,7 +56,7 @@ export const subId = sub.subaccountId;
 `;
 
 test(
-  "teams, roles, members and API keys through the engine: up, no-op, rename in place, refresh after out-of-band changes, destroy",
+  "teams, roles, members and API keys through the engine: up, no-op, refresh after out-of-band changes, rename in place, destroy",
   { timeout: 240_000 },
   async (t) => {
     const emulator = await startEmulator({ apiKey, rateLimits: false });
@@ -115,23 +116,34 @@ test(
 
     await pulumi("up", "--yes", "--expect-no-changes");
 
-    // A rename is an update of the same role, by id.
+    // Ada accepts in the console: a refresh sees her join.
+    assert.equal(emulator.acceptInvites("ada@example.com").length, 1);
+    await pulumi("refresh", "--yes");
+    await pulumi("up", "--yes", "--expect-no-changes");
+    const joined = await outputs();
+    assert.equal(joined.memberStatus, "member");
+    const ada = (await listTeamMembers(team))?.find((m) => m.email === "ada@example.com");
+    assert.equal(joined.memberUserId, ada?.id);
+
+    // A rename is an update of the same role, by id; Ada follows it on Vast, so she is not invited again.
     await pulumi("config", "set", "roleName", "developer");
-    assert.match(await pulumi("up", "--yes"), /1 updated/);
+    const renaming = await pulumi("up", "--yes");
+    assert.match(renaming, /2 updated/);
+    assert.doesNotMatch(renaming, /replaced/);
     const renamed = await outputs();
     assert.equal(renamed.roleId, first.roleId);
+    assert.equal(renamed.memberUserId, ada?.id);
     assert.ok((await listTeamRoles(team))?.some((r) => r.id === first.roleId && r.name === "developer"));
 
-    // Behind Pulumi's back: the role is edited, the team's CI key deleted, and Ada accepts.
+    // Behind Pulumi's back: the role is edited and the team's CI key deleted.
     await updateTeamRole(team, first.roleId, { name: "edited", permissions: { api: {} } });
     await deleteApiKey(team, first.ciKeyId);
-    assert.equal(emulator.acceptInvites("ada@example.com").length, 1);
     const refreshed = await pulumi("refresh", "--yes");
     assert.match(refreshed, /1 deleted/, "the deleted key leaves the stack");
-    assert.match(refreshed, /1 updated/, "the edited role is read anew");
+    assert.match(refreshed, /2 updated/, "the edited role is read anew, and Ada's role with it");
     const repaired = await pulumi("up", "--yes");
     assert.match(repaired, /1 created/);
-    assert.match(repaired, /1 updated/);
+    assert.match(repaired, /2 updated/, "the role is put back, and Ada's record follows it");
     const after = await outputs();
     assert.equal(after.roleName, "developer");
     assert.ok(
@@ -139,9 +151,7 @@ test(
       "the role is put back",
     );
     assert.notEqual(after.ciKeyId, first.ciKeyId);
-    assert.equal(after.memberStatus, "member");
-    const ada = (await listTeamMembers(team))?.find((m) => m.email === "ada@example.com");
-    assert.equal(after.memberUserId, ada?.id);
+    assert.equal(after.memberUserId, ada?.id, "still the same membership");
 
     // No key in plaintext: not in the state file, not in anything the engine printed.
     const secrets = [first.ownerKey, first.ciKey, after.ciKey, apiKey, "sub-password-91f3"];
