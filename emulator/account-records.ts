@@ -34,6 +34,7 @@ export interface ApiKeyRecord {
   createdAt: number;
 }
 
+/** A team role; `permissions` as stored, verbatim. */
 export interface RoleRecord {
   id: number;
   teamId: number;
@@ -41,6 +42,7 @@ export interface RoleRecord {
   permissions: Record<string, unknown>;
 }
 
+/** A team member: an account and the role it holds. */
 export interface MemberRecord {
   userId: number;
   username: string;
@@ -48,6 +50,7 @@ export interface MemberRecord {
   role: string;
 }
 
+/** A cluster of catalogue machines, with its manager. */
 export interface ClusterRecord {
   id: number;
   accountId: number;
@@ -56,6 +59,7 @@ export interface ClusterRecord {
   machines: Array<{ machineId: number; localIp: string }>;
 }
 
+/** An overlay network on a cluster, with its instances. */
 export interface OverlayRecord {
   id: number;
   accountId: number;
@@ -64,6 +68,7 @@ export interface OverlayRecord {
   instanceIds: number[];
 }
 
+/** An `accounts` row as a record. */
 export function toAccount(row: Row): AccountRecord {
   return {
     id: Number(row["id"]),
@@ -78,6 +83,7 @@ export function toAccount(row: Row): AccountRecord {
   };
 }
 
+/** An `api_keys` row as a record. */
 export function toApiKey(row: Row): ApiKeyRecord {
   return {
     id: Number(row["id"]),
@@ -90,6 +96,7 @@ export function toApiKey(row: Row): ApiKeyRecord {
   };
 }
 
+/** A `team_roles` row as a record. */
 export function toRole(row: Row): RoleRecord {
   return {
     id: Number(row["id"]),
@@ -99,6 +106,7 @@ export function toRole(row: Row): RoleRecord {
   };
 }
 
+/** A `team_members` row joined with its account, as a record. */
 export function toMember(row: Row): MemberRecord {
   return {
     userId: Number(row["user_id"]),

@@ -225,6 +225,7 @@ export async function createSubaccount(
   return { id: res.id, keyId: res.key_id ?? null };
 }
 
+/** The subaccounts of the client's account. */
 export async function listSubaccounts(client: VastClient): Promise<Subaccount[]> {
   const res = await client.request({
     operation: "list subaccounts",
@@ -253,6 +254,7 @@ export async function createCluster(client: VastClient, subnet: string, managerI
   });
 }
 
+/** The clusters of the client's account, with their machines (the list's id-keyed map, as an array). */
 export async function listClusters(client: VastClient): Promise<Cluster[]> {
   const res = await client.request({
     operation: "list clusters",
@@ -326,6 +328,7 @@ export async function createOverlay(client: VastClient, clusterId: number, name:
   });
 }
 
+/** The overlays of the client's account, with their instances. */
 export async function listOverlays(client: VastClient): Promise<Overlay[]> {
   return client.request({
     operation: "list overlays",

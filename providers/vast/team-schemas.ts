@@ -14,6 +14,7 @@ export const AnyAnswer = z.unknown();
 /** One item of `GET /team/roles-full/` (a bare array) or `GET /team/roles/{name}/`. */
 export const TeamRole = z.looseObject({ id: z.number().int(), name: z.string(), permissions: z.unknown().optional() });
 export type TeamRole = z.infer<typeof TeamRole>;
+/** `GET /team/roles-full/`: a bare array. */
 export const TeamRoleList = z.array(TeamRole);
 
 /** One item of `GET /team/members/`; `roles` (docs) or `role` ([T]) — both accepted (§10). */
@@ -27,6 +28,7 @@ export const TeamMember = z
   })
   .transform((m) => ({ id: m.id, email: m.email ?? null, username: m.username ?? null, roles: m.roles ?? (m.role ? [m.role] : []) }));
 export type TeamMember = z.infer<typeof TeamMember>;
+/** `GET /team/members/`: a bare array. */
 export const TeamMemberList = z.array(TeamMember);
 
 /** An API key as listed or read (no secret). */
@@ -40,6 +42,7 @@ export const ApiKeyInfo = z.looseObject({
   created_at: timestamp,
 });
 export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
+/** `GET /auth/apikeys/`: `{"apikeys": [...]}` (no underscore). */
 export const ApiKeyList = z.looseObject({ apikeys: z.array(ApiKeyInfo) });
 /** The create answer: the only time the secret is sent. */
 export const ApiKeyCreated = z.looseObject({ id: z.number().int(), key: z.string().min(1), created_at: timestamp });
@@ -61,6 +64,7 @@ export const Subaccount = z.looseObject({
   host_only: z.boolean().nullish(),
 });
 export type Subaccount = z.infer<typeof Subaccount>;
+/** `GET /subaccounts`: `{"users": [...]}`. */
 export const SubaccountList = z.looseObject({ users: z.array(Subaccount) });
 
 /** `GET /clusters/`: a map keyed by the cluster id as a string (§5.1). */
@@ -75,6 +79,7 @@ export const ClusterMap = z.looseObject({
     }),
   ),
 });
+/** A cluster as the client hands it out. */
 export interface Cluster {
   id: number;
   subnet: string;
@@ -91,4 +96,5 @@ export const Overlay = z.looseObject({
   instances: z.array(z.number().int()).nullish(),
 });
 export type Overlay = z.infer<typeof Overlay>;
+/** `GET /overlay/`: a bare array. */
 export const OverlayList = z.array(Overlay);
