@@ -72,6 +72,11 @@ export async function create(settings: ProviderSettings, inputs: TeamMemberInput
   try {
     await inviteTeamMember(client, inputs.email, inputs.role);
   } catch (error) {
+    // Already in the team (a membership made elsewhere, or a create whose state was lost): take it over.
+    if (error instanceof VastError && error.status === 400 && /already a member/i.test(error.vastMessage ?? "")) {
+      const member = memberOf((await listTeamMembers(client)) ?? [], inputs.email);
+      if (member) return { id: inputs.email, outs: outputs(inputs, member) };
+    }
     if (error instanceof VastError && error.status === 429)
       throw new VastError(
         VastErrorCode.http,

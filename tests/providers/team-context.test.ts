@@ -74,3 +74,24 @@ test("an API key resource never deletes the key it would authenticate with", asy
   await assert.rejects(apiKey.remove(settings, "1", outs), { code: "VAST_INVALID_INPUT", message: /would authenticate with/ });
   assert.equal(emulator.stats().byEndpoint["DELETE /api/v0/auth/apikeys/:id"], undefined, "nothing was sent");
 });
+
+test("inviting someone who is already a member takes the membership over instead of failing", async (t) => {
+  const emulator = await emulatorFor(t);
+  const settings = { apiUrl: emulator.url, apiKey: API_KEY };
+  const owner = await made<apiKey.ApiKeyOutputs>(apiKey, settings, { name: "owner", permissions: { api: {} } });
+  await made<team.TeamOutputs>(team, settings, { teamName: "joined", accountKey: owner.outs.key });
+  const first = await made<member.TeamMemberOutputs>(member, settings, {
+    email: "ada@example.com",
+    role: "member",
+    accountKey: owner.outs.key,
+  });
+  assert.equal(first.outs.status, "invited");
+  emulator.acceptInvites("ada@example.com");
+  const again = await made<member.TeamMemberOutputs>(member, settings, {
+    email: "ada@example.com",
+    role: "member",
+    accountKey: owner.outs.key,
+  });
+  assert.equal(again.outs.status, "member");
+  assert.equal(typeof again.outs.userId, "number");
+});
