@@ -4,7 +4,7 @@
  */
 import type { Catalog } from "./catalog.ts";
 import type { EmulatorClock } from "./clock.ts";
-import type { EmulatorDb } from "./db.ts";
+import type { ApiKeyRecord, EmulatorDb } from "./db.ts";
 import type { FaultInjector } from "./faults.ts";
 import type { ContainerOp } from "./instance-containers.ts";
 import type { LogUploads } from "./log-uploads.ts";
@@ -46,6 +46,8 @@ export interface RequestContext {
   body: unknown;
   /** Epoch milliseconds at which the request is handled. */
   now: number;
+  /** The key the request authenticated with, which says the account it acts on (vast-api-more.md §4.1); undefined when anonymous. */
+  caller?: ApiKeyRecord | undefined;
 }
 
 /** A handler's answer. `drop` destroys the socket without answering (fault `dropCreateResponse`). */

@@ -4,6 +4,9 @@
  * statement is prepared once, and callers get typed records, never SQL. In memory by default;
  * with a file path the state survives a restart (instances, templates, keys, secrets, volumes,
  * rented offers and id counters).
+ *
+ * Over 600 lines because it is the one owner of SQL: every table's statements live here, those of
+ * accounts, keys, teams, clusters and overlays in `prepareAccountStatements` at the end.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -35,9 +38,22 @@ import {
   toWorker,
   toWorkergroup,
 } from "./serverless-records.ts";
+import {
+  type AccountRecord,
+  type ApiKeyRecord,
+  type ClusterRecord,
+  type MemberRecord,
+  type OverlayRecord,
+  type RoleRecord,
+  toAccount,
+  toApiKey,
+  toMember,
+  toRole,
+} from "./account-records.ts";
 
 export type { InstanceConfig, InstanceRecord, NetworkVolumeRecord, SshKeyRecord, TemplateRecord, VolumeMount, VolumeRecord };
 export type { EndpointRecord, WorkergroupRecord, WorkerRecord };
+export type { AccountRecord, ApiKeyRecord, ClusterRecord, MemberRecord, OverlayRecord, RoleRecord };
 
 /** Bump when the schema changes; an older state file is refused rather than misread. */
 export const SCHEMA_VERSION = 1;
@@ -125,9 +141,65 @@ CREATE TABLE IF NOT EXISTS volume_mounts (
   mount_path TEXT NOT NULL,
   PRIMARY KEY (volume_id, instance_id)
 );
+CREATE TABLE IF NOT EXISTS accounts (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  username TEXT NOT NULL,
+  email TEXT,
+  parent_id INTEGER,
+  owner_id INTEGER,
+  key_id INTEGER,
+  host_only INTEGER NOT NULL DEFAULT 0,
+  created_at REAL NOT NULL,
+  deleted_at REAL
+);
+INSERT OR IGNORE INTO accounts (id, kind, username, email, created_at) VALUES (1, 'user', 'vast-kit-emulator', 'emulator@vast-kit.invalid', 0);
+CREATE TABLE IF NOT EXISTS api_keys (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  name TEXT,
+  key_hash TEXT NOT NULL UNIQUE,
+  permissions TEXT NOT NULL,
+  key_params TEXT,
+  created_at REAL NOT NULL,
+  deleted_at REAL
+);
+CREATE TABLE IF NOT EXISTS team_roles (
+  id INTEGER PRIMARY KEY,
+  team_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  permissions TEXT NOT NULL,
+  UNIQUE (team_id, name)
+);
+CREATE TABLE IF NOT EXISTS team_members (team_id INTEGER NOT NULL, user_id INTEGER NOT NULL, role TEXT NOT NULL, PRIMARY KEY (team_id, user_id));
+CREATE TABLE IF NOT EXISTS team_invites (
+  team_id INTEGER NOT NULL,
+  email TEXT NOT NULL,
+  role TEXT NOT NULL,
+  invited_at REAL NOT NULL,
+  PRIMARY KEY (team_id, email)
+);
+CREATE TABLE IF NOT EXISTS clusters (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, subnet TEXT NOT NULL, manager_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cluster_machines (
+  cluster_id INTEGER NOT NULL,
+  machine_id INTEGER NOT NULL,
+  local_ip TEXT NOT NULL,
+  PRIMARY KEY (cluster_id, machine_id)
+);
+CREATE TABLE IF NOT EXISTS overlays (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL,
+  cluster_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  UNIQUE (account_id, name)
+);
+CREATE TABLE IF NOT EXISTS overlay_instances (overlay_id INTEGER NOT NULL, instance_id INTEGER NOT NULL, PRIMARY KEY (overlay_id, instance_id));
+INSERT OR IGNORE INTO counters (name, next) VALUES ('account', 1001), ('api_key', 101), ('role', 501), ('cluster', 41), ('overlay', 71);
 `;
 
-type Counter = "instance" | "template" | "ssh_key" | "volume" | "endpoint" | "workergroup";
+type Counter =
+  "instance" | "template" | "ssh_key" | "volume" | "endpoint" | "workergroup" | "account" | "api_key" | "role" | "cluster" | "overlay";
 
 /** The emulator database. One per running emulator. */
 export class EmulatorDb {
@@ -223,6 +295,7 @@ export class EmulatorDb {
         "INSERT OR REPLACE INTO volume_releases (volume_id, until) SELECT volume_id, ? FROM volume_mounts WHERE instance_id = ?",
       ),
       releasingUntil: prepare("SELECT until FROM volume_releases WHERE volume_id = ?"),
+      ...prepareAccountStatements(prepare),
     };
   }
 
@@ -351,6 +424,7 @@ export class EmulatorDb {
       this.#stmt("dropInstanceKeys").run(id);
       this.#stmt("detachVolumes").run(id);
       this.#stmt("unmountInstance").run(id);
+      this.#stmt("leaveOverlays").run(id);
       this.#stmt("deleteInstance").run(id);
     });
   }
@@ -564,7 +638,345 @@ export class EmulatorDb {
     return (this.#stmt("listMounts").all() as Row[]).map(toVolumeMount);
   }
 
+  // ---- accounts, API keys, teams (vast-api-more.md §4) ----
+
+  /** Binds the emulator's configured key to account 1 as key 1 (the key every test starts with). */
+  bindPrimaryKey(keyHash: string): void {
+    this.#stmt("bindPrimaryKey").run(keyHash);
+  }
+
+  /** The live key with this SHA-256, or undefined (unknown or deleted keys do not authenticate). */
+  findApiKey(keyHash: string): ApiKeyRecord | undefined {
+    const row = this.#stmt("findKey").get(keyHash) as Row | undefined;
+    return row ? toApiKey(row) : undefined;
+  }
+
+  /** A live key by id, whatever its account. */
+  getApiKey(id: number): ApiKeyRecord | undefined {
+    const row = this.#stmt("getApiKey").get(id) as Row | undefined;
+    return row ? toApiKey(row) : undefined;
+  }
+
+  insertApiKey(key: Omit<ApiKeyRecord, "id">, keyHash: string): ApiKeyRecord {
+    const id = this.nextId("api_key");
+    this.#stmt("insertApiKey").run(
+      id,
+      key.accountId,
+      key.userId,
+      key.name,
+      keyHash,
+      JSON.stringify(key.permissions),
+      key.keyParams,
+      key.createdAt,
+    );
+    return { id, ...key };
+  }
+
+  /** Live keys acting on `accountId`. */
+  listApiKeys(accountId: number): ApiKeyRecord[] {
+    return (this.#stmt("listApiKeys").all(accountId) as Row[]).map(toApiKey);
+  }
+
+  /** Soft delete: the row stays with `deleted_at`, and the key stops authenticating. */
+  deleteApiKey(id: number, now: number): void {
+    this.#stmt("deleteApiKey").run(now, id);
+  }
+
+  /** A live account by id. */
+  getAccount(id: number): AccountRecord | undefined {
+    const row = this.#stmt("getAccount").get(id) as Row | undefined;
+    return row ? toAccount(row) : undefined;
+  }
+
+  /** A live account whose email or user name is this one (emails and user names are unique). */
+  findAccount(by: { email?: string; username?: string; kind?: "user" | "team" }): AccountRecord | undefined {
+    const row = this.#stmt("findAccount").get(by.email ?? null, by.username ?? null, by.kind ?? null) as Row | undefined;
+    return row ? toAccount(row) : undefined;
+  }
+
+  /** A user account with its own key (a subaccount when `parentId` is set, an invited person otherwise). */
+  createUser(
+    user: { username: string; email: string; parentId: number | null; hostOnly: boolean; createdAt: number },
+    keyHash: string,
+  ): AccountRecord {
+    return this.#transaction(() => {
+      const id = this.nextId("account");
+      const key = this.insertApiKey(
+        { accountId: id, userId: id, name: "default", permissions: {}, keyParams: null, createdAt: user.createdAt },
+        keyHash,
+      );
+      this.#stmt("insertAccount").run(
+        id,
+        "user",
+        user.username,
+        user.email,
+        user.parentId,
+        null,
+        key.id,
+        user.hostOnly ? 1 : 0,
+        user.createdAt,
+      );
+      return {
+        id,
+        kind: "user" as const,
+        username: user.username,
+        email: user.email,
+        parentId: user.parentId,
+        ownerId: null,
+        keyId: key.id,
+        hostOnly: user.hostOnly,
+        createdAt: user.createdAt,
+      };
+    });
+  }
+
+  /** Live subaccounts of `parentId`. */
+  listSubaccounts(parentId: number): AccountRecord[] {
+    return (this.#stmt("listSubaccounts").all(parentId) as Row[]).map(toAccount);
+  }
+
+  /**
+   * Creates a team account owned by the key's holder, with its default roles and the owner as
+   * member, and binds the creating key to the team (vast-api-more.md §4.1, "the key that created
+   * the team becomes the team key").
+   */
+  createTeam(
+    name: string,
+    key: ApiKeyRecord,
+    roles: Array<{ name: string; permissions: Record<string, unknown> }>,
+    now: number,
+  ): AccountRecord {
+    return this.#transaction(() => {
+      const id = this.nextId("account");
+      this.#stmt("insertAccount").run(id, "team", name, null, null, key.userId, key.id, 0, now);
+      for (const role of roles) this.insertRole(id, role.name, role.permissions);
+      this.#stmt("addMember").run(id, key.userId, "owner");
+      this.#stmt("rebindKey").run(id, key.id);
+      return {
+        id,
+        kind: "team" as const,
+        username: name,
+        email: null,
+        parentId: null,
+        ownerId: key.userId,
+        keyId: key.id,
+        hostOnly: false,
+        createdAt: now,
+      };
+    });
+  }
+
+  /** Deletes a team: its key goes back to the owner's account, its other keys stop working, roles and members go. */
+  deleteTeam(team: AccountRecord, now: number): void {
+    this.#transaction(() => {
+      if (team.keyId !== null && team.ownerId !== null) this.#stmt("rebindKey").run(team.ownerId, team.keyId);
+      this.#stmt("deleteAccountKeys").run(now, team.id);
+      this.#stmt("deleteAccount").run(now, team.id);
+      this.#stmt("deleteTeamRoles").run(team.id);
+      this.#stmt("deleteTeamMembers").run(team.id);
+      this.#stmt("deleteTeamInvites").run(team.id);
+    });
+  }
+
+  insertRole(teamId: number, name: string, permissions: Record<string, unknown>): RoleRecord {
+    const id = this.nextId("role");
+    this.#stmt("insertRole").run(id, teamId, name, JSON.stringify(permissions));
+    return { id, teamId, name, permissions };
+  }
+
+  listRoles(teamId: number): RoleRecord[] {
+    return (this.#stmt("listRoles").all(teamId) as Row[]).map(toRole);
+  }
+
+  /** A role of the team by id or by name. */
+  findRole(teamId: number, by: { id?: number; name?: string }): RoleRecord | undefined {
+    const row = this.#stmt("findRole").get(teamId, by.id ?? null, by.name ?? null) as Row | undefined;
+    return row ? toRole(row) : undefined;
+  }
+
+  /** Changes a role; members and pending invitations holding it by its old name follow the rename. */
+  updateRole(role: RoleRecord, name: string, permissions: Record<string, unknown>): void {
+    this.#transaction(() => {
+      this.#stmt("updateRole").run(name, JSON.stringify(permissions), role.id);
+      this.#stmt("renameMemberRole").run(name, role.teamId, role.name);
+      this.#stmt("renameInviteRole").run(name, role.teamId, role.name);
+    });
+  }
+
+  deleteRole(id: number): void {
+    this.#stmt("deleteRole").run(id);
+  }
+
+  listMembers(teamId: number): MemberRecord[] {
+    return (this.#stmt("listMembers").all(teamId) as Row[]).map(toMember);
+  }
+
+  /** Returns false when the user was not a member. */
+  removeMember(teamId: number, userId: number): boolean {
+    return Number(this.#stmt("removeMember").run(teamId, userId).changes) > 0;
+  }
+
+  /** When the pending invitation of `email` to the team was sent, if there is one. */
+  inviteSentAt(teamId: number, email: string): number | undefined {
+    const row = this.#stmt("getInvite").get(teamId, email) as Row | undefined;
+    return row ? Number(row["invited_at"]) : undefined;
+  }
+
+  putInvite(teamId: number, email: string, role: string, now: number): void {
+    this.#stmt("putInvite").run(teamId, email, role, now);
+  }
+
+  /** Turns every pending invitation of `email` into a membership of `userId`; returns the team ids. */
+  acceptInvites(email: string, userId: number): number[] {
+    return this.#transaction(() => {
+      const invites = this.#stmt("invitesFor").all(email) as Row[];
+      for (const invite of invites) this.#stmt("addMember").run(Number(invite["team_id"]), userId, String(invite["role"]));
+      this.#stmt("dropInvitesFor").run(email);
+      return invites.map((invite) => Number(invite["team_id"]));
+    });
+  }
+
+  // ---- clusters and overlays (vast-api-more.md §5) ----
+
+  insertCluster(accountId: number, subnet: string, managerId: number, managerIp: string): number {
+    return this.#transaction(() => {
+      const id = this.nextId("cluster");
+      this.#stmt("insertCluster").run(id, accountId, subnet, managerId);
+      this.#stmt("addClusterMachine").run(id, managerId, managerIp);
+      return id;
+    });
+  }
+
+  listClusters(accountId: number): ClusterRecord[] {
+    return (this.#stmt("listClusters").all(accountId) as Row[]).map((row) => ({
+      id: Number(row["id"]),
+      accountId: Number(row["account_id"]),
+      subnet: String(row["subnet"]),
+      managerId: Number(row["manager_id"]),
+      machines: (this.#stmt("clusterMachines").all(Number(row["id"])) as Row[]).map((m) => ({
+        machineId: Number(m["machine_id"]),
+        localIp: String(m["local_ip"]),
+      })),
+    }));
+  }
+
+  addClusterMachine(clusterId: number, machineId: number, localIp: string): void {
+    this.#stmt("addClusterMachine").run(clusterId, machineId, localIp);
+  }
+
+  /** Removes a machine, handing the manager role to `newManagerId` when given. */
+  removeClusterMachine(clusterId: number, machineId: number, newManagerId: number | undefined): void {
+    this.#transaction(() => {
+      this.#stmt("removeClusterMachine").run(clusterId, machineId);
+      if (newManagerId !== undefined) this.#stmt("setClusterManager").run(newManagerId, clusterId);
+    });
+  }
+
+  /** Deletes a cluster and its overlays. */
+  deleteCluster(id: number): void {
+    this.#transaction(() => {
+      for (const row of this.#stmt("clusterOverlays").all(id) as Row[]) this.deleteOverlay(Number(row["id"]));
+      this.#stmt("dropClusterMachines").run(id);
+      this.#stmt("deleteCluster").run(id);
+    });
+  }
+
+  insertOverlay(accountId: number, clusterId: number, name: string): number {
+    const id = this.nextId("overlay");
+    this.#stmt("insertOverlay").run(id, accountId, clusterId, name);
+    return id;
+  }
+
+  listOverlays(accountId: number): OverlayRecord[] {
+    return (this.#stmt("listOverlays").all(accountId) as Row[]).map((row) => ({
+      id: Number(row["id"]),
+      accountId: Number(row["account_id"]),
+      clusterId: Number(row["cluster_id"]),
+      name: String(row["name"]),
+      instanceIds: (this.#stmt("overlayInstances").all(Number(row["id"])) as Row[]).map((m) => Number(m["instance_id"])),
+    }));
+  }
+
+  joinOverlay(overlayId: number, instanceId: number): void {
+    this.#stmt("joinOverlay").run(overlayId, instanceId);
+  }
+
+  /** Deletes an overlay; its instances leave it and keep running (vast-api-more.md §10 q9 is open; the emulator detaches). */
+  deleteOverlay(id: number): void {
+    this.#stmt("dropOverlayInstances").run(id);
+    this.#stmt("deleteOverlay").run(id);
+  }
+
+  /** A destroyed instance leaves every overlay (vast-api-more.md §5.2). */
+  leaveOverlays(instanceId: number): void {
+    this.#stmt("leaveOverlays").run(instanceId);
+  }
+
   close(): void {
     this.#db.close();
   }
+}
+
+/** The statements behind accounts, keys, teams, clusters and overlays, prepared once with the rest. */
+function prepareAccountStatements(prepare: (sql: string) => StatementSync): Record<string, StatementSync> {
+  return {
+    bindPrimaryKey: prepare(
+      "INSERT INTO api_keys (id, account_id, user_id, name, key_hash, permissions, created_at) VALUES (1, 1, 1, 'primary', ?, '{}', 0) ON CONFLICT (id) DO UPDATE SET key_hash = excluded.key_hash",
+    ),
+    findKey: prepare("SELECT * FROM api_keys WHERE key_hash = ? AND deleted_at IS NULL"),
+    getApiKey: prepare("SELECT * FROM api_keys WHERE id = ? AND deleted_at IS NULL"),
+    insertApiKey: prepare(
+      "INSERT INTO api_keys (id, account_id, user_id, name, key_hash, permissions, key_params, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    listApiKeys: prepare("SELECT * FROM api_keys WHERE account_id = ? AND deleted_at IS NULL ORDER BY id"),
+    deleteApiKey: prepare("UPDATE api_keys SET deleted_at = ? WHERE id = ?"),
+    rebindKey: prepare("UPDATE api_keys SET account_id = ? WHERE id = ?"),
+    deleteAccountKeys: prepare("UPDATE api_keys SET deleted_at = ? WHERE account_id = ? AND deleted_at IS NULL"),
+    getAccount: prepare("SELECT * FROM accounts WHERE id = ? AND deleted_at IS NULL"),
+    findAccount: prepare(
+      "SELECT * FROM accounts WHERE deleted_at IS NULL AND (email = ?1 OR username = ?2) AND (?3 IS NULL OR kind = ?3) ORDER BY id LIMIT 1",
+    ),
+    insertAccount: prepare(
+      "INSERT INTO accounts (id, kind, username, email, parent_id, owner_id, key_id, host_only, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    deleteAccount: prepare("UPDATE accounts SET deleted_at = ? WHERE id = ?"),
+    listSubaccounts: prepare("SELECT * FROM accounts WHERE parent_id = ? AND deleted_at IS NULL ORDER BY id"),
+    insertRole: prepare("INSERT INTO team_roles (id, team_id, name, permissions) VALUES (?, ?, ?, ?)"),
+    listRoles: prepare("SELECT * FROM team_roles WHERE team_id = ? ORDER BY id"),
+    findRole: prepare("SELECT * FROM team_roles WHERE team_id = ?1 AND (id = ?2 OR name = ?3)"),
+    updateRole: prepare("UPDATE team_roles SET name = ?, permissions = ? WHERE id = ?"),
+    renameMemberRole: prepare("UPDATE team_members SET role = ?1 WHERE team_id = ?2 AND role = ?3"),
+    renameInviteRole: prepare("UPDATE team_invites SET role = ?1 WHERE team_id = ?2 AND role = ?3"),
+    deleteRole: prepare("DELETE FROM team_roles WHERE id = ?"),
+    deleteTeamRoles: prepare("DELETE FROM team_roles WHERE team_id = ?"),
+    addMember: prepare("INSERT OR REPLACE INTO team_members (team_id, user_id, role) VALUES (?, ?, ?)"),
+    listMembers: prepare(
+      "SELECT m.user_id, m.role, a.username, a.email FROM team_members m JOIN accounts a ON a.id = m.user_id WHERE m.team_id = ? ORDER BY m.user_id",
+    ),
+    removeMember: prepare("DELETE FROM team_members WHERE team_id = ? AND user_id = ?"),
+    deleteTeamMembers: prepare("DELETE FROM team_members WHERE team_id = ?"),
+    getInvite: prepare("SELECT invited_at FROM team_invites WHERE team_id = ? AND email = ?"),
+    putInvite: prepare(
+      "INSERT INTO team_invites (team_id, email, role, invited_at) VALUES (?, ?, ?, ?) ON CONFLICT (team_id, email) DO UPDATE SET role = excluded.role, invited_at = excluded.invited_at",
+    ),
+    invitesFor: prepare("SELECT team_id, role FROM team_invites WHERE email = ?"),
+    dropInvitesFor: prepare("DELETE FROM team_invites WHERE email = ?"),
+    deleteTeamInvites: prepare("DELETE FROM team_invites WHERE team_id = ?"),
+    insertCluster: prepare("INSERT INTO clusters (id, account_id, subnet, manager_id) VALUES (?, ?, ?, ?)"),
+    listClusters: prepare("SELECT * FROM clusters WHERE account_id = ? ORDER BY id"),
+    clusterMachines: prepare("SELECT machine_id, local_ip FROM cluster_machines WHERE cluster_id = ? ORDER BY machine_id"),
+    addClusterMachine: prepare("INSERT OR IGNORE INTO cluster_machines (cluster_id, machine_id, local_ip) VALUES (?, ?, ?)"),
+    removeClusterMachine: prepare("DELETE FROM cluster_machines WHERE cluster_id = ? AND machine_id = ?"),
+    setClusterManager: prepare("UPDATE clusters SET manager_id = ? WHERE id = ?"),
+    dropClusterMachines: prepare("DELETE FROM cluster_machines WHERE cluster_id = ?"),
+    deleteCluster: prepare("DELETE FROM clusters WHERE id = ?"),
+    clusterOverlays: prepare("SELECT id FROM overlays WHERE cluster_id = ?"),
+    insertOverlay: prepare("INSERT INTO overlays (id, account_id, cluster_id, name) VALUES (?, ?, ?, ?)"),
+    listOverlays: prepare("SELECT * FROM overlays WHERE account_id = ? ORDER BY id"),
+    overlayInstances: prepare("SELECT instance_id FROM overlay_instances WHERE overlay_id = ? ORDER BY instance_id"),
+    joinOverlay: prepare("INSERT OR IGNORE INTO overlay_instances (overlay_id, instance_id) VALUES (?, ?)"),
+    dropOverlayInstances: prepare("DELETE FROM overlay_instances WHERE overlay_id = ?"),
+    deleteOverlay: prepare("DELETE FROM overlays WHERE id = ?"),
+    leaveOverlays: prepare("DELETE FROM overlay_instances WHERE instance_id = ?"),
+  };
 }

@@ -9,6 +9,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ApiResult, EmulatorState } from "./context.ts";
+import type { ApiKeyRecord } from "./db.ts";
+import { keyHash } from "./key-hash.ts";
 import { ApiError } from "./errors.ts";
 import type { RequestStats } from "./faults.ts";
 import type { RateLimiter } from "./rate-limits.ts";
@@ -106,11 +108,14 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
     const delay = options.latencyMs + state.faults.latencyMs();
     if (delay > 0) await sleep(delay);
 
-    // An instance's own key (instance-keys.ts) authenticates too, for calls on that instance only.
+    // Any live key authenticates, the configured one (key 1 of account 1) or one made through the API
+    // (vast-api-more.md §4.6); an instance's own key (instance-keys.ts) too, for calls on that instance only.
+    let caller: ApiKeyRecord | undefined;
     let scopedTo: number | undefined;
     if (match.auth !== "none") {
       const key = presentedKey(req, query);
-      if ((match.auth === "api" || key !== undefined) && !keyMatches(key)) {
+      caller = key === undefined ? undefined : state.db.findApiKey(keyHash(key));
+      if ((match.auth === "api" || key !== undefined) && !caller) {
         scopedTo = key === undefined ? undefined : state.db.instanceIdForApiKey(key);
         if (scopedTo === undefined) {
           sendJson(res, 401, AUTH_ERROR);
@@ -156,7 +161,7 @@ export function createRequestListener(options: PipelineOptions): (req: IncomingM
     const handler = HANDLERS[match.key];
     let result: ApiResult;
     try {
-      result = handler({ state, params: match.params, query: query, body, now: state.clock.now() });
+      result = handler({ state, params: match.params, query: query, body, now: state.clock.now(), caller });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       result = { kind: "json", status: error.status, body: error.body };

@@ -14,6 +14,7 @@ import { buildCatalog } from "./catalog.ts";
 import { EmulatorClock } from "./clock.ts";
 import type { EmulatorState } from "./context.ts";
 import { EmulatorDb } from "./db.ts";
+import { keyHash } from "./key-hash.ts";
 import { DockerRuntime } from "./docker-runtime.ts";
 import { ApiError, EmulatorError } from "./errors.ts";
 import { outbid } from "./outbid.ts";
@@ -26,6 +27,7 @@ import { LogUploads } from "./log-uploads.ts";
 import { DEFAULT_TIMINGS, EmulatorOptions, Faults, TimingsPatch, parseOptions } from "./config.ts";
 import type { LifecycleTimings } from "./config.ts";
 import { ClockChange, type InstanceSecrets } from "./routes/admin.ts";
+import { acceptInvites } from "./routes/teams.ts";
 
 export type { EmulatorOptions, Faults, LifecycleTimings };
 export { DEFAULT_TIMINGS };
@@ -86,6 +88,12 @@ export interface RunningEmulator {
    * Returns the higher bid; throws `ApiError` for an unknown or on-demand instance.
    */
   outbid(id: number, higherBid?: number): number;
+  /**
+   * The invited person accepts every pending team invitation sent to `email` (the real acceptance
+   * happens in the console, vast-api-more.md §4.4); they get a user account if they had none.
+   * Returns the team account ids joined. Also `POST /_emulator/invites/accept` `{"email"}`.
+   */
+  acceptInvites(email: string): number[];
   /** Stops listening, drops open connections and closes the database; containers are left as they are. */
   close(): Promise<void>;
 }
@@ -94,6 +102,7 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const opts = parseOptions(EmulatorOptions, options, "emulator options");
   const db = new EmulatorDb(opts.statePath);
+  db.bindPrimaryKey(keyHash(opts.apiKey));
   const docker = opts.docker
     ? await connectDocker(opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET).catch((error: unknown) => {
         db.close();
@@ -152,6 +161,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       if (!record) throw new ApiError(404, { success: false, error: "no_such_instance", msg: `Instance ${id} not found.` });
       return outbid(state, record, state.clock.now(), higherBid);
     },
+    acceptInvites: (email: string) => acceptInvites(db, email, state.clock.now()),
   };
 
   const listener = createRequestListener({
@@ -208,6 +218,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     removeContainers: controls.removeContainers,
     setClock: controls.setClock,
     outbid: controls.outbid,
+    acceptInvites: controls.acceptInvites,
     close() {
       closing ??= new Promise<void>((resolve) => {
         if (bridgeServer?.listening) {

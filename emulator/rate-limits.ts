@@ -76,6 +76,14 @@ export const DOCUMENTED_LIMITS: Readonly<Record<string, Limit>> = {
   // "10 per minute per IP" (old docs); the rent is taken to share the volume rent's 5.5 (vast-api-more.md §7).
   "POST /api/v0/network_volumes/search": offerSearch,
   "PUT /api/v0/network_volumes": perSecond(5.5),
+  // vast-api-more.md §7; team, role-create, cluster and overlay calls have no documented threshold.
+  "POST /api/v0/auth/apikeys": perSecond(2.0),
+  "GET /api/v0/auth/apikeys": perSecond(1.0),
+  "DELETE /api/v0/auth/apikeys/:id": perSecond(2.0),
+  "POST /api/v0/users": perSecond(3.0),
+  "GET /api/v0/subaccounts": perSecond(2.1),
+  "DELETE /api/v0/team/members/:id": perSecond(3.0),
+  "DELETE /api/v0/team/roles/:name": perSecond(3.0),
 };
 
 /** The `threshold=` Vast prints for an endpoint (2.0 where none is documented). */

@@ -16,6 +16,13 @@ import { volumeKind } from "./vast/volume-provider.ts";
 import { endpointKind } from "./vast/endpoint-provider.ts";
 import { workerGroupKind } from "./vast/worker-group-provider.ts";
 import { networkVolumeKind } from "./vast/network-volume-provider.ts";
+import { apiKeyKind } from "./vast/api-key-provider.ts";
+import { clusterKind, clusterMemberKind } from "./vast/cluster-provider.ts";
+import { overlayKind, overlayMemberKind } from "./vast/overlay-provider.ts";
+import { subaccountKind } from "./vast/subaccount-provider.ts";
+import { teamKind } from "./vast/team-provider.ts";
+import { teamMemberKind } from "./vast/team-member-provider.ts";
+import { teamRoleKind } from "./vast/team-role-provider.ts";
 
 export const kinds = {
   template: templateKind,
@@ -28,5 +35,14 @@ export const kinds = {
   endpoint: endpointKind,
   workerGroup: workerGroupKind,
   networkVolume: networkVolumeKind,
+  team: teamKind,
+  teamRole: teamRoleKind,
+  teamMember: teamMemberKind,
+  apiKey: apiKeyKind,
+  subaccount: subaccountKind,
+  cluster: clusterKind,
+  clusterMember: clusterMemberKind,
+  overlay: overlayKind,
+  overlayMember: overlayMemberKind,
 };
 export type Kind = keyof typeof kinds;

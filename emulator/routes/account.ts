@@ -10,11 +10,13 @@ const CREDIT = 1000;
 /** `GET /api/v0/users/current` → the account, with a credit balance. */
 export const currentUser: Handler = (ctx) => {
   const keys = ctx.state.db.listSshKeys();
+  // The account the key acts on: a team key shows the team (vast-api-more.md §4.1).
+  const account = ctx.caller ? ctx.state.db.getAccount(ctx.caller.accountId) : undefined;
   return json({
-    id: ACCOUNT.id,
-    username: ACCOUNT.username,
-    email: ACCOUNT.email,
-    fullname: ACCOUNT.fullname,
+    id: account?.id ?? ACCOUNT.id,
+    username: account?.username ?? ACCOUNT.username,
+    email: account?.email ?? ACCOUNT.email,
+    fullname: account && account.id !== ACCOUNT.id ? account.username : ACCOUNT.fullname,
     credit: CREDIT,
     balance: 0,
     balance_threshold: 10,

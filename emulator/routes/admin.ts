@@ -23,6 +23,8 @@ export interface AdminControls {
   setClock(change: ClockChange): { now: number };
   /** Outbids a bid instance (outbid.ts); resolves the higher bid. */
   outbid(id: number, higherBid?: number): number;
+  /** Accepts every pending team invitation of `email` (vast-api-more.md §4.4); returns the team ids joined. */
+  acceptInvites(email: string): number[];
 }
 
 /** A change to the emulator's clock (clock.ts): move it forward, and/or freeze or release it. */
@@ -88,6 +90,11 @@ export async function handleAdmin(admin: AdminControls, method: string, path: st
         return json(admin.listInstances());
       case "POST /_emulator/clock":
         return json(admin.setClock(parseOptions(ClockChange, parseJson(rawBody), "clock")));
+      case "POST /_emulator/invites/accept": {
+        const body = parseJson(rawBody) as { email?: unknown };
+        if (typeof body?.email !== "string") throw new InvalidOptionsError("email: required, a string", ["email"]);
+        return json({ teams: admin.acceptInvites(body.email) });
+      }
       case "DELETE /_emulator/containers":
         return json({ removed: await admin.removeContainers() });
       default:

@@ -13,6 +13,7 @@ import { knownSteps } from "../instance-control.ts";
 import { createTimeline, createdStoppedTimeline } from "../lifecycle.ts";
 import { priceOffer } from "../offer-pricing.ts";
 import { CreateInstanceBody, describeIssues } from "../schemas.ts";
+import { overlayAtCreate } from "./clusters.ts";
 
 /** Create-time limits (§3.2 "Input limits"). */
 const MAX_LABEL_AT_CREATE = 256;
@@ -148,6 +149,7 @@ export const createInstance: Handler = (ctx) => {
     throw apiError(400, "no_ssh_key_for_vm", "error 400/3467: VM instances need an SSH key on the account", { ask_id: askId });
   }
   const attachment = resolveVolume(ctx, askId, offer, body.volume_info ?? volumeFromEnv(body.env));
+  const overlayId = overlayAtCreate(ctx, env, offer.machine_id, askId);
 
   const id = db.nextId("instance");
   // In Docker mode the container decides how the boot ends; the test knobs stay out of it.
@@ -186,6 +188,7 @@ export const createInstance: Handler = (ctx) => {
   };
   db.createInstance(record, template?.templateId ?? null, attachment?.local ? attachment.volumeId : null);
   if (attachment) db.mountVolume(attachment.volumeId, id, attachment.mountPath);
+  if (overlayId !== null) db.joinOverlay(overlayId, id);
   // Account keys go onto every instance (§3.6 "Create").
   for (const key of db.listSshKeys()) db.attachSshKey(id, key.publicKey);
   if (record.intendedStatus === "running") ctx.state.containers?.run("boot", id);

@@ -27,6 +27,31 @@ import { createEndpoint, deleteEndpoint, listEndpoints, showEndpoint, updateEndp
 import { createWorkergroup, deleteWorkergroup, listWorkergroups, updateWorkergroup } from "./workergroups.ts";
 import { endpointLogs, endpointWorkers, updateWorkers, workergroupLogs, workergroupWorkers } from "./autoscaler-host.ts";
 import { createNetworkVolume, searchNetworkVolumeOffers } from "./network-volumes.ts";
+import { createApiKey, deleteApiKey, listApiKeys, showApiKey } from "./api-keys.ts";
+import {
+  createCluster,
+  createOverlay,
+  deleteCluster,
+  deleteOverlay,
+  joinCluster,
+  joinOverlay,
+  listClusters,
+  listOverlays,
+  removeClusterMachine,
+} from "./clusters.ts";
+import { createSubaccount, listSubaccounts } from "./subaccounts.ts";
+import {
+  createRole,
+  createTeam,
+  destroyTeam,
+  inviteMember,
+  listMembers,
+  listRolesFull,
+  removeMember,
+  removeRole,
+  showRole,
+  updateRole,
+} from "./teams.ts";
 
 export const HANDLERS: Record<EndpointKey, Handler> = {
   "GET /api/v0/gpu_names/unique": gpuNames,
@@ -88,4 +113,29 @@ export const HANDLERS: Record<EndpointKey, Handler> = {
   "POST /get_endpoint_logs": endpointLogs,
   "POST /get_autogroup_logs": workergroupLogs,
   "POST /update_workers": updateWorkers,
+  "POST /api/v0/team": createTeam,
+  "DELETE /api/v0/team": destroyTeam,
+  "POST /api/v0/team/roles": createRole,
+  "GET /api/v0/team/roles-full": listRolesFull,
+  "GET /api/v0/team/roles/:name": showRole,
+  "PUT /api/v0/team/roles/:id": updateRole,
+  "DELETE /api/v0/team/roles/:name": removeRole,
+  "POST /api/v0/team/invite": inviteMember,
+  "GET /api/v0/team/members": listMembers,
+  "DELETE /api/v0/team/members/:id": removeMember,
+  "POST /api/v0/auth/apikeys": createApiKey,
+  "GET /api/v0/auth/apikeys": listApiKeys,
+  "GET /api/v0/auth/apikeys/:id": showApiKey,
+  "DELETE /api/v0/auth/apikeys/:id": deleteApiKey,
+  "POST /api/v0/users": createSubaccount,
+  "GET /api/v0/subaccounts": listSubaccounts,
+  "POST /api/v0/cluster": createCluster,
+  "PUT /api/v0/cluster": joinCluster,
+  "DELETE /api/v0/cluster/remove_machine": removeClusterMachine,
+  "DELETE /api/v0/cluster": deleteCluster,
+  "GET /api/v0/clusters": listClusters,
+  "POST /api/v0/overlay": createOverlay,
+  "GET /api/v0/overlay": listOverlays,
+  "PUT /api/v0/overlay": joinOverlay,
+  "DELETE /api/v0/overlay": deleteOverlay,
 };

@@ -51,6 +51,33 @@ export const ROUTES = [
   // Network volumes in the CLI's forms (vast-api-more.md §2.2); listed and deleted through /volumes.
   ["POST", "/api/v0/network_volumes/search", "api"],
   ["PUT", "/api/v0/network_volumes", "api"],
+  // Teams, roles, members, API keys, subaccounts (vast-api-more.md §4).
+  ["POST", "/api/v0/team", "api"],
+  ["DELETE", "/api/v0/team", "api"],
+  ["POST", "/api/v0/team/roles", "api"],
+  ["GET", "/api/v0/team/roles-full", "api"],
+  ["GET", "/api/v0/team/roles/:name", "api"],
+  ["PUT", "/api/v0/team/roles/:id", "api"],
+  ["DELETE", "/api/v0/team/roles/:name", "api"],
+  ["POST", "/api/v0/team/invite", "api"],
+  ["GET", "/api/v0/team/members", "api"],
+  ["DELETE", "/api/v0/team/members/:id", "api"],
+  ["POST", "/api/v0/auth/apikeys", "api"],
+  ["GET", "/api/v0/auth/apikeys", "api"],
+  ["GET", "/api/v0/auth/apikeys/:id", "api"],
+  ["DELETE", "/api/v0/auth/apikeys/:id", "api"],
+  ["POST", "/api/v0/users", "api"],
+  ["GET", "/api/v0/subaccounts", "api"],
+  // Clusters and overlays (vast-api-more.md §5).
+  ["POST", "/api/v0/cluster", "api"],
+  ["PUT", "/api/v0/cluster", "api"],
+  ["DELETE", "/api/v0/cluster/remove_machine", "api"],
+  ["DELETE", "/api/v0/cluster", "api"],
+  ["GET", "/api/v0/clusters", "api"],
+  ["POST", "/api/v0/overlay", "api"],
+  ["GET", "/api/v0/overlay", "api"],
+  ["PUT", "/api/v0/overlay", "api"],
+  ["DELETE", "/api/v0/overlay", "api"],
   // The log upload that `request_logs` points at: another host in the real service, fetched without auth (§3.4).
   ["GET", "/instance_logs/:file", "none"],
   // Serverless (vast-api-more.md §3): endpoints, workergroups under both of their paths, and the autoscaler host's calls at the root.

@@ -57,7 +57,8 @@ export interface VastClientOptions {
 /** Query of `POST /bundles/`: `{field: {op: value}}` plus the reserved keys (vast-api.md §3.1). */
 export type OfferQuery = Record<string, unknown>;
 
-type RetryClass = "idempotent" | "refusedOnly";
+/** `never`: for calls whose 429 is an answer rather than a throttle (a team invitation sent too recently). */
+type RetryClass = "idempotent" | "refusedOnly" | "never";
 
 /** One request as the transport sends it; see {@link VastClient.request}. */
 export interface CallOptions<S extends z.ZodType> {
@@ -112,6 +113,7 @@ export class VastClient {
     this.#dispatchers = {
       idempotent: this.#agent.compose(interceptors.retry(retryOptions("idempotent", limits))),
       refusedOnly: this.#agent.compose(interceptors.retry(retryOptions("refusedOnly", limits))),
+      never: this.#agent,
     };
   }
 
@@ -573,7 +575,7 @@ export class VastClient {
 
   /**
    * @internal One call through the paced, retrying transport, for the endpoint modules kept beside
-   * this file (serverless-api.ts), so this one stays within bounds; the answer is parsed with
+   * this file (serverless-api.ts, team-api.ts), so this one stays within bounds; the answer is parsed with
    * `call.schema` like every other. `call.path` may be an absolute URL (the autoscaler host).
    */
   request<S extends z.ZodType>(call: CallOptions<S>): Promise<z.infer<S>> {

@@ -35,3 +35,11 @@ export type { Endpoint, EndpointState, Workergroup } from "./serverless-schemas.
 export { VastNetworkVolume, type VastNetworkVolumeArgs } from "./vast-network-volume.ts";
 export { getNetworkVolumeOffers } from "./lookups.ts";
 export type { OutbidPolicy } from "./outbid.ts";
+export { VastTeam, type VastTeamArgs } from "./vast-team.ts";
+export { VastTeamRole, type VastTeamRoleArgs } from "./vast-team-role.ts";
+export { VastTeamMember, type VastTeamMemberArgs } from "./vast-team-member.ts";
+export { VastApiKey, type VastApiKeyArgs } from "./vast-api-key.ts";
+export { VastPermissions, PermissionCategory, type EndpointPermission, type PermissionConstraint } from "./permissions.ts";
+export { VastSubaccount, type VastSubaccountArgs } from "./vast-subaccount.ts";
+export { VastCluster, VastClusterMember, type VastClusterArgs, type VastClusterMemberArgs } from "./vast-cluster.ts";
+export { VastOverlay, VastOverlayMember, type VastOverlayArgs, type VastOverlayMemberArgs } from "./vast-overlay.ts";

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /** The endpoint classes Vast limits separately. */
 export type PaceClass =
-  "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume" | "charges" | "serverless";
+  "search" | "create" | "read" | "list" | "manage" | "destroy" | "template" | "account" | "volume" | "charges" | "serverless" | "team";
 
 interface Budget {
   perSecond: number;
@@ -30,6 +30,8 @@ const budgets: Record<PaceClass, Budget> = {
   charges: { perSecond: 0.9, burst: 2 },
   // Endpoints and workergroups (vast-api-more.md §7): the lowest threshold among their calls is 2.0.
   serverless: { perSecond: 1.8, burst: 2 },
+  // Teams, keys, subaccounts, clusters (vast-api-more.md §7): the API-key list's 1.0 is the tightest.
+  team: { perSecond: 0.9, burst: 2 },
 };
 
 /**

@@ -6,13 +6,22 @@ import { kinds } from "vast-kit/providers/runtime";
 // kinds[kind].check/diff/create/update/read/remove; refresh and delete of old resources depend on it.
 test("the runtime keeps the kind table that providers stored in old state call", () => {
   assert.deepEqual(Object.keys(kinds).sort(), [
+    "apiKey",
+    "cluster",
+    "clusterMember",
     "dockerImage",
     "endpoint",
     "envVar",
     "instance",
     "networkVolume",
+    "overlay",
+    "overlayMember",
     "randomSecret",
     "sshKey",
+    "subaccount",
+    "team",
+    "teamMember",
+    "teamRole",
     "template",
     "volume",
     "workerGroup",
@@ -21,7 +30,18 @@ test("the runtime keeps the kind table that providers stored in old state call",
     for (const method of ["check", "diff", "create", "read", "remove"] as const)
       assert.equal(typeof implementation[method], "function", `${kind}.${method}`);
   }
-  for (const kind of ["template", "instance", "envVar", "dockerImage", "volume", "networkVolume", "endpoint", "workerGroup"] as const)
+  for (const kind of [
+    "template",
+    "instance",
+    "envVar",
+    "dockerImage",
+    "volume",
+    "networkVolume",
+    "endpoint",
+    "workerGroup",
+    "team",
+    "teamRole",
+  ] as const)
     assert.equal(typeof kinds[kind].update, "function", `${kind}.update`);
 });
 
