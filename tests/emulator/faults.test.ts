@@ -161,7 +161,7 @@ test("admin over HTTP: faults replace, stats count API calls only, timings chang
   assert.deepEqual(emulator.stats(), { total: 0, byEndpoint: {} });
 
   const timings = await admin("PUT", "/_emulator/timings", { loadingMs: 40, schedulingMs: 10 });
-  assert.deepEqual(timings.body, { schedulingMs: 10, loadingMs: 40, stoppingMs: 80, startingMs: 80, rebootMs: 80 });
+  assert.deepEqual(timings.body, { schedulingMs: 10, loadingMs: 40, stoppingMs: 80, startingMs: 80, rebootMs: 80, volumeReleaseMs: 0 });
   assert.equal((await admin("PUT", "/_emulator/timings", { loadingMs: "slow" })).status, 400);
   const id = await rent(emulator, (await cheapestOffer(emulator)).id, { label: "peek" });
   await waitForStatus(emulator, id, "running", 1000);
