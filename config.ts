@@ -70,9 +70,12 @@ const StackConfig = z
     cloudflareAccountId: z.string(),
     cloudflareZoneId: z.string(),
     tunnelDomain: z.string(),
-    whenStopped: z.enum(["start", "leave"], {
-      error: "must be start (start an instance found stopped on the next up) or leave (keep it stopped)",
-    }),
+    whenStopped: z
+      .enum(["", "start", "leave"], {
+        error:
+          "must be start (start an instance found stopped on the next up), leave (keep it stopped), or empty (leave with autostop, else start)",
+      })
+      .transform((v) => (v === "" ? undefined : v)),
     whenDestroyed: z.enum(["recreate", "leave"], {
       error: "must be recreate (rent a new instance for one found destroyed) or leave (rent nothing)",
     }),

@@ -61,7 +61,11 @@ export interface GpuFleetArgs {
   readonly provisioning?: ProvisioningManifestInput;
   /** Each instance stops (or destroys) itself after this long idle; see {@link AutostopOptions}. Defaults to never. */
   readonly autostop?: AutostopOptions;
-  /** An instance found stopped (by itself or outside Pulumi): `start` it on the next `up`, or `leave` it stopped. Defaults to `start`. */
+  /**
+   * An instance found stopped (by itself or outside Pulumi): `start` it on the next `up`, or `leave`
+   * it stopped. Defaults to `leave` with `autostop` (an instance that stopped itself for being idle
+   * stays stopped until someone starts it), else `start`.
+   */
   readonly whenStopped?: WhenStopped;
   /** An instance found destroyed outside Pulumi: `recreate` it on the next `up`, or `leave` it gone. Defaults to `recreate`. */
   readonly whenDestroyed?: WhenDestroyed;
@@ -179,7 +183,8 @@ export class GpuFleet extends pulumi.ComponentResource {
           ...(args.budgetPerHour !== undefined ? { stackBudgetPerHour: args.budgetPerHour } : {}),
           ...(args.labelPrefix ? { label: `${args.labelPrefix}-${i}` } : {}),
           ...(args.imageLogin ? { imageLogin: pulumi.secret(args.imageLogin) } : {}),
-          ...(args.whenStopped ? { whenStopped: args.whenStopped } : {}),
+          // An instance that stopped itself (autostop) stays stopped unless the fleet says otherwise.
+          ...(args.whenStopped || args.autostop ? { whenStopped: args.whenStopped ?? "leave" } : {}),
           ...(args.whenDestroyed ? { whenDestroyed: args.whenDestroyed } : {}),
           waitForPortal:
             args.waitForPortal === false ? false : { port: portalPort, ...(args.waitForPortal === true ? {} : args.waitForPortal) },

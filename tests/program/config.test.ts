@@ -31,7 +31,7 @@ test("Pulumi.yaml's defaults alone make a valid local configuration", () => {
   assert.equal(result.config.imageOffline, true);
   assert.deepEqual(result.config.imageVariants, ["cuda"]);
   assert.equal(result.config.budgetPerHour, undefined, "no budget unless one is set");
-  assert.equal(result.config.whenStopped, "start", "a stopped instance is started again unless the stack says leave");
+  assert.equal(result.config.whenStopped, undefined, "the fleet decides: leave with autostop, else start");
   assert.equal(result.config.whenDestroyed, "recreate");
 });
 
@@ -59,7 +59,7 @@ test("each bad value is named with the rule it breaks, all at once", () => {
     ["instanceLabelPrefix", "x".repeat(91), /at most 90 characters/],
     ["budgetPerHour", "lots", /be empty \(no cap\) or the most the stack's instances may cost together/],
     ["budgetPerHour", "0", /more than 0 dollars per hour, or empty for no cap/],
-    ["whenStopped", "restart", /be start \(start an instance found stopped on the next up\) or leave/],
+    ["whenStopped", "restart", /be start \(start an instance found stopped on the next up\), leave \(keep it stopped\), or empty/],
     ["whenDestroyed", "rent", /be recreate \(rent a new instance for one found destroyed\) or leave/],
   ];
   for (const [key, value, rule] of cases) {
