@@ -19,7 +19,8 @@ import { GpuFleet, defaultPortalApps } from "vast-kit/components";
 import { VastNetworkVolume } from "vast-kit/providers/vast";
 
 const config = new pulumi.Config();
-const base = { image: "registry.example/vast-base:1", apps: defaultPortalApps, portalPassword: "engine-test-password" };
+// Simulated instances: no portal to wait for.
+const base = { image: "registry.example/vast-base:1", apps: defaultPortalApps, portalPassword: "engine-test-password", waitForPortal: false };
 `;
 
 const bidProgram = `${header}
