@@ -5,7 +5,9 @@
  * with the same settings, and print for each: requests/s and p99 latency
  * (small responses, keep-alive, TLS), MB/s on 1 MiB bodies, WebSocket echo
  * messages/s, and peak RSS of the proxying process (our front process; the
- * portal app's own process is printed beside it); then the ratios against Caddy.
+ * portal app's own process is printed beside it); then each goal of issue 11
+ * (ratios against Caddy, the front's and the whole portal's peak RSS) and
+ * whether this run met it.
  *
  * The machine is shared, so load comes and goes: all three targets run at
  * once and are measured in interleaved rounds (A, B, C, A, B, C, …); each
