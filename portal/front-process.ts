@@ -23,11 +23,15 @@ import type { FrontInfo, FrontSetup, OpenFronts } from "./fronts.ts";
 /**
  * Node flags of the front process, measured with `benchmarks/portal/bench.ts`
  * and A/B runs of each flag: the Maglev tier costs ~9 MB resident for no
- * measurable requests/s; a 2 MiB semi-space was as small as 1 MiB at peak and
- * faster; `--optimize-for-size` saved ~2 MB but cost ~10% of requests/s.
- * The old space never needs more than 32 MiB.
+ * measurable requests/s; `--optimize-for-size` saved ~2 MB but cost ~10% of
+ * requests/s; `--single-threaded-gc --v8-pool-size=0` raised the peak by ~10 MB.
+ * Under repeated load (Node 24, 2 loaded cores) the heap is ~9 MB live after a
+ * full GC, but V8 lets the old space grow by up to 8 MB before the next one:
+ * a 24 MiB old space keeps that growth bounded (peak ~2 MB lower than 32 MiB,
+ * 16 MiB ~4 MB lower but too close to the live heap of a busy front), and a
+ * 1 MiB semi-space is ~2 MB smaller than 2 MiB at peak.
  */
-const FRONT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2", "--max-old-space-size=32", "--no-maglev"];
+const FRONT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--max-old-space-size=24", "--no-maglev"];
 
 /**
  * glibc malloc for a small proxy: one arena (the front allocates on one

@@ -2,6 +2,7 @@
  * The single entry of the bundled image program (/opt/portal/main.js):
  *   node main.js portal   runs the instance portal (supervisor program `instance_portal`)
  *   node main.js front    runs its fronts; started by the portal only (front-process.ts)
+ *   node main.js portal-launch  prints the portal app's launch settings for its supervisor script (app-flags.ts)
  *   node main.js boot     runs the container entrypoint (portal/entrypoint/main.ts, a program of its own)
  *   node main.js provision --job ID PATH   runs a provisioning manifest (portal/entrypoint/provisioning/job.ts)
  * Each mode is imported only when chosen, so one does not pay for the other's start-up.
@@ -22,6 +23,8 @@ switch (mode) {
     break;
   }
   case "portal": {
+    const { forgetLaunchEnv } = await import("./app-flags.ts");
+    forgetLaunchEnv();
     const { runPortalForeground } = await import("./server.ts");
     await runPortalForeground();
     break;
@@ -31,7 +34,12 @@ switch (mode) {
     process.exit(await runProvisionJob(args));
     break;
   }
+  case "portal-launch": {
+    const { launchLines } = await import("./app-flags.ts");
+    process.stdout.write(`${launchLines().join("\n")}\n`);
+    break;
+  }
   default:
-    process.stderr.write(`usage: node main.js portal | boot [flags]\n(got ${JSON.stringify(mode ?? "")})\n`);
+    process.stderr.write(`usage: node main.js portal | portal-launch | boot [flags] | provision --job ID SOURCE\n(got ${JSON.stringify(mode ?? "")})\n`);
     process.exit(2);
 }

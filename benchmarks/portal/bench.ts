@@ -5,7 +5,9 @@
  * with the same settings, and print for each: requests/s and p99 latency
  * (small responses, keep-alive, TLS), MB/s on 1 MiB bodies, WebSocket echo
  * messages/s, and peak RSS of the proxying process (our front process; the
- * portal app's own process is printed beside it); then the ratios against Caddy.
+ * portal app's own process is printed beside it); then each goal of issue 11
+ * (ratios against Caddy, the front's and the whole portal's peak RSS) and
+ * whether this run met it.
  *
  * The machine is shared, so load comes and goes: all three targets run at
  * once and are measured in interleaved rounds (A, B, C, A, B, C, …); each
@@ -33,6 +35,16 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
+/** Goals of issue 11 in MB: the front process alone, and the front plus the portal app. */
+const FRONT_RSS_GOAL_MB = 72;
+const PORTAL_RSS_GOAL_MB = 150;
+
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+const loadAtStart = loadAverage();
 
 interface Subject {
   readonly target: Target;
@@ -158,10 +170,7 @@ async function run(subjects: readonly Subject[], env: BenchEnv): Promise<Row[]> 
 function report(rows: readonly Row[], portalAppRssMb: number): void {
   const f = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? "n/a" : n.toFixed(digits));
   const lines = [
-    `portal benchmark: ${os.availableParallelism()} cores, load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ")}; median of ${ROUNDS} interleaved rounds;`,
+    `portal benchmark: ${os.availableParallelism()} cores, load average at the start ${loadAtStart}; median of ${ROUNDS} interleaved rounds;`,
     `wrk -t1 -c${CONNECTIONS} (1 KiB) and -c8 (1 MiB), ${SECONDS} s each, keep-alive, TLS, cookie auth (nginx direct: TLS, no auth); 16 WebSocket ping-pong clients`,
     "",
     `${"target".padEnd(14)}${"req/s".padStart(10)}${"p99 ms".padStart(9)}${"MB/s 1MiB".padStart(11)}${"ws msg/s".padStart(10)}${"peak RSS MB".padStart(13)}${"errors".padStart(8)}`,
@@ -171,22 +180,30 @@ function report(rows: readonly Row[], portalAppRssMb: number): void {
     ),
   ];
   const caddy = rows.find((r) => r.name === "Caddy 2.6");
-  for (const ours of rows.filter((r) => r.name.startsWith("our front"))) {
-    if (caddy === undefined) break;
+  const ours = rows.find((r) => r.name === "our front");
+  if (caddy !== undefined && ours !== undefined) {
+    const whole = ours.rssMb + portalAppRssMb;
+    const goal = (name: string, value: string, rule: string, met: boolean) =>
+      `  ${name.padEnd(22)}${value.padStart(9)}  goal ${rule.padEnd(10)}${met ? "met" : "NOT MET"}`;
+    const ratio = (a: number, b: number | undefined) => a / (b ?? Number.NaN);
+    const rps = ratio(ours.rps, caddy.rps);
+    const p99 = ratio(ours.p99Ms, caddy.p99Ms);
+    const mb = ratio(ours.mbPerSec, caddy.mbPerSec);
+    const ws = ratio(ours.wsPerSec ?? Number.NaN, caddy.wsPerSec);
     lines.push(
       "",
-      `${ours.name} / Caddy 2.6:`,
-      `  requests/s ${f(ours.rps / caddy.rps, 2)}× (goal ≥ 1.5×)`,
-      `  p99        ${f(ours.p99Ms / caddy.p99Ms, 2)}× (goal ≤ 1×)`,
-      `  MB/s       ${f(ours.mbPerSec / caddy.mbPerSec, 2)}×`,
-      `  ws msg/s   ${f((ours.wsPerSec ?? Number.NaN) / (caddy.wsPerSec ?? Number.NaN), 2)}×`,
-      `  peak RSS   ${f(ours.rssMb, 1)} MB vs ${f(caddy.rssMb, 1)} MB (goal < 80 MB)`,
+      "our portal against Caddy 2.6 (the goals of issue 11):",
+      goal("requests/s", `${f(rps, 2)}×`, "≥ 1.5×", rps >= 1.5),
+      goal("p99 latency", `${f(p99, 2)}×`, "≤ 1×", p99 <= 1),
+      goal("MB/s, 1 MiB bodies", `${f(mb, 2)}×`, "≥ 1×", mb >= 1),
+      goal("WebSocket msg/s", `${f(ws, 2)}×`, "≥ 1×", ws >= 1),
+      goal("front peak RSS", `${f(ours.rssMb, 1)} MB`, "≤ 72 MB", ours.rssMb <= FRONT_RSS_GOAL_MB),
+      goal("whole portal peak RSS", `${f(whole, 1)} MB`, "≤ 150 MB", whole <= PORTAL_RSS_GOAL_MB),
+      `  (whole portal = front process + portal app process ${f(portalAppRssMb, 1)} MB, which serves the landing page, API, tunnels and logs;`,
+      `   Caddy ${f(caddy.rssMb, 1)} MB has none of that)`,
+      `load average at the end: ${loadAverage()}`,
     );
   }
-  lines.push(
-    "",
-    `our portal app's own process (landing page, API, tunnels, logs; Caddy has none of it): peak RSS ${f(portalAppRssMb, 1)} MB`,
-  );
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

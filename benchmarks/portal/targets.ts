@@ -10,6 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
+import { PORTAL_APP_MALLOC_ENV, PORTAL_APP_NODE_FLAGS } from "../../portal/app-flags.ts";
 import { stopChild } from "../../portal/stop-child.ts";
 import { freePort } from "../../tests/_support/net.ts";
 
@@ -192,7 +193,8 @@ export async function bundlePortal(dir: string): Promise<string> {
 }
 
 /**
- * Our front: `node main.js portal` as the image's supervisor runs it, with the
+ * Our front: `node main.js portal` as the image's supervisor runs it (the
+ * flags and malloc settings of `portal/app-flags.ts`), with the
  * same apps, TLS on and auth on. The measured process is the front process the
  * portal starts (with its own Node flags, `portal/front-process.ts`); the
  * portal app's process is reported beside it.
@@ -220,7 +222,11 @@ export async function startOurFront(
     PORTAL_CONFIG: sites.map((s, i) => `127.0.0.1:${s.port}:${s.upstream}:/:App ${i}`).join("|"),
   };
   for (const s of sites) portalEnv[`VAST_TCP_PORT_${s.port}`] = String(s.port);
-  const child = spawn(process.execPath, [main, "portal"], { stdio: ["ignore", "ignore", "inherit"], env: portalEnv });
+  // Launched as instance_portal.sh launches it: the same flags and malloc settings.
+  const child = spawn(process.execPath, [...PORTAL_APP_NODE_FLAGS, main, "portal"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...portalEnv, ...PORTAL_APP_MALLOC_ENV },
+  });
   const stop = track(child, "portal");
   for (const s of sites) await waitForPort(s.port);
   const portalPid = child.pid as number;
