@@ -190,7 +190,7 @@ test("GET /capabilities describes the instance from fragments, settings, /etc/po
     },
   ]);
   assert.equal(m.provisioning.status, "in_progress");
-  assert.equal(m.provisioning.runtime_endpoint, null);
+  assert.equal(m.provisioning.runtime_endpoint, "POST /capabilities/provision", "the provisioner is a registered extension");
   assert.equal(m.provisioning.log_file, "/var/log/portal/provisioning.log");
   assert.deepEqual(m.auth, {
     edge: "caddy",
@@ -205,7 +205,14 @@ test("GET /capabilities describes the instance from fragments, settings, /etc/po
   });
   assert.deepEqual(
     (m.discovery.endpoints as Json[]).map((e) => `${e.method} ${e.path}`),
-    ["GET /capabilities", "GET /.well-known/vast-capabilities", "GET /capabilities/services", "GET /capabilities/endpoints"],
+    [
+      "GET /capabilities",
+      "GET /.well-known/vast-capabilities",
+      "GET /capabilities/services",
+      "GET /capabilities/endpoints",
+      "POST /capabilities/provision",
+      "GET /capabilities/provision/:job",
+    ],
   );
   assert.equal(m.discovery.fragment_errors.length, 2);
   assert.match(m.discovery.fragment_errors[0], /40-bad\.yaml: tools: /);
