@@ -36,6 +36,8 @@ export interface StackCost {
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
+const DAY_SECONDS = 86_400;
+
 /** Reads the stack's state, the live instances and their charges. */
 export async function stackCost(options: StackOptions): Promise<StackCost> {
   const stack = await stackName(options);
@@ -46,8 +48,10 @@ export async function stackCost(options: StackOptions): Promise<StackCost> {
     const live = new Map(ids.length > 0 ? (await client.listInstances({ id: { in: ids } })).map((i) => [i.id, i]) : []);
     const starts = [...live.values()].map((i) => Number(i["start_date"])).filter((s) => Number.isFinite(s) && s > 0);
     const since = starts.length > 0 ? Math.min(...starts) : null;
-    const spent =
-      since === null ? new Map<number, number>() : spentPerInstance(await client.listCharges(since, Date.now() / 1000, ["instance"]));
+    // Charges are filtered by UTC day, on Vast's clock: a day past this machine's "now" keeps a
+    // clock behind Vast's from cutting off today's last rows (none can be in the future).
+    const until = Date.now() / 1000 + DAY_SECONDS;
+    const spent = since === null ? new Map<number, number>() : spentPerInstance(await client.listCharges(since, until, ["instance"]));
     const instances = recorded.map(({ name, id }): InstanceCost => {
       const instance = live.get(id);
       return {
