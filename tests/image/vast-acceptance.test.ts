@@ -12,7 +12,7 @@
  *
  * The rest of the acceptance (tools, pip, Tensorboard, /var/log copies, `supervisorctl restart
  * caddy`, provisioning) is instance-parity.test.ts and provisioning.test.ts run with
- * VAST_KIT_TEST_STARTER=emulator.
+ * VAST_KIT_TEST_STARTER=emulator; `npm run test:acceptance` runs all three that way.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
