@@ -38,7 +38,10 @@ export interface InstanceSpec {
   readonly name: string;
   /** The user's variables (Vast's own, such as CONTAINER_ID, are added by the starter). */
   readonly env: Readonly<Record<string, string>>;
-  /** Container ports published on a host port of the starter's choice, told as VAST_TCP_PORT_<port>. */
+  /**
+   * Container ports published on a host port of the starter's choice, told as VAST_TCP_PORT_<port>;
+   * must include the portal's 1111, which the starter waits for.
+   */
   readonly ports: readonly number[];
   /**
    * Self-mapped ports (`-p 72299:72299`): a number is drawn, told as VAST_TCP_PORT_<port>, and
@@ -55,7 +58,6 @@ export interface InstanceSpec {
 
 /** A started instance. */
 export interface Instance {
-  readonly mode: StarterMode;
   /** The container's name, for `docker exec`. */
   readonly container: string;
   /** The portal's token (OPEN_BUTTON_TOKEN). */
@@ -66,7 +68,7 @@ export interface Instance {
   reboot(): Promise<void>;
   /** Stop, then start again through the Vast API (emulator mode); `docker stop` + `docker start` otherwise. */
   stopStart(): Promise<void>;
-  /** Removes the container (and in emulator mode the emulator and the pushed derived image's tag). */
+  /** Removes the container, and in emulator mode closes the emulator. */
   close(): Promise<void>;
 }
 
@@ -129,7 +131,6 @@ async function startWithDockerRun(spec: InstanceSpec): Promise<Instance> {
     assert.notEqual(await startedAt(container), before, "the container started again");
   };
   const instance: Instance = {
-    mode: "docker",
     container,
     token,
     hostPort: (port) => hostPorts.get(port) ?? assert.fail(`container port ${port} was not requested`),
@@ -213,7 +214,6 @@ async function startThroughEmulator(spec: InstanceSpec): Promise<Instance> {
       assert.equal(answer.status, 200, `PUT ${route}: ${answer.text}`);
     };
     const instance: Instance = {
-      mode: "emulator",
       container,
       token,
       hostPort: (port) => hostPorts.get(port) ?? assert.fail(`container port ${port} was not requested`),
