@@ -4,61 +4,36 @@
  * the service logs in /var/log, `supervisorctl restart caddy`, and Syncthing listening on the mapped
  * sync port on every start.
  *
- * One container, started as Vast starts one and with the image's own default PORTAL_CONFIG; the
- * Syncthing sync port is self-mapped as on Vast (container port = VAST_TCP_PORT_72299).
+ * One container (tests/image/_instance.ts: `docker run`, or rented through the emulator in Docker
+ * mode with VAST_KIT_TEST_STARTER=emulator) with the image's own default PORTAL_CONFIG; the Syncthing
+ * sync port is self-mapped as on Vast (container port = VAST_TCP_PORT_72299).
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
-import { freePort } from "../_support/net.ts";
 import { waitFor } from "../_support/poll.ts";
 import { buildImage, docker, exec, IMAGE, request, requireDocker, supervisorStatus } from "./_container.ts";
+import { type Instance, startInstance, starterFromEnv } from "./_instance.ts";
+import { REFUSE_NEXT_OPTIONS, REFUSING_CURL } from "./_syncthing.ts";
 
-const C = `vk-test-parity-${randomBytes(3).toString("hex")}`;
-const TOKEN = `tok-${randomBytes(12).toString("hex")}`;
-const auth = { authorization: `Bearer ${TOKEN}` };
+let instance: Instance;
+let C = "";
+let auth: Record<string, string> = {};
 const ports = { portal: 0, tensorboard: 0, extra: 0, sync: 0 };
 
 before(async () => {
   await requireDocker();
   await buildImage();
-  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-  await docker(
-    "run",
-    "-d",
-    "--name",
-    C,
-    "--stop-timeout",
-    "10",
-    "-e",
-    `OPEN_BUTTON_TOKEN=${TOKEN}`,
-    "-e",
-    "VAST_CONTAINERLABEL=C.4343",
-    "-e",
-    "CONTAINER_ID=4343",
-    "-p",
-    `127.0.0.1:${ports.portal}:1111`,
-    "-p",
-    `127.0.0.1:${ports.tensorboard}:6006`,
-    "-p",
-    `127.0.0.1:${ports.extra}:7860`,
-    "-p",
-    `127.0.0.1:${ports.sync}:${ports.sync}`,
-    "-e",
-    `VAST_TCP_PORT_1111=${ports.portal}`,
-    "-e",
-    `VAST_TCP_PORT_6006=${ports.tensorboard}`,
-    "-e",
-    `VAST_TCP_PORT_7860=${ports.extra}`,
-    "-e",
-    `VAST_TCP_PORT_72299=${ports.sync}`,
-    IMAGE,
-  );
-  await waitFor("the portal", async () => (await request(`http://127.0.0.1:${ports.portal}/`)).status === 401, 60_000, 200);
+  instance = await startInstance(starterFromEnv(), { name: "parity", env: {}, ports: [1111, 6006, 7860], selfMapped: [72299] });
+  C = instance.container;
+  auth = { authorization: `Bearer ${instance.token}` };
+  ports.portal = instance.hostPort(1111);
+  ports.tensorboard = instance.hostPort(6006);
+  ports.extra = instance.hostPort(7860);
+  ports.sync = instance.hostPort(72299);
 });
 
 after(async () => {
-  await docker("rm", "-f", C).catch(() => "");
+  await instance?.close();
 });
 
 /**
@@ -293,24 +268,9 @@ supervisorctl restart caddy`,
   assert.match(await exec(C, "cat /var/log/portal/caddy.log"), /Restarting instance_portal, the proxy, so it picks up \/etc\/portal.yaml/);
 });
 
-/**
- * A curl in front of the real one (/usr/local/bin comes first on PATH) that refuses the next settings
- * call for the listen addresses once, as Syncthing does while it restarts its GUI listener after the
- * GUI change just before: "could not connect" (issue 11). The marker belongs to `user`, who runs the wrapper.
- */
-const REFUSING_CURL = `cat > /usr/local/bin/curl <<'EOF'
-#!/bin/bash
-if [[ " $* " == *" PATCH "* && "$*" == */rest/config/options* ]] && rm /tmp/syncthing-refuse-next-options 2>/dev/null; then
-  echo "curl: (7) Failed to connect to 127.0.0.1 port 18384: Connection refused" >&2
-  exit 7
-fi
-exec /usr/bin/curl "$@"
-EOF
-chmod 0755 /usr/local/bin/curl`;
-
 test("Syncthing listens on the mapped sync port on each of 20 fresh starts, also when a settings call is refused", async (t) => {
   await exec(C, REFUSING_CURL);
-  t.after(() => exec(C, "rm -f /usr/local/bin/curl /tmp/syncthing-refuse-next-options"));
+  t.after(() => exec(C, `rm -f /usr/local/bin/curl ${REFUSE_NEXT_OPTIONS}`));
   const listening = (port: number) => exec(C, `ss -Htln "sport = :${port}"`).then((out) => out.trim() !== "");
   for (let start = 1; start <= 20; start++) {
     // A fresh configuration each time, so every start goes through all of the wrapper's settings calls.
@@ -321,11 +281,11 @@ test("Syncthing listens on the mapped sync port on each of 20 fresh starts, also
       "0",
       `start ${start}: a Syncthing outlived its program`,
     );
-    if (start % 2 === 1) await exec(C, "install -o user /dev/null /tmp/syncthing-refuse-next-options");
+    if (start % 2 === 1) await exec(C, `install -o user /dev/null ${REFUSE_NEXT_OPTIONS}`);
     await exec(C, "supervisorctl start syncthing >/dev/null");
     await waitFor(`syncthing on ${ports.sync} (start ${start})`, () => listening(ports.sync), 60_000, 200);
     await waitFor(`syncthing off its default port 22000 (start ${start})`, async () => !(await listening(22000)), 10_000, 200);
-    assert.equal((await exec(C, "test -e /tmp/syncthing-refuse-next-options && echo left || echo used")).trim(), "used", `start ${start}`);
+    assert.equal((await exec(C, `test -e ${REFUSE_NEXT_OPTIONS} && echo left || echo used`)).trim(), "used", `start ${start}`);
     assert.doesNotMatch(await exec(C, "cat /var/log/portal/syncthing.log"), /ERROR: could not/, `start ${start}`);
   }
 });

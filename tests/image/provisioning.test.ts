@@ -1,11 +1,11 @@
 /**
- * Declarative provisioning end to end (issue 11): a container of our image, started as Vast starts
- * one, with the manifest in its env as the components write it (`GpuFleet.provisioning`). Every
- * network need is a stand-in on the container's own loopback, started by a boot hook before the
+ * Declarative provisioning end to end (issue 11): a container of our image (tests/image/_instance.ts:
+ * `docker run`, or rented through the emulator in Docker mode with VAST_KIT_TEST_STARTER=emulator),
+ * with the manifest in its env as the components write it (`GpuFleet.provisioning`). Every network need is a stand-in on the container's own loopback, started by a boot hook before the
  * provisioning step: plain downloads (one fails its first 3 requests), a Hugging Face endpoint
  * (`HF_ENDPOINT`), a PyPI simple index serving a wheel, a webhook receiver. apt goes to Debian's
  * mirror over plain http (reachable from containers here, environment.md); git clones a bare
- * repository mounted in, over file://.
+ * repository placed in (mounted, or copied into a derived image), over file://.
  *
  * First boot: every phase runs; the downloads phase fails its attempt, and the retried pipeline
  * succeeds once the stand-in recovers. Then `POST /capabilities/provision` through the front. Then
@@ -21,16 +21,16 @@ import { after, before, test } from "node:test";
 import { encodeManifestEnv } from "../../components/provisioning.ts";
 import type { ProvisioningManifestInput } from "../../contracts/provisioning-manifest.ts";
 import type { ProvisioningRun } from "../../portal/provisioning-status.ts";
-import { freePort } from "../_support/net.ts";
 import { waitFor } from "../_support/poll.ts";
 import { makeStandinData } from "../portal/entrypoint/_provisioning.ts";
-import { buildImage, docker, exec, IMAGE, request, requireDocker, supervisorStatus } from "./_container.ts";
+import { buildImage, exec, request, requireDocker, supervisorStatus } from "./_container.ts";
+import { type Instance, startInstance, starterFromEnv } from "./_instance.ts";
 
-const C = `vk-test-provision-${randomBytes(3).toString("hex")}`;
-const TOKEN = `tok-${randomBytes(12).toString("hex")}`;
+let instance: Instance;
+let C = "";
 const HF_TOKEN = `hf_${randomBytes(12).toString("hex")}`;
 const STANDIN = "http://127.0.0.1:18999";
-const auth = { authorization: `Bearer ${TOKEN}` };
+let auth: Record<string, string> = {};
 let portalPort = 0;
 let dataDir = "";
 
@@ -98,38 +98,25 @@ before(async () => {
   );
   await fs.writeFile(path.join(dataDir, "05-standin.sh"), HOOK);
   await fs.chmod(dataDir, 0o755);
-  portalPort = await freePort();
-  const env = {
-    OPEN_BUTTON_TOKEN: TOKEN,
-    VAST_CONTAINERLABEL: "C.5151",
-    CONTAINER_ID: "5151",
-    VAST_TCP_PORT_1111: String(portalPort),
-    PORTAL_CONFIG: "localhost:1111:11111:/:Instance Portal",
-    HF_ENDPOINT: STANDIN,
-    HF_TOKEN,
-    EXTRA_MODELS: `${STANDIN}/files/model.bin|/workspace/models/extra.bin`,
-    ...encodeManifestEnv(MANIFEST),
-  };
-  await docker(
-    "run",
-    "-d",
-    "--name",
-    C,
-    "--stop-timeout",
-    "10",
-    ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-    "-v",
-    `${dataDir}:/standin:ro`,
-    "-v",
-    `${dataDir}/05-standin.sh:/etc/vast_boot.d/05-standin.sh:ro`,
-    "-p",
-    `127.0.0.1:${portalPort}:1111`,
-    IMAGE,
-  );
+  instance = await startInstance(starterFromEnv(), {
+    name: "provision",
+    env: {
+      PORTAL_CONFIG: "localhost:1111:11111:/:Instance Portal",
+      HF_ENDPOINT: STANDIN,
+      HF_TOKEN,
+      EXTRA_MODELS: `${STANDIN}/files/model.bin|/workspace/models/extra.bin`,
+      ...encodeManifestEnv(MANIFEST),
+    },
+    ports: [1111],
+    files: { "/standin": dataDir, "/etc/vast_boot.d/05-standin.sh": path.join(dataDir, "05-standin.sh") },
+  });
+  C = instance.container;
+  auth = { authorization: `Bearer ${instance.token}` };
+  portalPort = instance.hostPort(1111);
 });
 
 after(async () => {
-  await docker("rm", "-f", C).catch(() => "");
+  await instance?.close();
   if (dataDir !== "") await fs.rm(dataDir, { recursive: true, force: true });
 });
 
@@ -220,7 +207,7 @@ test("POST /capabilities/provision through the front: 400 naming the field, 202 
 });
 
 test("after a restart every unchanged phase is skipped: nothing downloaded, installed or run again", async () => {
-  await docker("restart", "-t", "10", C);
+  await instance.reboot();
   const r = await finishedBootRun(firstJob);
   assert.equal(r.state, "complete", r.error);
   for (const phase of ["write_files", "apt", "git", "pip", "downloads", "services", "post_commands"]) {
