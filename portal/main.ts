@@ -40,6 +40,8 @@ switch (mode) {
     break;
   }
   default:
-    process.stderr.write(`usage: node main.js portal | portal-launch | boot [flags] | provision --job ID SOURCE\n(got ${JSON.stringify(mode ?? "")})\n`);
+    process.stderr.write(
+      `usage: node main.js portal | portal-launch | boot [flags] | provision --job ID SOURCE\n(got ${JSON.stringify(mode ?? "")})\n`,
+    );
     process.exit(2);
 }
