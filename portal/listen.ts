@@ -7,6 +7,7 @@
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 
@@ -32,6 +33,20 @@ export interface FrontListener {
 }
 
 const TLS_HANDSHAKE = 0x16;
+/**
+ * The server picks the suite, preferring AES-128-GCM, as Caddy (Go's
+ * crypto/tls) does on CPUs with AES instructions. OpenSSL would otherwise
+ * follow the client's order, which for OpenSSL and browser clients often
+ * starts with AES-256-GCM: four more AES rounds per block for no practical
+ * gain (both are TLS 1.3's standard suites), measured 8–10% of MB/s on 1 MiB
+ * bodies. TLS 1.2 keeps Node's default list.
+ */
+const CIPHERS = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  ...tls.DEFAULT_CIPHERS.split(":").filter((suite) => !suite.startsWith("TLS_")),
+].join(":");
 const HOST_HEADER = /^[A-Za-z0-9.\-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 
 /** Bind a front listener and resolve once it accepts connections. */
@@ -54,7 +69,13 @@ export async function listenFront(options: ListenOptions): Promise<FrontListener
   const app =
     options.tls === undefined
       ? http.createServer(serverOptions)
-      : https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key });
+      : https.createServer({
+          ...serverOptions,
+          cert: options.tls.cert,
+          key: options.tls.key,
+          ciphers: CIPHERS,
+          honorCipherOrder: true,
+        });
   app.on("request", options.handleRequest);
   app.on("upgrade", options.handleUpgrade);
   app.on("clientError", (_err, socket) => {

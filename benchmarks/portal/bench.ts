@@ -21,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateSelfSignedPair } from "../../portal/tls.ts";
-import { wrk, wsEcho } from "./load.ts";
+import { negotiatedSuite, wrk, wsEcho } from "./load.ts";
 import { bundlePortal, freePort, peakRssMb, startCaddy, startNginx, startOurFront, waitForPort } from "./targets.ts";
 import type { BenchEnv, Target } from "./targets.ts";
 
@@ -60,6 +60,7 @@ interface Row {
   readonly wsPerSec: number | undefined;
   readonly rssMb: number;
   readonly errors: number;
+  readonly suite: string;
 }
 
 const median = (xs: readonly number[]) => {
@@ -162,6 +163,7 @@ async function run(subjects: readonly Subject[], env: BenchEnv): Promise<Row[]> 
         wsPerSec: acc.ws.length > 0 ? median(acc.ws) : undefined,
         rssMb: await peakRssMb(await s.target.pids()),
         errors: acc.errors,
+        suite: await negotiatedSuite(s.port),
       };
     }),
   );
@@ -201,6 +203,7 @@ function report(rows: readonly Row[], portalAppRssMb: number): void {
       goal("whole portal peak RSS", `${f(whole, 1)} MB`, "≤ 150 MB", whole <= PORTAL_RSS_GOAL_MB),
       `  (whole portal = front process + portal app process ${f(portalAppRssMb, 1)} MB, which serves the landing page, API, tunnels and logs;`,
       `   Caddy ${f(caddy.rssMb, 1)} MB has none of that)`,
+      `TLS suite each server picks for OpenSSL's default client order: ${rows.map((r) => `${r.name} ${r.suite}`).join(", ")}`,
       `load average at the end: ${loadAverage()}`,
     );
   }

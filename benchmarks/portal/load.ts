@@ -3,6 +3,7 @@
  * p99 and MB/s, and a WebSocket ping-pong client for echo messages/s.
  */
 import { execFile } from "node:child_process";
+import tls from "node:tls";
 import { WebSocket } from "ws";
 
 /** One wrk run's figures. */
@@ -69,4 +70,15 @@ export async function wsEcho(
   const elapsed = (performance.now() - started) / 1000;
   for (const ws of sockets) ws.terminate();
   return count / elapsed;
+}
+
+/** The suite a server picks for a client offering OpenSSL's default order (wrk's, and Node's). */
+export function negotiatedSuite(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+      resolve(socket.getCipher().name);
+      socket.end();
+    });
+    socket.on("error", reject);
+  });
 }

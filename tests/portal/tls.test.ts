@@ -95,6 +95,29 @@ test("the TLS front serves https, and an expired but matching pair is still serv
   assert.ok(Date.parse(peer.validTo) < Date.now());
 });
 
+test("the TLS front chooses AES-128-GCM over a client's AES-256-GCM first preference, and still speaks TLS 1.2", async (t) => {
+  const backend = await startEchoBackend(t);
+  const port = await startFront(t, backend.port, { tls: pairA });
+  const negotiate = (options: tls.ConnectionOptions) =>
+    new Promise<{ name: string; version: string }>((resolve, reject) => {
+      const s = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false, ...options }, () => {
+        resolve(s.getCipher());
+        s.end();
+      });
+      s.on("error", reject);
+    });
+  // Node's client default, like OpenSSL's, lists AES-256-GCM first.
+  assert.match(tls.DEFAULT_CIPHERS, /^TLS_AES_256_GCM_SHA384:/);
+  assert.deepEqual(await negotiate({}), {
+    name: "TLS_AES_128_GCM_SHA256",
+    standardName: "TLS_AES_128_GCM_SHA256",
+    version: "TLSv1.3",
+  });
+  // A client with AES-256 only still gets it.
+  assert.equal((await negotiate({ ciphers: "TLS_AES_256_GCM_SHA384" })).name, "TLS_AES_256_GCM_SHA384");
+  assert.equal((await negotiate({ maxVersion: "TLSv1.2" })).version, "TLSv1.2");
+});
+
 test("plain HTTP on the TLS port is redirected to https on the same port", async (t) => {
   const backend = await startEchoBackend(t);
   const port = await startFront(t, backend.port, { tls: pairA });
