@@ -9,12 +9,16 @@
  * (Node 24, loaded 2-core machine): 80 MB with no flags; a 1 MiB semi-space
  * and no Maglev tier 75 MB (the app is not hot: its requests are the landing
  * page, API and log tails); one malloc arena and a fixed 32 KiB mmap
- * threshold (as the front) 70.4 MB.
+ * threshold (as the front) 70.4 MB. Sparkplug as the highest tier
+ * (`--max-opt=1`, no Maglev or Turbofan) keeps the optimising compilers'
+ * code pages and zones out of the process: 4.5 MB of the node binary's
+ * pages were touched whenever a start-up loop (instance paths) happened to
+ * get hot enough for Turbofan.
  * @module
  */
 
 /** Node flags of the portal app process. */
-export const PORTAL_APP_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--no-maglev"];
+export const PORTAL_APP_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--max-opt=1"];
 
 /**
  * glibc malloc settings of the portal app process. glibc reads them once at

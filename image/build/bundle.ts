@@ -8,7 +8,9 @@
  * @module
  */
 import path from 'node:path';
+import { builtinModules } from 'node:module';
 import { build } from 'esbuild';
+import type { Plugin } from 'esbuild';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const outdir = process.argv[2];
@@ -17,7 +19,27 @@ if (outdir === undefined) {
   process.exit(2);
 }
 
+const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+
+/**
+ * Node's built-in modules are loaded with require(), not import. Importing a built-in as ESM
+ * builds its namespace from every export, which runs the lazy getters: `import 'node:http'`
+ * alone loads Node's bundled undici for `http.WebSocket` and friends, measured +11 MB resident
+ * (6.5 MB heap) against `require('node:http')` on Node 24. As CommonJS inside the bundle, an
+ * export is read where it is used, so what the program never touches is never loaded.
+ */
+const builtinsThroughRequire: Plugin = {
+  name: 'builtins-through-require',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      builtins.has(args.path) && args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 await build({
+  plugins: [builtinsThroughRequire],
   entryPoints: [path.join(repo, 'portal/main.ts')],
   outdir,
   bundle: true,
@@ -26,6 +48,13 @@ await build({
   format: 'esm',
   target: 'node24',
   legalComments: 'none',
+  // V8 keeps each module's source text for as long as the module lives, two bytes per character
+  // once one character is outside Latin-1 (a `§` in a comment was enough): whitespace and comments
+  // removed and ASCII escapes measured 2.8 MB less resident in the portal app. Names are kept, so
+  // stack traces still name their functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
   logLevel: 'warning',
   // Modules with an `if (import.meta.main)` block (portal/server.ts) would all see `true` inside the
   // bundle and start themselves; main.ts is the only entry here.
