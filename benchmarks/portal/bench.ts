@@ -22,7 +22,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { generateSelfSignedPair } from "../../portal/tls.ts";
 import { negotiatedSuite, wrk, wsEcho } from "./load.ts";
-import { bundlePortal, freePort, peakRssMb, startCaddy, startNginx, startOurFront, waitForPort } from "./targets.ts";
+import { bundlePortal, cpuSeconds, freePort, peakRssMb, startCaddy, startNginx, startOurFront, waitForPort } from "./targets.ts";
 import type { BenchEnv, Target } from "./targets.ts";
 
 const { values } = parseArgs({
@@ -61,6 +61,9 @@ interface Row {
   readonly rssMb: number;
   readonly errors: number;
   readonly suite: string;
+  /** Cores the proxy kept busy during the 1 KiB runs, and its CPU time per request there. */
+  readonly cores: number;
+  readonly cpuUsPerRequest: number;
 }
 
 const median = (xs: readonly number[]) => {
@@ -128,7 +131,15 @@ async function main(): Promise<void> {
 
 async function run(subjects: readonly Subject[], env: BenchEnv): Promise<Row[]> {
   const cookie = `${env.label}_auth_token=${env.token}`;
-  const samples = subjects.map(() => ({ rps: [] as number[], p99: [] as number[], mb: [] as number[], ws: [] as number[], errors: 0 }));
+  const samples = subjects.map(() => ({
+    rps: [] as number[],
+    p99: [] as number[],
+    mb: [] as number[],
+    ws: [] as number[],
+    cores: [] as number[],
+    cpuUs: [] as number[],
+    errors: 0,
+  }));
   for (const s of subjects) {
     process.stderr.write(`warming up ${s.target.name}\n`);
     await wrk(`https://127.0.0.1:${s.port}/1k.bin`, { connections: CONNECTIONS, seconds: 3, headers: [`Cookie: ${cookie}`] });
@@ -137,11 +148,16 @@ async function run(subjects: readonly Subject[], env: BenchEnv): Promise<Row[]> 
     for (const [i, s] of subjects.entries()) {
       process.stderr.write(`round ${round}/${ROUNDS}: ${s.target.name}\n`);
       const acc = samples[i] as (typeof samples)[number];
+      const pids = await s.target.pids();
+      const cpuBefore = await cpuSeconds(pids);
       const small = await wrk(`https://127.0.0.1:${s.port}/1k.bin`, {
         connections: CONNECTIONS,
         seconds: SECONDS,
         headers: [`Cookie: ${cookie}`],
       });
+      const cpu = (await cpuSeconds(pids)) - cpuBefore;
+      acc.cores.push(cpu / SECONDS);
+      acc.cpuUs.push((cpu / (small.requestsPerSec * SECONDS)) * 1e6);
       const large = await wrk(`https://127.0.0.1:${s.port}/1m.bin`, { connections: 8, seconds: SECONDS, headers: [`Cookie: ${cookie}`] });
       acc.rps.push(small.requestsPerSec);
       acc.p99.push(small.p99Ms);
@@ -164,6 +180,8 @@ async function run(subjects: readonly Subject[], env: BenchEnv): Promise<Row[]> 
         rssMb: await peakRssMb(await s.target.pids()),
         errors: acc.errors,
         suite: await negotiatedSuite(s.port),
+        cores: median(acc.cores),
+        cpuUsPerRequest: median(acc.cpuUs),
       };
     }),
   );
@@ -174,11 +192,12 @@ function report(rows: readonly Row[], portalAppRssMb: number): void {
   const lines = [
     `portal benchmark: ${os.availableParallelism()} cores, load average at the start ${loadAtStart}; median of ${ROUNDS} interleaved rounds;`,
     `wrk -t1 -c${CONNECTIONS} (1 KiB) and -c8 (1 MiB), ${SECONDS} s each, keep-alive, TLS, cookie auth (nginx direct: TLS, no auth); 16 WebSocket ping-pong clients`,
+    "cores and CPU µs/req: CPU time of the proxy's process during the 1 KiB runs (Node's front runs JavaScript on one core; Go's Caddy on all)",
     "",
-    `${"target".padEnd(14)}${"req/s".padStart(10)}${"p99 ms".padStart(9)}${"MB/s 1MiB".padStart(11)}${"ws msg/s".padStart(10)}${"peak RSS MB".padStart(13)}${"errors".padStart(8)}`,
+    `${"target".padEnd(14)}${"req/s".padStart(10)}${"p99 ms".padStart(9)}${"MB/s 1MiB".padStart(11)}${"ws msg/s".padStart(10)}${"peak RSS MB".padStart(13)}${"cores".padStart(7)}${"CPU µs/req".padStart(12)}${"errors".padStart(8)}`,
     ...rows.map(
       (r) =>
-        `${r.name.padEnd(14)}${f(r.rps).padStart(10)}${f(r.p99Ms, 2).padStart(9)}${f(r.mbPerSec).padStart(11)}${f(r.wsPerSec).padStart(10)}${f(r.rssMb, 1).padStart(13)}${String(r.errors).padStart(8)}`,
+        `${r.name.padEnd(14)}${f(r.rps).padStart(10)}${f(r.p99Ms, 2).padStart(9)}${f(r.mbPerSec).padStart(11)}${f(r.wsPerSec).padStart(10)}${f(r.rssMb, 1).padStart(13)}${f(r.cores, 2).padStart(7)}${f(r.cpuUsPerRequest).padStart(12)}${String(r.errors).padStart(8)}`,
     ),
   ];
   const caddy = rows.find((r) => r.name === "Caddy 2.6");

@@ -254,3 +254,15 @@ export async function peakRssMb(pids: readonly number[]): Promise<number> {
   }
   return kb / 1024;
 }
+
+/** CPU time (user + system) used so far by `pids`, in seconds; Linux counts it in clock ticks of 1/100 s. */
+export async function cpuSeconds(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / 100;
+}
