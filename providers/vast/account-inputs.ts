@@ -3,6 +3,7 @@
  * the account of the API key it calls with. That is the stack's `vast:apiKey` unless the resource
  * names another key, typically a team's key, passed as a Pulumi secret from `VastTeam.accountKey`.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { VastClient } from "./client.ts";
 import type { ProviderSettings } from "./config.ts";
@@ -20,6 +21,17 @@ export function clientFor(settings: ProviderSettings, accountKey: string | undef
 /** The names of the inputs that differ between the recorded outputs and the new inputs. */
 export function changedKeys<T extends object, K extends keyof T & string>(keys: readonly K[], olds: Partial<T>, news: Partial<T>): K[] {
   return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+}
+
+/** The diff of an object Vast cannot edit: a change to any of `keys` replaces it. */
+export function replaceWhenChanged<T extends object, K extends keyof T & string>(
+  keys: readonly K[],
+  olds: Partial<T>,
+  news: Partial<T>,
+  deleteBeforeReplace: boolean,
+): pulumi.dynamic.DiffResult {
+  const replaces = changedKeys(keys, olds, news);
+  return { changes: replaces.length > 0, replaces, deleteBeforeReplace };
 }
 
 /**

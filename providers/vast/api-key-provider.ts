@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
-import { AccountKey, changedKeys, clientFor } from "./account-inputs.ts";
+import { AccountKey, clientFor, replaceWhenChanged } from "./account-inputs.ts";
 import { resolveConfig, vastKind, type ProviderSettings } from "./config.ts";
 import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
 import { VastPermissions } from "./permissions.ts";
@@ -41,8 +41,7 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 }
 
 export async function diff(_id: string, olds: ApiKeyOutputs, news: ApiKeyInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = changedKeys(inputKeys, olds, news);
-  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+  return replaceWhenChanged(inputKeys, olds, news, false);
 }
 
 /**

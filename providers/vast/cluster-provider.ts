@@ -9,7 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
-import { AccountKey, changedKeys, clientFor, createThenFind } from "./account-inputs.ts";
+import { AccountKey, clientFor, createThenFind, replaceWhenChanged } from "./account-inputs.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
 import { VastError, VastErrorCode } from "./errors.ts";
 import { createCluster, deleteCluster, joinCluster, listClusters, removeClusterMachine } from "./team-api.ts";
@@ -47,9 +47,8 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 }
 
 export async function diff(_id: string, olds: ClusterOutputs, news: ClusterInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = changedKeys(["subnet", "managerId", "accountKey"], olds, news);
   // Subnets are how a new cluster is found: the old one must be gone before another of the same subnet is made.
-  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+  return replaceWhenChanged(["subnet", "managerId", "accountKey"], olds, news, true);
 }
 
 export async function create(settings: ProviderSettings, inputs: ClusterInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -105,8 +104,7 @@ export async function checkMember(_olds: unknown, news: Record<string, unknown>)
 }
 
 export async function diffMember(_id: string, olds: ClusterMemberInputs, news: ClusterMemberInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = changedKeys(["clusterId", "machineId", "accountKey"], olds, news);
-  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+  return replaceWhenChanged(["clusterId", "machineId", "accountKey"], olds, news, true);
 }
 
 export async function createMember(settings: ProviderSettings, inputs: ClusterMemberInputs): Promise<pulumi.dynamic.CreateResult> {

@@ -9,7 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
-import { AccountKey, changedKeys, clientFor, createThenFind } from "./account-inputs.ts";
+import { AccountKey, clientFor, createThenFind, replaceWhenChanged } from "./account-inputs.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
 import { VastError, VastErrorCode } from "./errors.ts";
 import { createOverlay, deleteOverlay, joinOverlay, listOverlays } from "./team-api.ts";
@@ -39,8 +39,7 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 }
 
 export async function diff(_id: string, olds: OverlayOutputs, news: OverlayInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = changedKeys(["clusterId", "name", "accountKey"], olds, news);
-  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+  return replaceWhenChanged(["clusterId", "name", "accountKey"], olds, news, true);
 }
 
 export async function create(settings: ProviderSettings, inputs: OverlayInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -89,8 +88,7 @@ export async function checkMember(_olds: unknown, news: Record<string, unknown>)
 }
 
 export async function diffMember(_id: string, olds: OverlayMemberInputs, news: OverlayMemberInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = changedKeys(["overlayName", "instanceId", "accountKey"], olds, news);
-  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+  return replaceWhenChanged(["overlayName", "instanceId", "accountKey"], olds, news, false);
 }
 
 export async function createMember(settings: ProviderSettings, inputs: OverlayMemberInputs): Promise<pulumi.dynamic.CreateResult> {

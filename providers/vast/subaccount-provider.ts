@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkInputs } from "../dynamic/index.ts";
-import { AccountKey, changedKeys, clientFor } from "./account-inputs.ts";
+import { AccountKey, clientFor, replaceWhenChanged } from "./account-inputs.ts";
 import { vastKind, type ProviderSettings } from "./config.ts";
 import { isAmbiguous, VastError, VastErrorCode } from "./errors.ts";
 import { createSubaccount, listSubaccounts } from "./team-api.ts";
@@ -41,8 +41,7 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 }
 
 export async function diff(_id: string, olds: SubaccountOutputs, news: SubaccountInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = changedKeys(inputKeys, olds, news);
-  return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+  return replaceWhenChanged(inputKeys, olds, news, false);
 }
 
 /**

@@ -7,24 +7,21 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { launchLines } from "../../portal/app-flags.ts";
 
 const BUNDLE_SCRIPT = new URL("../../image/build/bundle.ts", import.meta.url).pathname;
 
-async function buildBundle(t: { after(fn: () => unknown): void }): Promise<{ dir: string; files: Map<string, string> }> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "portal-bundle-"));
-  t.after(() => fs.rm(dir, { recursive: true, force: true }));
-  execFileSync(process.execPath, [BUNDLE_SCRIPT, dir], { stdio: ["ignore", "ignore", "inherit"] });
-  // As in the image: the pages and assets beside main.js.
-  await fs.cp(new URL("../../portal/static", import.meta.url), path.join(dir, "static"), { recursive: true });
-  const files = new Map<string, string>();
-  for (const name of await fs.readdir(dir)) if (name.endsWith(".js")) files.set(name, await fs.readFile(path.join(dir, name), "latin1"));
-  return { dir, files };
-}
+// One build for every test here: building takes about half a second.
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), "portal-bundle-"));
+after(() => fs.rm(dir, { recursive: true, force: true }));
+execFileSync(process.execPath, [BUNDLE_SCRIPT, dir], { stdio: ["ignore", "ignore", "inherit"] });
+// As in the image: the pages and assets beside main.js.
+await fs.cp(new URL("../../portal/static", import.meta.url), path.join(dir, "static"), { recursive: true });
+const files = new Map<string, string>();
+for (const name of await fs.readdir(dir)) if (name.endsWith(".js")) files.set(name, await fs.readFile(path.join(dir, name), "latin1"));
 
-test("the bundle is ASCII, without comments, and loads Node's built-ins through require", async (t) => {
-  const { dir, files } = await buildBundle(t);
+test("the bundle is ASCII, without comments, and loads Node's built-ins through require", () => {
   assert.ok(files.has("main.js") && files.size > 3, `expected main.js and its chunks, got ${[...files.keys()].join(", ")}`);
   for (const [name, text] of files) {
     // One character outside Latin-1 makes V8 keep the whole source two bytes per character.
@@ -41,8 +38,7 @@ test("the bundle is ASCII, without comments, and loads Node's built-ins through 
   assert.deepEqual(out.trim().split("\n"), launchLines());
 });
 
-test("the bundled front process does not load Node's undici", async (t) => {
-  const { dir } = await buildBundle(t);
+test("the bundled front process does not load Node's undici", async () => {
   // `main.js front` without the portal's IPC channel loads everything the front
   // process imports, then exits; the probe reports what Node had loaded by then.
   const probe = path.join(dir, "probe.js");
